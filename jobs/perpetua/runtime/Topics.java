@@ -1,0 +1,88 @@
+package perpetua.runtime;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.CreateTopicsResult;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Creates Kafka topics idempotently with the Admin client.
+ *
+ * <p>A topic that already exists is left as it is, with its old partition count and configs, so
+ * a job or a demo can call this on every start.
+ */
+public final class Topics {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Topics.class);
+    private static final long TIMEOUT_SECONDS = 60;
+
+    private Topics() {}
+
+    /**
+     * Creates the named topics with the broker's default configs unless they exist.
+     *
+     * @param bootstrap the bootstrap servers
+     * @param partitions the number of partitions of each new topic
+     * @param names the topics
+     */
+    public static void create(String bootstrap, int partitions, String... names) {
+        create(bootstrap, partitions, Map.of(), names);
+    }
+
+    /**
+     * Creates the named topics with the given topic configs unless they exist.
+     *
+     * <p>The replication factor is the broker's default, which is 1 on {@link KafkaBroker}.
+     *
+     * @param bootstrap the bootstrap servers
+     * @param partitions the number of partitions of each new topic
+     * @param configs topic configs for every new topic, such as {@code max.message.bytes} or
+     *     {@code cleanup.policy=compact}; may be empty
+     * @param names the topics
+     */
+    public static void create(
+            String bootstrap, int partitions, Map<String, String> configs, String... names) {
+        if (partitions < 1) {
+            throw new IllegalArgumentException("partitions must be positive: " + partitions);
+        }
+        List<NewTopic> topics = new ArrayList<>();
+        for (String name : names) {
+            topics.add(new NewTopic(name, Optional.of(partitions), Optional.empty())
+                    .configs(Map.copyOf(configs)));
+        }
+        Map<String, Object> conf = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        try (Admin admin = Admin.create(conf)) {
+            CreateTopicsResult result = admin.createTopics(topics);
+            for (String name : names) {
+                awaitCreated(result, name);
+            }
+        }
+    }
+
+    private static void awaitCreated(CreateTopicsResult result, String name) {
+        try {
+            result.values().get(name).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            LOG.info("Created topic {}", name);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                throw new IllegalStateException("Cannot create topic " + name, e.getCause());
+            }
+            LOG.debug("Topic {} already exists", name);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("Creating topic " + name + " timed out", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while creating topic " + name, e);
+        }
+    }
+}
