@@ -114,6 +114,36 @@ public class PrequentialEvaluator {
         }
     }
 
+    /** A deep copy, for keyed state that must not change when this evaluator goes on. */
+    public PrequentialEvaluator copy() {
+        PrequentialEvaluator c = new PrequentialEvaluator();
+        c.task = task;
+        c.windowSize = windowSize;
+        c.started = started;
+        c.versionFrom = versionFrom;
+        c.windowStart = windowStart;
+        c.events = events;
+        c.labelled = labelled;
+        c.weightSum = weightSum;
+        c.correctSum = correctSum;
+        c.logLossSum = logLossSum;
+        c.absErrorSum = absErrorSum;
+        c.squaredErrorSum = squaredErrorSum;
+        c.aucScores = aucScores == null ? null : aucScores.clone();
+        c.aucPositive = aucPositive == null ? null : aucPositive.clone();
+        c.positives = positives;
+        c.emitted = emitted;
+        c.lastEvents = lastEvents;
+        c.lastLabelled = lastLabelled;
+        c.lastEventsPerSecond = lastEventsPerSecond;
+        c.lastAccuracy = lastAccuracy;
+        c.lastAuc = lastAuc;
+        c.lastLogLoss = lastLogLoss;
+        c.lastMae = lastMae;
+        c.lastRmse = lastRmse;
+        return c;
+    }
+
     /**
      * Counts one served prediction, labelled or not.
      *

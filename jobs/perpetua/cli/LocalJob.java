@@ -1,0 +1,66 @@
+package perpetua.cli;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import perpetua.job.JobOptions;
+import perpetua.job.KafkaIo;
+import perpetua.job.ModelSpecs;
+import perpetua.job.OnlineLearningJob;
+import perpetua.schemas.ModelSpec;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Runs the learning job on an embedded local Flink (with its web UI) against any Kafka. */
+@Command(
+        name = "job",
+        description = {
+            "Run the learning job on a local Flink with web UI against any Kafka.",
+            "Job options are given as --KEY VALUE; list them with `perpetua options`.",
+            "Example: perpetua job --bootstrap-servers 127.0.0.1:9092 --spec-file spec.json"
+        })
+final class LocalJob implements Callable<Integer> {
+    @Option(names = "--web-port", defaultValue = "8081", description = "Flink web UI port (default: ${DEFAULT-VALUE}).")
+    int webPort;
+
+    @CommandLine.Unmatched List<String> jobArgs = List.of();
+
+    @Override
+    public Integer call() throws Exception {
+        JobOptions options;
+        Map<String, ModelSpec> specs;
+        try {
+            options = JobOptions.fromArgs(jobArgs.toArray(String[]::new));
+            specs = ModelSpecs.fromOptions(options);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            return 2;
+        }
+        StreamExecutionEnvironment env = localEnvironment(webPort, options.get(JobOptions.PARALLELISM));
+        OnlineLearningJob.configure(env, options);
+        OnlineLearningJob.defineWorkflow(env, KafkaIo.events(options), specs, KafkaIo.sinks(options));
+        System.err.printf("Flink web UI: http://127.0.0.1:%d%n", webPort);
+        JobClient client = env.executeAsync(OnlineLearningJob.NAME);
+        Runtime.getRuntime()
+                .addShutdownHook(
+                        new Thread(() -> client.cancel().exceptionally(t -> null).join()));
+        client.getJobExecutionResult().get();
+        return 0;
+    }
+
+    /** A local MiniCluster on 127.0.0.1 with the web UI on {@code webPort} (0: any free port). */
+    static StreamExecutionEnvironment localEnvironment(int webPort, int parallelism) {
+        Configuration conf = new Configuration();
+        conf.set(RestOptions.ADDRESS, "127.0.0.1");
+        conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
+        conf.set(RestOptions.BIND_PORT, String.valueOf(webPort));
+        conf.set(TaskManagerOptions.NUM_TASK_SLOTS, Math.max(1, parallelism));
+        return StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
+    }
+}

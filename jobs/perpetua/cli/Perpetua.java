@@ -1,0 +1,211 @@
+package perpetua.cli;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.apache.avro.specific.SpecificRecord;
+import perpetua.job.JobOptions;
+import perpetua.wire.WireFormat;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The {@code perpetua} command line: demo, publish, consume, job, options. */
+@Command(
+        name = "perpetua",
+        mixinStandardHelpOptions = true,
+        version = "perpetua 0.1.0",
+        description = "Streaming online learning on Kafka, Flink and ND4J.",
+        subcommands = {
+            Demo.class,
+            Perpetua.Publish.class,
+            Perpetua.Consume.class,
+            LocalJob.class,
+            Perpetua.Options.class,
+            CommandLine.HelpCommand.class
+        })
+public final class Perpetua implements Runnable {
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Perpetua()).execute(args));
+    }
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+
+    /** Column roles of a CSV file, shared by the commands that read one. */
+    public static final class CsvRoles {
+        @Option(names = "--model", required = true, description = "Model name the events are for.")
+        String model;
+
+        @Option(names = "--id", description = "Id column (default: MODEL-ROW).")
+        String id;
+
+        @Option(names = "--time", description = "Time column: epoch ms or ISO-8601 (UTC if no offset).")
+        String time;
+
+        @Option(
+                names = "--time-features",
+                split = ",",
+                description = "Categoricals derived from the time column: hour, dow.")
+        List<String> timeFeatures = List.of();
+
+        @Option(names = "--label", description = "Label column.")
+        String label;
+
+        @Option(names = "--label-above", description = "Binary label: 1 when the label column > X.")
+        Double labelAbove;
+
+        @Option(
+                names = "--label-classes",
+                split = ",",
+                description = "Multiclass label: the class values in index order.")
+        List<String> labelClasses = List.of();
+
+        @Option(names = "--numeric", split = ",", description = "Numeric feature columns.")
+        List<String> numeric = List.of();
+
+        @Option(names = "--categorical", split = ",", description = "Categorical feature columns.")
+        List<String> categorical = List.of();
+
+        @Option(
+                names = "--dense",
+                split = ",",
+                description = "Dense float columns, in order; PREFIX* takes all with the prefix.")
+        List<String> dense = List.of();
+
+        @Option(names = "--text", description = "Text column.")
+        String text;
+
+        public CsvEvents.Roles roles() {
+            CsvEvents.Roles r = new CsvEvents.Roles();
+            r.model = model;
+            r.id = id;
+            r.time = time;
+            r.timeFeatures = timeFeatures;
+            r.label = label;
+            r.labelAbove = labelAbove;
+            r.labelClasses = labelClasses;
+            r.numeric = numeric;
+            r.categorical = categorical;
+            r.dense = dense;
+            r.text = text;
+            return r;
+        }
+    }
+
+    @Command(
+            name = "publish",
+            mixinStandardHelpOptions = true,
+            description = "Publish the rows of a CSV file (plain or .gz) as Avro Event records.")
+    static final class Publish implements Callable<Integer> {
+        @Option(names = "--bootstrap-servers", required = true, description = "Kafka HOST:PORT.")
+        String bootstrap;
+
+        @Option(names = "--topic", defaultValue = "events", description = "Target topic (default: ${DEFAULT-VALUE}).")
+        String topic;
+
+        @Option(names = "--csv", required = true, description = "CSV file with a header line.")
+        Path csv;
+
+        @Option(names = "--limit", defaultValue = "0", description = "Publish at most N rows (0: all).")
+        long limit;
+
+        @Option(names = "--rate", defaultValue = "0", description = "Events per second (0: as fast as possible).")
+        double rate;
+
+        @CommandLine.ArgGroup(exclusive = false, multiplicity = "1")
+        CsvRoles roles;
+
+        @Override
+        public Integer call() throws Exception {
+            long start = System.nanoTime();
+            try (CsvEvents events = new CsvEvents(csv, roles.roles());
+                    EventPublisher publisher = new EventPublisher(bootstrap, topic)) {
+                long n =
+                        publisher.publish(
+                                events,
+                                limit,
+                                rate,
+                                100_000,
+                                sent -> System.err.printf("published %,d events%n", sent));
+                double s = (System.nanoTime() - start) / 1e9;
+                System.err.printf("published %,d events to %s in %.1f s (%.0f events/s)%n", n, topic, s, n / s);
+            }
+            return 0;
+        }
+    }
+
+    @Command(
+            name = "consume",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Print the records of any Perpetua topic as JSON lines (read_committed, from the"
+                            + " beginning).")
+    static final class Consume implements Callable<Integer> {
+        @Option(names = "--bootstrap-servers", defaultValue = "127.0.0.1:9092", description = "Kafka HOST:PORT (default: ${DEFAULT-VALUE}).")
+        String bootstrap;
+
+        @Option(names = "--topic", required = true, description = "Topic to read.")
+        String topic;
+
+        @Option(names = "--max", defaultValue = "0", description = "Stop after N records (0: no limit).")
+        long max;
+
+        @Option(
+                names = "--idle-timeout",
+                description = "Stop when no record came for this many seconds (default: never).")
+        Long idleSeconds;
+
+        @Option(names = "--latest", description = "Start at the end instead of the beginning.")
+        boolean latest;
+
+        @Option(
+                names = "--max-bytes",
+                defaultValue = "64",
+                description = "Print bytes fields up to this size as base64 (default: ${DEFAULT-VALUE}).")
+        int maxBytes;
+
+        @Override
+        public Integer call() {
+            long[] printed = {0};
+            try (TopicReader reader = new TopicReader(bootstrap, topic, !latest)) {
+                reader.read(
+                        idleSeconds == null ? null : Duration.ofSeconds(idleSeconds),
+                        r -> {
+                            System.out.println(render(r.value(), maxBytes));
+                            printed[0]++;
+                            return max <= 0 || printed[0] < max;
+                        });
+            }
+            System.out.flush();
+            return 0;
+        }
+
+        static String render(byte[] value, int maxBytes) {
+            try {
+                SpecificRecord rec = WireFormat.decodeAny(value);
+                String json = JsonRecords.line((org.apache.avro.generic.IndexedRecord) rec, maxBytes);
+                return "{\"type\":\"" + rec.getClass().getSimpleName() + "\",\"record\":" + json + "}";
+            } catch (Exception e) {
+                return "{\"type\":null,\"error\":\"" + e.getMessage().replace("\"", "'") + "\",\"bytes\":"
+                        + (value == null ? 0 : value.length) + "}";
+            }
+        }
+    }
+
+    @Command(
+            name = "options",
+            mixinStandardHelpOptions = true,
+            description = "Print the options of the learning job as a Markdown table.")
+    static final class Options implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            System.out.print(JobOptions.markdownTable());
+            return 0;
+        }
+    }
+}

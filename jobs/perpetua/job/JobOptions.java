@@ -1,0 +1,240 @@
+package perpetua.job;
+
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.configuration.Configuration;
+
+/**
+ * The options of the online learning job: typed, with defaults and descriptions.
+ *
+ * <p>Given on the command line as {@code --KEY VALUE}. The option table in the README is generated
+ * from these definitions ({@code ./perpetua options}).
+ */
+public final class JobOptions {
+
+    public static final ConfigOption<String> BOOTSTRAP_SERVERS =
+            ConfigOptions.key("bootstrap-servers")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription("Kafka bootstrap servers, HOST:PORT[,HOST:PORT...]. Required.");
+
+    public static final ConfigOption<String> EVENTS_TOPIC =
+            ConfigOptions.key("topic.events")
+                    .stringType()
+                    .defaultValue("events")
+                    .withDescription("Topic the job reads Event records from.");
+
+    public static final ConfigOption<String> PREDICTIONS_TOPIC =
+            ConfigOptions.key("topic.predictions")
+                    .stringType()
+                    .defaultValue("predictions")
+                    .withDescription("Topic of Prediction records, one per valid event.");
+
+    public static final ConfigOption<String> METRICS_TOPIC =
+            ConfigOptions.key("topic.metrics")
+                    .stringType()
+                    .defaultValue("metrics")
+                    .withDescription("Topic of Metrics records, one per model and window.");
+
+    public static final ConfigOption<String> MODELS_TOPIC =
+            ConfigOptions.key("topic.models")
+                    .stringType()
+                    .defaultValue("models")
+                    .withDescription("Topic of ModelSnapshot records (key: model name; compacted).");
+
+    public static final ConfigOption<String> DEADLETTERS_TOPIC =
+            ConfigOptions.key("topic.deadletters")
+                    .stringType()
+                    .defaultValue("deadletters")
+                    .withDescription("Topic of DeadLetter records: refused input with the reason.");
+
+    public static final ConfigOption<String> SPEC_FILE =
+            ConfigOptions.key("spec-file")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "JSON file with the model specs (one object or an array of objects,"
+                                    + " fields as in schemas/ModelSpec.avsc).");
+
+    public static final ConfigOption<String> SPEC_JSON =
+            ConfigOptions.key("spec")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription("Model specs as inline JSON, instead of or besides spec-file.");
+
+    public static final ConfigOption<String> GROUP_ID =
+            ConfigOptions.key("group-id")
+                    .stringType()
+                    .defaultValue("perpetua")
+                    .withDescription("Kafka consumer group of the event source.");
+
+    public static final ConfigOption<String> STARTING_OFFSETS =
+            ConfigOptions.key("starting-offsets")
+                    .stringType()
+                    .defaultValue("committed")
+                    .withDescription(
+                            "Where a job without state starts reading: committed (the group's"
+                                    + " offsets, else earliest), earliest or latest.");
+
+    public static final ConfigOption<Boolean> BOUNDED =
+            ConfigOptions.key("bounded")
+                    .booleanType()
+                    .defaultValue(false)
+                    .withDescription(
+                            "Stop after the events that were on the topic when the job started"
+                                    + " (replays, tests, benchmarks).");
+
+    public static final ConfigOption<String> TRANSACTIONAL_ID_PREFIX =
+            ConfigOptions.key("transactional-id-prefix")
+                    .stringType()
+                    .defaultValue("perpetua")
+                    .withDescription(
+                            "Prefix of the Kafka transactional ids of the exactly-once sinks; unique"
+                                    + " per job on a cluster.");
+
+    public static final ConfigOption<Duration> CHECKPOINT_INTERVAL =
+            ConfigOptions.key("checkpoint-interval")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(10))
+                    .withDescription(
+                            "Exactly-once checkpoint interval; outputs become visible to"
+                                    + " read_committed consumers at each checkpoint.");
+
+    public static final ConfigOption<Duration> TRANSACTION_TIMEOUT =
+            ConfigOptions.key("transaction-timeout")
+                    .durationType()
+                    .defaultValue(Duration.ofMinutes(10))
+                    .withDescription(
+                            "Kafka transaction timeout of the sinks; must not exceed the broker's"
+                                    + " transaction.max.timeout.ms (15 min by default).");
+
+    public static final ConfigOption<Integer> PARALLELISM =
+            ConfigOptions.key("parallelism")
+                    .intType()
+                    .defaultValue(1)
+                    .withDescription("Parallelism of the job (models are spread by name).");
+
+    private final Configuration config;
+
+    private JobOptions(Configuration config) {
+        this.config = config;
+    }
+
+    /** Every option, in declaration order. */
+    public static List<ConfigOption<?>> all() {
+        List<ConfigOption<?>> out = new ArrayList<>();
+        for (Field f : JobOptions.class.getDeclaredFields()) {
+            if (Modifier.isStatic(f.getModifiers()) && f.getType() == ConfigOption.class) {
+                try {
+                    out.add((ConfigOption<?>) f.get(null));
+                } catch (IllegalAccessException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Parses {@code --KEY VALUE} pairs; unknown keys and bad values fail with the usage. */
+    public static JobOptions fromArgs(String... args) {
+        Map<String, String> values = new HashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (!a.startsWith("--")) {
+                throw new IllegalArgumentException("expected --KEY VALUE, got '" + a + "'\n" + usage());
+            }
+            String key = a.substring(2);
+            String value;
+            int eq = key.indexOf('=');
+            if (eq >= 0) {
+                value = key.substring(eq + 1);
+                key = key.substring(0, eq);
+            } else if (i + 1 < args.length) {
+                value = args[++i];
+            } else {
+                throw new IllegalArgumentException("option --" + key + " needs a value\n" + usage());
+            }
+            values.put(key, value);
+        }
+        return fromMap(values);
+    }
+
+    public static JobOptions fromMap(Map<String, String> values) {
+        List<String> known = all().stream().map(ConfigOption::key).toList();
+        for (String key : values.keySet()) {
+            if (!known.contains(key)) {
+                throw new IllegalArgumentException("unknown option --" + key + "\n" + usage());
+            }
+        }
+        Configuration config = Configuration.fromMap(values);
+        JobOptions options = new JobOptions(config);
+        for (ConfigOption<?> o : all()) {
+            try {
+                config.get(o);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(
+                        "bad value for --" + o.key() + ": " + e.getMessage(), e);
+            }
+        }
+        if (!config.getOptional(BOOTSTRAP_SERVERS).isPresent()) {
+            throw new IllegalArgumentException("--bootstrap-servers is required\n" + usage());
+        }
+        if (!config.getOptional(SPEC_FILE).isPresent() && !config.getOptional(SPEC_JSON).isPresent()) {
+            throw new IllegalArgumentException("give --spec-file FILE or --spec JSON\n" + usage());
+        }
+        String start = config.get(STARTING_OFFSETS);
+        if (!List.of("committed", "earliest", "latest").contains(start)) {
+            throw new IllegalArgumentException(
+                    "--starting-offsets must be committed, earliest or latest, not " + start);
+        }
+        return options;
+    }
+
+    public <T> T get(ConfigOption<T> option) {
+        return config.get(option);
+    }
+
+    /** The options as a Markdown table, for the README. */
+    public static String markdownTable() {
+        StringBuilder sb = new StringBuilder("| option | default | description |\n|---|---|---|\n");
+        for (ConfigOption<?> o : all()) {
+            Object d = o.hasDefaultValue() ? o.defaultValue() : null;
+            String shown = d == null ? "(none)" : d instanceof Duration dur ? human(dur) : d.toString();
+            sb.append("| `--")
+                    .append(o.key())
+                    .append("` | ")
+                    .append(shown)
+                    .append(" | ")
+                    .append(describe(o).replace("|", "\\|"))
+                    .append(" |\n");
+        }
+        return sb.toString();
+    }
+
+    private static String human(Duration d) {
+        return d.toMinutes() > 0 && d.toSecondsPart() == 0 ? d.toMinutes() + " min" : d.toSeconds() + " s";
+    }
+
+    private static String describe(ConfigOption<?> o) {
+        return new org.apache.flink.configuration.description.HtmlFormatter().format(o.description());
+    }
+
+    public static String usage() {
+        StringBuilder sb = new StringBuilder("options:\n");
+        for (ConfigOption<?> o : all()) {
+            sb.append("  --").append(o.key());
+            if (o.hasDefaultValue()) {
+                sb.append(" (default ").append(o.defaultValue()).append(")");
+            }
+            sb.append("\n      ").append(describe(o)).append("\n");
+        }
+        return sb.toString();
+    }
+}

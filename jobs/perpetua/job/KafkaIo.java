@@ -1,0 +1,118 @@
+package perpetua.job;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Properties;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.flink.api.common.serialization.SerializationSchema;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
+import org.apache.flink.util.Collector;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import perpetua.ingest.SourceRecord;
+import perpetua.schemas.DeadLetter;
+import perpetua.schemas.Metrics;
+import perpetua.schemas.ModelSnapshot;
+import perpetua.schemas.Prediction;
+import perpetua.wire.SingleObjectSerializer;
+
+/**
+ * The job's Kafka source and exactly-once sinks, built from {@link JobOptions}.
+ *
+ * <p>The source reads with {@code isolation.level=read_committed} and keeps each record's topic,
+ * partition, offset and timestamp. Every sink is transactional ({@link
+ * DeliveryGuarantee#EXACTLY_ONCE}) with its own transactional-id prefix; the model snapshot sink
+ * allows records up to 64 MiB.
+ */
+public final class KafkaIo {
+    /** The largest model snapshot the models topic and its producer accept. */
+    public static final int MAX_SNAPSHOT_BYTES = 64 * 1024 * 1024;
+
+    private KafkaIo() {}
+
+    public static KafkaSource<SourceRecord> events(JobOptions o) {
+        KafkaSourceBuilder<SourceRecord> b =
+                KafkaSource.<SourceRecord>builder()
+                        .setBootstrapServers(o.get(JobOptions.BOOTSTRAP_SERVERS))
+                        .setTopics(o.get(JobOptions.EVENTS_TOPIC))
+                        .setGroupId(o.get(JobOptions.GROUP_ID))
+                        .setDeserializer(new SourceRecordDeserializer())
+                        .setProperty("isolation.level", "read_committed")
+                        .setProperty("commit.offsets.on.checkpoint", "true");
+        switch (o.get(JobOptions.STARTING_OFFSETS)) {
+            case "earliest" -> b.setStartingOffsets(OffsetsInitializer.earliest());
+            case "latest" -> b.setStartingOffsets(OffsetsInitializer.latest());
+            default -> b.setStartingOffsets(
+                    OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST));
+        }
+        if (o.get(JobOptions.BOUNDED)) {
+            b.setBounded(OffsetsInitializer.latest());
+        }
+        return b.build();
+    }
+
+    /** The four output sinks of the job. */
+    public static OnlineLearningJob.Sinks sinks(JobOptions o) {
+        return new OnlineLearningJob.Sinks(
+                sink(o, o.get(JobOptions.PREDICTIONS_TOPIC), Prediction.class, "predictions"),
+                sink(o, o.get(JobOptions.METRICS_TOPIC), Metrics.class, "metrics"),
+                sink(o, o.get(JobOptions.MODELS_TOPIC), ModelSnapshot.class, "models"),
+                sink(o, o.get(JobOptions.DEADLETTERS_TOPIC), DeadLetter.class, "deadletters"));
+    }
+
+    static <T extends SpecificRecord> KafkaSink<T> sink(
+            JobOptions o, String topic, Class<T> type, String name) {
+        Properties props = new Properties();
+        props.setProperty(
+                "transaction.timeout.ms",
+                String.valueOf(o.get(JobOptions.TRANSACTION_TIMEOUT).toMillis()));
+        props.setProperty("max.request.size", String.valueOf(MAX_SNAPSHOT_BYTES));
+        props.setProperty("linger.ms", "5");
+        return KafkaSink.<T>builder()
+                .setBootstrapServers(o.get(JobOptions.BOOTSTRAP_SERVERS))
+                .setKafkaProducerConfig(props)
+                .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+                .setTransactionalIdPrefix(o.get(JobOptions.TRANSACTIONAL_ID_PREFIX) + "-" + name)
+                .setRecordSerializer(
+                        KafkaRecordSerializationSchema.<T>builder()
+                                .setTopic(topic)
+                                .setKeySerializationSchema(new ModelNameKey<>())
+                                .setValueSerializationSchema(new SingleObjectSerializer<>(type))
+                                .build())
+                .build();
+    }
+
+    /** Every output record is keyed by its model's name: per-model order, compaction by model. */
+    static final class ModelNameKey<T extends SpecificRecord> implements SerializationSchema<T> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public byte[] serialize(T element) {
+            Object model = element.get(element.getSchema().getField("model").pos());
+            return model == null ? null : model.toString().getBytes(StandardCharsets.UTF_8);
+        }
+    }
+
+    /** Keeps the raw bytes and their position; decoding happens in the job, never here. */
+    static final class SourceRecordDeserializer
+            implements KafkaRecordDeserializationSchema<SourceRecord> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public void deserialize(ConsumerRecord<byte[], byte[]> r, Collector<SourceRecord> out) {
+            out.collect(
+                    new SourceRecord(r.topic(), r.partition(), r.offset(), r.timestamp(), r.value()));
+        }
+
+        @Override
+        public TypeInformation<SourceRecord> getProducedType() {
+            return TypeInformation.of(SourceRecord.class);
+        }
+    }
+}

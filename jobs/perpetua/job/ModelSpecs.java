@@ -1,0 +1,157 @@
+package perpetua.job;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.Schema;
+import perpetua.schemas.ModelSpec;
+import perpetua.schemas.Task;
+
+/**
+ * Reads model specs from JSON: one object or an array, field names as in {@code ModelSpec.avsc}.
+ *
+ * <p>Absent fields take the schema's defaults; unknown fields and impossible values are errors that
+ * name the model and the field.
+ */
+public final class ModelSpecs {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private ModelSpecs() {}
+
+    public static Map<String, ModelSpec> fromFile(Path file) throws IOException {
+        return parse(Files.readString(file));
+    }
+
+    /** The specs of the job: the file's and the inline JSON's, by model name. */
+    public static Map<String, ModelSpec> fromOptions(JobOptions options) throws IOException {
+        Map<String, ModelSpec> out = new LinkedHashMap<>();
+        if (options.get(JobOptions.SPEC_FILE) != null) {
+            out.putAll(fromFile(Path.of(options.get(JobOptions.SPEC_FILE))));
+        }
+        if (options.get(JobOptions.SPEC_JSON) != null) {
+            out.putAll(parse(options.get(JobOptions.SPEC_JSON)));
+        }
+        return out;
+    }
+
+    public static Map<String, ModelSpec> parse(String json) throws IOException {
+        JsonNode root = JSON.readTree(json);
+        List<JsonNode> objects = new ArrayList<>();
+        if (root.isArray()) {
+            root.forEach(objects::add);
+        } else {
+            objects.add(root);
+        }
+        Map<String, ModelSpec> out = new LinkedHashMap<>();
+        for (JsonNode node : objects) {
+            ModelSpec spec = fromJson(node);
+            if (out.put(spec.getModel(), spec) != null) {
+                throw new IllegalArgumentException("model '" + spec.getModel() + "' is specified twice");
+            }
+        }
+        return out;
+    }
+
+    public static ModelSpec fromJson(JsonNode node) {
+        if (!node.isObject() || !node.hasNonNull("model") || !node.hasNonNull("task")) {
+            throw new IllegalArgumentException("a model spec needs at least \"model\" and \"task\": " + node);
+        }
+        String name = node.get("model").asText();
+        ModelSpec spec;
+        try {
+            spec =
+                    ModelSpec.newBuilder()
+                            .setModel(name)
+                            .setTask(Task.valueOf(node.get("task").asText().toUpperCase()))
+                            .build();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(
+                    "model '" + name + "': task must be one of BINARY, MULTICLASS, REGRESSION");
+        }
+        Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+        while (fields.hasNext()) {
+            Map.Entry<String, JsonNode> f = fields.next();
+            Schema.Field field = ModelSpec.SCHEMA$.getField(f.getKey());
+            if (field == null) {
+                throw new IllegalArgumentException(
+                        "model '" + name + "': unknown field '" + f.getKey() + "'; known: "
+                                + ModelSpec.SCHEMA$.getFields().stream().map(Schema.Field::name).toList());
+            }
+            if (field.name().equals("model") || field.name().equals("task")) {
+                continue;
+            }
+            spec.put(field.pos(), convert(name, field, f.getValue()));
+        }
+        validate(spec);
+        return spec;
+    }
+
+    private static Object convert(String model, Schema.Field field, JsonNode v) {
+        Schema s = field.schema();
+        String where = "model '" + model + "', field '" + field.name() + "'";
+        switch (s.getType()) {
+            case INT:
+                requireNumber(where, v);
+                return v.asInt();
+            case LONG:
+                requireNumber(where, v);
+                return v.asLong();
+            case FLOAT:
+                requireNumber(where, v);
+                return (float) v.asDouble();
+            case STRING:
+                return v.asText();
+            case ENUM:
+                String symbol = v.asText().toUpperCase();
+                if (!s.getEnumSymbols().contains(symbol)) {
+                    throw new IllegalArgumentException(where + " must be one of " + s.getEnumSymbols());
+                }
+                return perpetua.schemas.OptimizerKind.valueOf(symbol);
+            case ARRAY:
+                if (!v.isArray()) {
+                    throw new IllegalArgumentException(where + " must be an array");
+                }
+                List<String> items = new ArrayList<>();
+                v.forEach(i -> items.add(i.asText()));
+                return items;
+            default:
+                throw new IllegalArgumentException(where + ": unsupported type " + s.getType());
+        }
+    }
+
+    private static void requireNumber(String where, JsonNode v) {
+        if (!v.isNumber()) {
+            throw new IllegalArgumentException(where + " must be a number, not " + v);
+        }
+    }
+
+    /** Refuses specs no model can be built from. */
+    public static void validate(ModelSpec s) {
+        String m = "model '" + s.getModel() + "': ";
+        if (s.getModel().isBlank()) {
+            throw new IllegalArgumentException("a model needs a name");
+        }
+        if (s.getTask() == Task.MULTICLASS && s.getClasses() < 2) {
+            throw new IllegalArgumentException(m + "classes must be >= 2");
+        }
+        if (s.getTask() == Task.BINARY && s.getClasses() != 2) {
+            throw new IllegalArgumentException(m + "a BINARY model has 2 classes");
+        }
+        if (s.getDenseSize() < 0 || s.getHashBits() < 1 || s.getHashBits() > 24) {
+            throw new IllegalArgumentException(m + "denseSize >= 0 and hashBits in 1..24");
+        }
+        if (!(s.getLearningRate() > 0) || s.getL2() < 0) {
+            throw new IllegalArgumentException(m + "learningRate > 0 and l2 >= 0");
+        }
+        if (s.getMaxBatch() < 1 || s.getMaxDelayMs() < 0 || s.getMetricsWindow() < 1) {
+            throw new IllegalArgumentException(m + "maxBatch >= 1, maxDelayMs >= 0, metricsWindow >= 1");
+        }
+    }
+}

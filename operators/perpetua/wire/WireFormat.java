@@ -1,0 +1,191 @@
+package perpetua.wire;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaNormalization;
+import org.apache.avro.message.BinaryMessageDecoder;
+import org.apache.avro.message.BinaryMessageEncoder;
+import org.apache.avro.message.SchemaStore;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificRecord;
+import perpetua.schemas.DeadLetter;
+import perpetua.schemas.Event;
+import perpetua.schemas.Feedback;
+import perpetua.schemas.Metrics;
+import perpetua.schemas.ModelSnapshot;
+import perpetua.schemas.ModelSpec;
+import perpetua.schemas.Prediction;
+
+/**
+ * Avro single-object encoding for every Perpetua topic, resolved against the schemas the project
+ * ships.
+ *
+ * <p>A message is {@code C3 01}, the 8-byte CRC-64-AVRO fingerprint of its writer schema
+ * (little-endian), then the Avro binary body. The store of writer schemas is the current schemas
+ * plus every past version listed in {@code schemas/past/INDEX}, so a reader resolves any message
+ * written by any released version without a registry service.
+ */
+public final class WireFormat {
+
+    /** The record types that travel on Perpetua topics, in a fixed order. */
+    public static final List<Class<? extends SpecificRecord>> TYPES =
+            List.of(
+                    Event.class,
+                    Feedback.class,
+                    Prediction.class,
+                    Metrics.class,
+                    ModelSnapshot.class,
+                    ModelSpec.class,
+                    DeadLetter.class);
+
+    private static final SchemaStore.Cache STORE = buildStore();
+
+    private WireFormat() {}
+
+    /** A thread-confined codec for one record type (Avro encoders and decoders are not shared). */
+    public static <T extends SpecificRecord> Codec<T> codec(Class<T> type) {
+        return new Codec<>(type);
+    }
+
+    /** The 64-bit fingerprint in a single-object message, or empty when the header is not one. */
+    public static java.util.OptionalLong fingerprint(byte[] message) {
+        if (message == null
+                || message.length < 10
+                || message[0] != (byte) 0xC3
+                || message[1] != (byte) 0x01) {
+            return java.util.OptionalLong.empty();
+        }
+        return java.util.OptionalLong.of(
+                ByteBuffer.wrap(message, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong());
+    }
+
+    /** The record type whose writer schema (current or past) has this fingerprint, if any. */
+    public static Class<? extends SpecificRecord> typeOf(long fingerprint) {
+        Schema schema = STORE.findByFingerprint(fingerprint);
+        if (schema == null) {
+            return null;
+        }
+        for (Class<? extends SpecificRecord> type : TYPES) {
+            if (schemaOf(type).getFullName().equals(schema.getFullName())) {
+                return type;
+            }
+        }
+        return null;
+    }
+
+    /** Decodes a message of any Perpetua type, chosen by its fingerprint. */
+    public static SpecificRecord decodeAny(byte[] message) throws IOException {
+        java.util.OptionalLong fp = fingerprint(message);
+        if (fp.isEmpty()) {
+            throw new IOException("not an Avro single-object message (bad header)");
+        }
+        Class<? extends SpecificRecord> type = typeOf(fp.getAsLong());
+        if (type == null) {
+            throw new IOException(
+                    "unknown schema fingerprint " + Long.toHexString(fp.getAsLong()));
+        }
+        return codec(type).decode(message);
+    }
+
+    public static Schema schemaOf(Class<? extends SpecificRecord> type) {
+        return SpecificData.get().getSchema(type);
+    }
+
+    /** Past writer schemas shipped in schemas/past, by file name. */
+    static Map<String, Schema> pastSchemas() {
+        Map<String, Schema> out = new LinkedHashMap<>();
+        try (InputStream index = resource("schemas/past/INDEX")) {
+            if (index == null) {
+                return out;
+            }
+            for (String line : new String(index.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+                String name = line.trim();
+                if (name.isEmpty() || name.startsWith("#")) {
+                    continue;
+                }
+                try (InputStream in = resource("schemas/past/" + name)) {
+                    if (in == null) {
+                        throw new IllegalStateException("schemas/past/INDEX names missing " + name);
+                    }
+                    out.put(name, new Schema.Parser().parse(in));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out;
+    }
+
+    private static InputStream resource(String path) {
+        return WireFormat.class.getClassLoader().getResourceAsStream(path);
+    }
+
+    private static SchemaStore.Cache buildStore() {
+        SchemaStore.Cache store = new SchemaStore.Cache();
+        List<Schema> all = new ArrayList<>();
+        for (Class<? extends SpecificRecord> type : TYPES) {
+            all.add(schemaOf(type));
+        }
+        all.addAll(pastSchemas().values());
+        for (Schema s : all) {
+            store.addSchema(s);
+        }
+        return store;
+    }
+
+    static long fingerprintOf(Schema schema) {
+        return SchemaNormalization.parsingFingerprint64(schema);
+    }
+
+    /**
+     * Encoder and decoder for one type. Not thread-safe: each operator instance or thread owns one.
+     */
+    public static final class Codec<T extends SpecificRecord> {
+        private final BinaryMessageEncoder<T> encoder;
+        private final BinaryMessageDecoder<T> decoder;
+
+        private Codec(Class<T> type) {
+            Schema schema = schemaOf(type);
+            SpecificData model = SpecificData.getForClass(type);
+            this.encoder = new BinaryMessageEncoder<>(model, schema);
+            // Only this type's own schemas resolve: another type's record is refused, not misread.
+            this.decoder = new BinaryMessageDecoder<>(model, schema);
+            for (Schema past : pastSchemas().values()) {
+                if (past.getFullName().equals(schema.getFullName())) {
+                    decoder.addSchema(past);
+                }
+            }
+        }
+
+        public byte[] encode(T record) {
+            try {
+                ByteBuffer buffer = encoder.encode(record);
+                byte[] out = new byte[buffer.remaining()];
+                buffer.get(out);
+                return out;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        /**
+         * Decodes one message.
+         *
+         * @throws org.apache.avro.message.BadHeaderException when the bytes are not single-object
+         * @throws org.apache.avro.message.MissingSchemaException for an unknown fingerprint
+         * @throws IOException or {@link org.apache.avro.AvroRuntimeException} for a bad body
+         */
+        public T decode(byte[] message) throws IOException {
+            return decoder.decode(message);
+        }
+    }
+}

@@ -1,0 +1,212 @@
+package perpetua.learner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.operators.ProcessOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+import perpetua.ingest.DecodeAndValidate;
+import perpetua.ingest.Observation;
+import perpetua.ingest.SourceRecord;
+import perpetua.schemas.Event;
+import perpetua.schemas.Metrics;
+import perpetua.schemas.ModelSnapshot;
+import perpetua.schemas.ModelSpec;
+import perpetua.schemas.Prediction;
+import perpetua.schemas.Tensor;
+import perpetua.testing.Streams;
+import perpetua.wire.WireFormat;
+
+class LearnerOperatorTest {
+    private static final String MODEL = "m";
+
+    private static KeyedOneInputStreamOperatorTestHarness<String, Observation, Prediction> harness(
+            ModelSpec spec) throws Exception {
+        KeyedOneInputStreamOperatorTestHarness<String, Observation, Prediction> h =
+                new KeyedOneInputStreamOperatorTestHarness<>(
+                        new LearnerOperator(Map.of(spec.getModel(), spec)),
+                        Observation::model,
+                        Types.STRING);
+        h.setup();
+        return h;
+    }
+
+    private static StreamRecord<Observation> record(Event e) {
+        return new StreamRecord<>(new Observation(e, 0L));
+    }
+
+    @Test
+    void predictsBeforeItLearnsFromTheSameEvent() throws Exception {
+        var h = harness(Streams.binarySpec(MODEL, 1, 1000));
+        h.open();
+        Event e = Streams.binaryEvents(MODEL, 1, 1).get(0);
+        h.processElement(record(e));
+        h.processElement(record(e));
+        List<Prediction> out = h.extractOutputValues();
+        assertThat(out).hasSize(2);
+        // The first prediction comes from the untrained model: version 0, P(1) = 0.5.
+        assertThat(out.get(0).getModelVersion()).isZero();
+        assertThat(out.get(0).getScores().get(1)).isEqualTo(0.5f);
+        // The same event again is predicted by the model that has learned from it once.
+        assertThat(out.get(1).getModelVersion()).isEqualTo(1);
+        float towardsLabel = ((Integer) e.getLabel()) == 1 ? 1f : -1f;
+        assertThat((out.get(1).getScores().get(1) - 0.5f) * towardsLabel).isPositive();
+        h.close();
+    }
+
+    @Test
+    void batchFlushesWhenItReachesMaxBatch() throws Exception {
+        var h = harness(Streams.binarySpec(MODEL, 4, 10_000));
+        h.open();
+        List<Event> events = Streams.binaryEvents(MODEL, 4, 2);
+        for (int i = 0; i < 3; i++) {
+            h.processElement(record(events.get(i)));
+        }
+        assertThat(h.extractOutputValues()).isEmpty();
+        h.processElement(record(events.get(3)));
+        List<Prediction> out = h.extractOutputValues();
+        assertThat(out).extracting(Prediction::getEventId)
+                .containsExactly("m-0", "m-1", "m-2", "m-3");
+        assertThat(out).allMatch(p -> p.getModelVersion() == 0);
+        h.close();
+    }
+
+    @Test
+    void batchFlushesOnTheTimerAfterMaxDelay() throws Exception {
+        var h = harness(Streams.binarySpec(MODEL, 100, 50));
+        h.setProcessingTime(1_000);
+        h.open();
+        List<Event> events = Streams.binaryEvents(MODEL, 2, 3);
+        h.processElement(record(events.get(0)));
+        h.setProcessingTime(1_030);
+        h.processElement(record(events.get(1)));
+        h.setProcessingTime(1_049);
+        assertThat(h.extractOutputValues()).isEmpty();
+        h.setProcessingTime(1_050);
+        assertThat(h.extractOutputValues()).hasSize(2);
+        h.close();
+    }
+
+    @Test
+    void snapshotThenRestoreGivesIdenticalPredictions() throws Exception {
+        ModelSpec spec = Streams.binarySpec(MODEL, 16, 10_000);
+        List<Event> events = Streams.binaryEvents(MODEL, 800, 4);
+        var original = harness(spec);
+        original.open();
+        for (Event e : events.subList(0, 700)) {
+            original.processElement(record(e));
+        }
+        original.prepareSnapshotPreBarrier(1);
+        OperatorSubtaskState state = original.snapshot(1, 1);
+
+        var restored = harness(spec);
+        restored.initializeState(state);
+        restored.open();
+
+        int before = original.extractOutputValues().size();
+        for (Event e : events.subList(700, 800)) {
+            original.processElement(record(e));
+            restored.processElement(record(e));
+        }
+        original.prepareSnapshotPreBarrier(2);
+        restored.prepareSnapshotPreBarrier(2);
+        List<Prediction> a = original.extractOutputValues().subList(before, before + 100);
+        List<Prediction> b = restored.extractOutputValues();
+        assertThat(b).hasSize(100);
+        assertThat(a.get(0).getModelVersion()).isGreaterThan(40);
+        for (int i = 0; i < 100; i++) {
+            assertThat(b.get(i).getModelVersion()).isEqualTo(a.get(i).getModelVersion());
+            assertThat(b.get(i).getScores()).isEqualTo(a.get(i).getScores());
+        }
+        original.close();
+        restored.close();
+    }
+
+    @Test
+    void emitsMetricsPerWindowAndSnapshotsEveryNBatches() throws Exception {
+        var h = harness(Streams.binarySpec(MODEL, 10, 10_000));
+        h.open();
+        for (Event e : Streams.binaryEvents(MODEL, 1000, 5)) {
+            h.processElement(record(e));
+        }
+        List<Metrics> metrics = values(h.getSideOutput(LearnerOperator.METRICS));
+        List<ModelSnapshot> snapshots = values(h.getSideOutput(LearnerOperator.SNAPSHOTS));
+        assertThat(metrics).hasSize(2); // windows of 500 labelled events
+        assertThat(metrics.get(1).getAccuracy()).isGreaterThan(metrics.get(0).getAccuracy());
+        assertThat(metrics.get(1).getAuc()).isGreaterThan(0.9);
+        // 100 batches of 10, a snapshot every 20 learned batches.
+        assertThat(snapshots).extracting(ModelSnapshot::getVersion).containsExactly(20L, 40L, 60L, 80L, 100L);
+        assertThat(snapshots.get(4).getExamplesSeen()).isEqualTo(1000);
+        h.close();
+    }
+
+    @Test
+    void nanInputLeavesTheModelBitIdentical() throws Exception {
+        List<Event> events = Streams.binaryEvents(MODEL, 400, 6);
+        Event poisoned =
+                Event.newBuilder(events.get(0))
+                        .setId("poisoned")
+                        .setDense(List.of(Float.NaN, 1f, 1f, 1f))
+                        .setLabel(1)
+                        .build();
+        List<Event> withNaN = new ArrayList<>(events);
+        withNaN.add(200, poisoned);
+
+        ChainResult clean = runDecodeAndLearn(events);
+        ChainResult dirty = runDecodeAndLearn(withNaN);
+
+        assertThat(dirty.deadLetterReasons).singleElement().asString().contains("non-finite");
+        assertThat(clean.deadLetterReasons).isEmpty();
+        assertThat(dirty.lastSnapshot.getVersion()).isEqualTo(clean.lastSnapshot.getVersion());
+        List<Tensor> a = clean.lastSnapshot.getTensors();
+        List<Tensor> b = dirty.lastSnapshot.getTensors();
+        assertThat(b).hasSameSizeAs(a);
+        for (int i = 0; i < a.size(); i++) {
+            assertThat(b.get(i).getData()).isEqualTo(a.get(i).getData());
+        }
+    }
+
+    private record ChainResult(List<String> deadLetterReasons, ModelSnapshot lastSnapshot) {}
+
+    /** Encodes the events, decodes and validates them, and learns from what passes. */
+    private static ChainResult runDecodeAndLearn(List<Event> events) throws Exception {
+        ModelSpec spec = Streams.binarySpec(MODEL, 10, 10_000);
+        var decode =
+                new OneInputStreamOperatorTestHarness<>(
+                        new ProcessOperator<>(new DecodeAndValidate(Map.of(MODEL, spec))));
+        decode.open();
+        WireFormat.Codec<Event> codec = WireFormat.codec(Event.class);
+        long offset = 0;
+        for (Event e : events) {
+            decode.processElement(
+                    new StreamRecord<>(new SourceRecord("events", 0, offset++, 0L, codec.encode(e))));
+        }
+        List<String> reasons = new ArrayList<>();
+        decode.getSideOutput(DecodeAndValidate.DEAD_LETTERS)
+                .forEach(r -> reasons.add(r.getValue().getReason()));
+        var learn = harness(spec);
+        learn.open();
+        for (Observation o : decode.extractOutputValues()) {
+            learn.processElement(new StreamRecord<>(o));
+        }
+        List<ModelSnapshot> snapshots = values(learn.getSideOutput(LearnerOperator.SNAPSHOTS));
+        decode.close();
+        learn.close();
+        return new ChainResult(reasons, snapshots.get(snapshots.size() - 1));
+    }
+
+    private static <T> List<T> values(java.util.Collection<StreamRecord<T>> records) {
+        List<T> out = new ArrayList<>();
+        if (records != null) {
+            records.forEach(r -> out.add(r.getValue()));
+        }
+        return out;
+    }
+}

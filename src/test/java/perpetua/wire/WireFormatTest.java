@@ -1,0 +1,131 @@
+package perpetua.wire;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.message.BadHeaderException;
+import org.apache.avro.message.MissingSchemaException;
+import org.apache.avro.specific.SpecificRecord;
+import org.junit.jupiter.api.Test;
+import perpetua.schemas.DeadLetter;
+import perpetua.schemas.Event;
+import perpetua.schemas.Feedback;
+import perpetua.schemas.Metrics;
+import perpetua.schemas.ModelSnapshot;
+import perpetua.schemas.ModelSpec;
+import perpetua.schemas.Prediction;
+import perpetua.schemas.Task;
+import perpetua.schemas.Tensor;
+
+class WireFormatTest {
+
+    static ModelSpec spec() {
+        return ModelSpec.newBuilder().setModel("m").setTask(Task.MULTICLASS).setClasses(3).build();
+    }
+
+    static List<SpecificRecord> oneOfEach() {
+        return List.of(
+                Event.newBuilder()
+                        .setId("e1")
+                        .setModel("m")
+                        .setTime(42L)
+                        .setDense(List.of(1f, 2f))
+                        .setNumeric(Map.of("n", 3.5))
+                        .setCategorical(Map.of("c", "x"))
+                        .setText("hello")
+                        .setLabel(2)
+                        .setWeight(0.5f)
+                        .build(),
+                Feedback.newBuilder().setEventId("e1").setModel("m").setTime(43L).setLabel(1.5).build(),
+                Prediction.newBuilder()
+                        .setEventId("e1")
+                        .setModel("m")
+                        .setModelVersion(7)
+                        .setTime(42L)
+                        .setLabel(1)
+                        .setScores(List.of(0.2f, 0.7f, 0.1f))
+                        .setPublishedAt(40L)
+                        .setPredictedAt(44L)
+                        .build(),
+                Metrics.newBuilder()
+                        .setModel("m")
+                        .setTask(Task.BINARY)
+                        .setVersionFrom(1)
+                        .setVersionTo(9)
+                        .setWindowStart(1)
+                        .setWindowEnd(2)
+                        .setEvents(10)
+                        .setLabelled(8)
+                        .setEventsPerSecond(1e4)
+                        .setAccuracy(0.75)
+                        .setAuc(0.8)
+                        .setLogLoss(0.4)
+                        .build(),
+                ModelSnapshot.newBuilder()
+                        .setModel("m")
+                        .setVersion(9)
+                        .setTime(5L)
+                        .setSpec(spec())
+                        .setExamplesSeen(100)
+                        .setTensors(
+                                List.of(
+                                        new Tensor(
+                                                "bias",
+                                                List.of(1),
+                                                ByteBuffer.wrap(new byte[] {0, 0, (byte) 0x80, 0x3f}))))
+                        .setMetrics(Map.of("accuracy", 0.9))
+                        .build(),
+                spec(),
+                DeadLetter.newBuilder()
+                        .setSourceTopic("events")
+                        .setPartition(1)
+                        .setOffset(99)
+                        .setTime(3L)
+                        .setReason("why")
+                        .setPayload(ByteBuffer.wrap(new byte[] {1, 2, 3}))
+                        .build());
+    }
+
+    @Test
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    void everySchemaRoundTripsThroughSingleObjectEncoding() throws Exception {
+        List<SpecificRecord> records = oneOfEach();
+        assertThat(records).extracting(Object::getClass).containsExactlyElementsOf(WireFormat.TYPES);
+        for (SpecificRecord r : records) {
+            WireFormat.Codec codec = WireFormat.codec(r.getClass());
+            byte[] bytes = codec.encode(r);
+            assertThat(bytes[0]).isEqualTo((byte) 0xC3);
+            assertThat(bytes[1]).isEqualTo((byte) 0x01);
+            assertThat(codec.decode(bytes)).isEqualTo(r);
+            assertThat(WireFormat.decodeAny(bytes)).isEqualTo(r);
+        }
+    }
+
+    @Test
+    void unknownFingerprintIsReportedAsMissingSchema() {
+        byte[] bytes = WireFormat.codec(Event.class).encode((Event) oneOfEach().get(0));
+        bytes[5] ^= 0x5A;
+        assertThatThrownBy(() -> WireFormat.codec(Event.class).decode(bytes))
+                .isInstanceOf(MissingSchemaException.class);
+        assertThat(WireFormat.typeOf(WireFormat.fingerprint(bytes).getAsLong())).isNull();
+    }
+
+    @Test
+    void anotherTypesRecordIsRecognisedByItsFingerprint() {
+        byte[] bytes = WireFormat.codec(ModelSpec.class).encode(spec());
+        assertThat(WireFormat.typeOf(WireFormat.fingerprint(bytes).getAsLong()))
+                .isEqualTo(ModelSpec.class);
+        assertThatThrownBy(() -> WireFormat.codec(Event.class).decode(bytes))
+                .isInstanceOf(MissingSchemaException.class);
+    }
+
+    @Test
+    void bytesWithoutTheHeaderAreRefused() {
+        assertThatThrownBy(() -> WireFormat.codec(Event.class).decode(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}))
+                .isInstanceOf(BadHeaderException.class);
+        assertThat(WireFormat.fingerprint(new byte[] {(byte) 0xC3})).isEmpty();
+    }
+}
