@@ -1,0 +1,110 @@
+package perpetua.features;
+
+import java.util.Arrays;
+
+/**
+ * Running mean and variance of each numeric feature, updated one value at a time (Welford).
+ *
+ * <p>State is three primitive arrays so that it can be stored in Flink state or a snapshot as is.
+ * The variance is the population variance {@code m2 / count}, the scale a standardizer needs.
+ */
+public final class OnlineStandardizer {
+
+    /** Below this variance a feature is treated as constant and only centred. */
+    private static final double MIN_VARIANCE = 1e-12;
+
+    private final long[] count;
+    private final double[] mean;
+    private final double[] m2;
+
+    /** Creates a standardizer for {@code size} features, none seen yet. */
+    public OnlineStandardizer(int size) {
+        this(new long[size], new double[size], new double[size]);
+    }
+
+    /**
+     * Restores a standardizer from the arrays of {@link #counts()}, {@link #means()}, {@link
+     * #m2s()}.
+     */
+    public OnlineStandardizer(long[] count, double[] mean, double[] m2) {
+        if (count.length != mean.length || count.length != m2.length) {
+            throw new IllegalArgumentException(
+                    "count, mean and m2 differ in length: "
+                            + count.length
+                            + ", "
+                            + mean.length
+                            + ", "
+                            + m2.length);
+        }
+        this.count = count.clone();
+        this.mean = mean.clone();
+        this.m2 = m2.clone();
+    }
+
+    /** Returns the number of features. */
+    public int size() {
+        return count.length;
+    }
+
+    /** Folds one observation {@code x} of feature {@code i} into its running moments. */
+    public void update(int i, double x) {
+        // n += 1; delta = x - mean; mean += delta / n; m2 += delta * (x - mean_new)
+        long n = ++count[i];
+        double delta = x - mean[i];
+        mean[i] += delta / n;
+        m2[i] += delta * (x - mean[i]);
+    }
+
+    /**
+     * Returns {@code (x - mean) / sqrt(var)} for feature {@code i}.
+     *
+     * <p>With fewer than two observations or a (near) constant feature the scale is unknown or
+     * meaningless, so the value is only centred: {@code x - mean}.
+     */
+    public double standardize(int i, double x) {
+        double var = variance(i);
+        if (count[i] < 2 || var < MIN_VARIANCE) {
+            return x - mean[i];
+        }
+        return (x - mean[i]) / Math.sqrt(var);
+    }
+
+    /** Returns the number of observations of feature {@code i}. */
+    public long count(int i) {
+        return count[i];
+    }
+
+    /** Returns the running mean of feature {@code i}. */
+    public double mean(int i) {
+        return mean[i];
+    }
+
+    /** Returns the population variance of feature {@code i}, 0 before the first observation. */
+    public double variance(int i) {
+        return count[i] == 0 ? 0.0 : m2[i] / count[i];
+    }
+
+    /** Returns a copy of the observation counts, for snapshots. */
+    public long[] counts() {
+        return count.clone();
+    }
+
+    /** Returns a copy of the running means, for snapshots. */
+    public double[] means() {
+        return mean.clone();
+    }
+
+    /** Returns a copy of the sums of squared deviations, for snapshots. */
+    public double[] m2s() {
+        return m2.clone();
+    }
+
+    @Override
+    public String toString() {
+        return "OnlineStandardizer{count="
+                + Arrays.toString(count)
+                + ", mean="
+                + Arrays.toString(mean)
+                + "}";
+    }
+}

@@ -1,0 +1,158 @@
+package perpetua.model;
+
+import java.util.Arrays;
+
+/**
+ * A reusable buffer of encoded rows that one forward and one backward pass consume together.
+ *
+ * <p>Each row holds {@code denseWidth} floats (row-major in {@link #dense()}), a variable number of
+ * active hashed slots in compressed-sparse-row form (row {@code r} owns {@code
+ * slots()[slotStart()[r] .. slotStart()[r + 1])}), a label (class index or regression value, NaN
+ * when unknown) and an example weight (0 when unlabelled). The arrays grow on demand and are kept
+ * across {@link #clear()}, so a steady stream of batches allocates nothing; only the first {@link
+ * #size()} rows are valid.
+ */
+public final class MicroBatch {
+
+    private static final int INITIAL_ROWS = 16;
+
+    private final int denseWidth;
+    private int size;
+    private float[] dense;
+    private int[] slotStart;
+    private int[] slots;
+    private float[] label;
+    private float[] weight;
+
+    /** Creates an empty batch whose rows carry {@code denseWidth} dense values. */
+    public MicroBatch(int denseWidth) {
+        this(denseWidth, INITIAL_ROWS);
+    }
+
+    /** Creates an empty batch with room for {@code rowCapacity} rows before it grows. */
+    public MicroBatch(int denseWidth, int rowCapacity) {
+        if (denseWidth < 0 || rowCapacity < 1) {
+            throw new IllegalArgumentException(
+                    "denseWidth must be >= 0 and rowCapacity >= 1: "
+                            + denseWidth
+                            + ", "
+                            + rowCapacity);
+        }
+        this.denseWidth = denseWidth;
+        this.dense = new float[rowCapacity * denseWidth];
+        this.slotStart = new int[rowCapacity + 1];
+        this.slots = new int[rowCapacity * 4];
+        this.label = new float[rowCapacity];
+        this.weight = new float[rowCapacity];
+    }
+
+    /** Forgets every row and keeps the buffers. */
+    public void clear() {
+        size = 0;
+    }
+
+    /**
+     * Appends one row and returns its index.
+     *
+     * @param denseRow the row's dense values; its first {@code denseWidth} entries are copied
+     * @param rowSlots the row's active hashed slots; the first {@code slotCount} are copied
+     * @param slotCount how many entries of {@code rowSlots} are active
+     * @param rowLabel class index or regression value, NaN when unlabelled
+     * @param rowWeight example weight; stored as 0 when the label is NaN
+     */
+    public int addRow(
+            float[] denseRow, int[] rowSlots, int slotCount, float rowLabel, float rowWeight) {
+        if (denseRow.length < denseWidth) {
+            throw new IllegalArgumentException(
+                    "dense row has " + denseRow.length + " values, the batch needs " + denseWidth);
+        }
+        ensureRows(size + 1);
+        int start = slotStart[size];
+        ensureSlots(start + slotCount);
+        System.arraycopy(denseRow, 0, dense, size * denseWidth, denseWidth);
+        System.arraycopy(rowSlots, 0, slots, start, slotCount);
+        slotStart[size + 1] = start + slotCount;
+        label[size] = rowLabel;
+        // An unlabelled row must not pull the gradient, whatever weight its event carried.
+        weight[size] = Float.isNaN(rowLabel) ? 0f : rowWeight;
+        return size++;
+    }
+
+    /** Returns the number of valid rows. */
+    public int size() {
+        return size;
+    }
+
+    /** Returns whether the batch holds no row. */
+    public boolean isEmpty() {
+        return size == 0;
+    }
+
+    /** Returns the number of dense values per row. */
+    public int denseWidth() {
+        return denseWidth;
+    }
+
+    /** Returns the rows that carry a label (non-NaN), learnable when their weight is positive. */
+    public int labelledCount() {
+        int n = 0;
+        for (int r = 0; r < size; r++) {
+            if (!Float.isNaN(label[r])) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Returns the row-major dense values; the backing array, valid up to size x denseWidth. */
+    public float[] dense() {
+        return dense;
+    }
+
+    /** Returns the CSR row starts into {@link #slots()}; the backing array, size + 1 valid. */
+    public int[] slotStart() {
+        return slotStart;
+    }
+
+    /** Returns the active hashed slots of all rows; the backing array. */
+    public int[] slots() {
+        return slots;
+    }
+
+    /** Returns the labels (NaN for unlabelled rows); the backing array. */
+    public float[] labels() {
+        return label;
+    }
+
+    /** Returns the example weights (0 for unlabelled rows); the backing array. */
+    public float[] weights() {
+        return weight;
+    }
+
+    /** Returns the label of row {@code r}. */
+    public float label(int r) {
+        return label[r];
+    }
+
+    /** Returns the weight of row {@code r}. */
+    public float weight(int r) {
+        return weight[r];
+    }
+
+    private void ensureRows(int rows) {
+        if (rows <= label.length) {
+            return;
+        }
+        int capacity = Math.max(rows, label.length * 2);
+        dense = Arrays.copyOf(dense, capacity * denseWidth);
+        slotStart = Arrays.copyOf(slotStart, capacity + 1);
+        label = Arrays.copyOf(label, capacity);
+        weight = Arrays.copyOf(weight, capacity);
+    }
+
+    private void ensureSlots(int count) {
+        if (count > slots.length) {
+            slots = Arrays.copyOf(slots, Math.max(count, slots.length * 2));
+        }
+    }
+}

@@ -1,0 +1,82 @@
+package perpetua.model;
+
+import perpetua.schemas.Event;
+import perpetua.schemas.ModelSpec;
+import perpetua.schemas.OptimizerKind;
+import perpetua.schemas.Task;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/** Specs and random events shared by the model tests. */
+final class ModelFixtures {
+
+    static final String[] COLOURS = {"red", "green", "blue", "amber"};
+
+    private ModelFixtures() {}
+
+    /** Returns a spec with 3 dense inputs, numerics "a" and "b", and 2^bits hashed slots. */
+    static ModelSpec.Builder spec(Task task, int bits) {
+        return ModelSpec.newBuilder()
+                .setModel("m-" + task)
+                .setTask(task)
+                .setClasses(task == Task.MULTICLASS ? 3 : 2)
+                .setDenseSize(3)
+                .setNumericFeatures(List.of("a", "b"))
+                .setHashBits(bits)
+                .setOptimizer(OptimizerKind.ADAM)
+                .setLearningRate(0.05f);
+    }
+
+    /** Returns an event with random inputs, the given label (null for none) and weight. */
+    static Event event(Random random, Object label, float weight) {
+        List<Float> dense = new ArrayList<>();
+        for (int j = 0; j < 3; j++) {
+            dense.add((float) random.nextGaussian());
+        }
+        Map<String, Double> numeric = new HashMap<>();
+        numeric.put("a", 10 + 4 * random.nextGaussian());
+        if (random.nextInt(4) != 0) {
+            numeric.put("b", -3 + 0.5 * random.nextGaussian());
+        }
+        Map<String, String> categorical = new HashMap<>();
+        categorical.put("colour", COLOURS[random.nextInt(COLOURS.length)]);
+        categorical.put("shop", "s" + random.nextInt(5));
+        return Event.newBuilder()
+                .setId(Long.toString(random.nextLong()))
+                .setModel("m")
+                .setTime(0L)
+                .setDense(dense)
+                .setNumeric(numeric)
+                .setCategorical(categorical)
+                .setLabel(label)
+                .setWeight(weight)
+                .build();
+    }
+
+    /** Returns a random label for the task: 0/1, a class in [0, 3) or a value. */
+    static Object randomLabel(Random random, Task task) {
+        switch (task) {
+            case BINARY:
+                return random.nextInt(2);
+            case MULTICLASS:
+                return random.nextInt(3);
+            default:
+                return random.nextGaussian() * 2;
+        }
+    }
+
+    /** Returns a batch of random events, every fourth unlabelled, with varied weights. */
+    static MicroBatch randomBatch(Random random, Task task, FeatureEncoder encoder, int rows) {
+        MicroBatch batch = encoder.newBatch();
+        for (int r = 0; r < rows; r++) {
+            boolean labelled = r % 4 != 3;
+            Object label = labelled ? randomLabel(random, task) : null;
+            encoder.encode(event(random, label, 0.5f + random.nextFloat()), batch);
+        }
+        return batch;
+    }
+}
