@@ -1,7 +1,6 @@
 package perpetua.ingest;
 
 import java.util.Map;
-import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.message.BadHeaderException;
 import org.apache.avro.message.MissingSchemaException;
 import org.apache.avro.specific.SpecificRecord;
@@ -79,7 +78,7 @@ public final class DecodeAndValidate extends ProcessFunction<SourceRecord, Obser
                     other == null
                             ? "unknown schema fingerprint " + String.format("%016x", fp)
                             : "a " + other.getSimpleName() + " record where an Event was expected");
-        } catch (java.io.IOException | AvroRuntimeException | RuntimeException e) {
+        } catch (java.io.IOException | RuntimeException e) {
             throw new Refused("malformed Avro body: " + e.getClass().getSimpleName()
                     + (e.getMessage() == null ? "" : ": " + e.getMessage()));
         }

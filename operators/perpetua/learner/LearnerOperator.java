@@ -143,9 +143,9 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
             m.pending[r] = null;
             output.collect(new StreamRecord<>(prediction(m, o, r, width, version, now)));
             m.evaluator.countPrediction(version, now);
-            float label = m.batch.label[r];
+            float label = m.batch.label(r);
             if (!Float.isNaN(label)) {
-                m.evaluator.score(m.scores, r * width, m.predicted[r], label, m.batch.weight[r]);
+                m.evaluator.score(m.scores, r * width, m.predicted[r], label, m.batch.weight(r));
                 if (m.evaluator.windowFull()) {
                     Metrics window = m.evaluator.emit(m.name, version, now);
                     m.metrics.windowEmitted(window);

@@ -12,7 +12,7 @@ public class LearnerState {
     public float[] optimizerState;
     public long steps;
     public long examplesSeen;
-    public double[] featureCount;
+    public long[] featureCount;
     public double[] featureMean;
     public double[] featureM2;
     public PrequentialEvaluator evaluator;

@@ -17,7 +17,7 @@ final class ModelRuntime {
     final ModelSpec spec;
     final LinearModel model;
     final FeatureEncoder encoder;
-    final MicroBatch batch = new MicroBatch();
+    final MicroBatch batch;
     final PrequentialEvaluator evaluator;
     Observation[] pending;
     float[] scores = new float[0];
@@ -38,6 +38,7 @@ final class ModelRuntime {
         this.model = model;
         this.encoder = encoder;
         this.evaluator = ev;
+        this.batch = encoder.newBatch();
         this.pending = new Observation[Math.max(1, spec.getMaxBatch())];
     }
 
@@ -72,9 +73,9 @@ final class ModelRuntime {
         s.steps = model.steps();
         s.examplesSeen = examplesSeen;
         OnlineStandardizer std = encoder.standardizer();
-        s.featureCount = std.count().clone();
-        s.featureMean = std.mean().clone();
-        s.featureM2 = std.m2().clone();
+        s.featureCount = std.counts();
+        s.featureMean = std.means();
+        s.featureM2 = std.m2s();
         s.evaluator = evaluator.copy();
         s.batchesSinceSnapshot = batchesSinceSnapshot;
         s.lastSnapshotAt = lastSnapshotAt;
@@ -83,10 +84,10 @@ final class ModelRuntime {
 
     void add(Observation o) {
         encoder.encode(o.event, batch);
-        pending[batch.size - 1] = o;
+        pending[batch.size() - 1] = o;
     }
 
     int size() {
-        return batch.size;
+        return batch.size();
     }
 }

@@ -12,12 +12,12 @@ final class Snapshots {
 
     static ModelSnapshot of(ModelRuntime m, long now) {
         OnlineStandardizer std = m.encoder.standardizer();
-        int numerics = std.count().length;
+        int numerics = std.size();
         List<Tensor> features =
                 List.of(
-                        Tensors.toTensor("featureCount", new int[] {numerics}, floats(std.count())),
-                        Tensors.toTensor("featureMean", new int[] {numerics}, floats(std.mean())),
-                        Tensors.toTensor("featureM2", new int[] {numerics}, floats(std.m2())));
+                        Tensors.toTensor("featureCount", new int[] {numerics}, floats(std.counts())),
+                        Tensors.toTensor("featureMean", new int[] {numerics}, floats(std.means())),
+                        Tensors.toTensor("featureM2", new int[] {numerics}, floats(std.m2s())));
         return ModelSnapshot.newBuilder()
                 .setModel(m.name)
                 .setVersion(m.model.steps())
@@ -29,6 +29,14 @@ final class Snapshots {
                 .setFeatureState(features)
                 .setMetrics(m.evaluator.summary())
                 .build();
+    }
+
+    private static float[] floats(long[] values) {
+        float[] out = new float[values.length];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = values[i];
+        }
+        return out;
     }
 
     private static float[] floats(double[] values) {

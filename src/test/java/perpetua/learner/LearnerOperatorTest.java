@@ -189,8 +189,8 @@ class LearnerOperatorTest {
                     new StreamRecord<>(new SourceRecord("events", 0, offset++, 0L, codec.encode(e))));
         }
         List<String> reasons = new ArrayList<>();
-        decode.getSideOutput(DecodeAndValidate.DEAD_LETTERS)
-                .forEach(r -> reasons.add(r.getValue().getReason()));
+        values(decode.getSideOutput(DecodeAndValidate.DEAD_LETTERS))
+                .forEach(d -> reasons.add(d.getReason()));
         var learn = harness(spec);
         learn.open();
         for (Observation o : decode.extractOutputValues()) {
