@@ -48,7 +48,7 @@ final class Demo implements Callable<Integer> {
     static final String MODEL = "flights";
     static final String SPEC =
             "{\"model\":\"flights\",\"task\":\"BINARY\",\"numericFeatures\":[\"distance\"],"
-                    + "\"hashBits\":18,\"optimizer\":\"ADAM\",\"learningRate\":0.01,"
+                    + "\"hashBits\":18,\"optimizer\":\"ADAM\",\"learningRate\":0.02,"
                     + "\"maxBatch\":256,\"maxDelayMs\":20,\"metricsWindow\":5000,"
                     + "\"snapshotEveryBatches\":100,\"snapshotEverySeconds\":5}";
 
@@ -119,6 +119,7 @@ final class Demo implements Callable<Integer> {
         OnlineLearningJob.configure(env, options);
         OnlineLearningJob.defineWorkflow(env, KafkaIo.events(options), specs, KafkaIo.sinks(options));
         job = env.executeAsync(OnlineLearningJob.NAME);
+        awaitRunning(job);
         say("learning job %s running; Flink web UI: http://127.0.0.1:%d", job.getJobID(), webPort);
 
         Map<String, Integer> labels = new ConcurrentHashMap<>();
@@ -130,6 +131,17 @@ final class Demo implements Callable<Integer> {
 
         say("%-8s %9s %10s %9s %7s %8s %8s", "window", "events", "events/s", "accuracy", "auc", "logloss", "version");
         return follow(bootstrap, labels, published, startNanos);
+    }
+
+    /** Waits until the job runs, so that the figures below measure learning, not deployment. */
+    private static void awaitRunning(JobClient job) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (job.getJobStatus().get() != org.apache.flink.api.common.JobStatus.RUNNING) {
+            if (job.getJobStatus().get().isTerminalState() || System.nanoTime() > deadline) {
+                throw new IllegalStateException("the learning job did not start: " + job.getJobStatus().get());
+            }
+            TimeUnit.MILLISECONDS.sleep(100);
+        }
     }
 
     private String startBroker() throws IOException, InterruptedException {
@@ -207,6 +219,7 @@ final class Demo implements Callable<Integer> {
         long[] maxVersion = {0};
         long[] windows = {0};
         long[] lastProgress = {System.nanoTime()};
+        long[] firstPublished = {0};
         float[] scores = new float[2];
         try (TopicReader reader = new TopicReader(bootstrap, List.of("metrics", "predictions"), true)) {
             reader.read(
@@ -223,6 +236,9 @@ final class Demo implements Callable<Integer> {
                             } else {
                                 Prediction p = predictionCodec.decode(r.value());
                                 long now = System.currentTimeMillis();
+                                if (predictions[0] == 0) {
+                                    firstPublished[0] = p.getPublishedAt();
+                                }
                                 if (predictions[0] < latencies.length) {
                                     latencies[(int) predictions[0]] = now - p.getPublishedAt();
                                 }
@@ -259,13 +275,18 @@ final class Demo implements Callable<Integer> {
             return 1;
         }
         double seconds = (System.nanoTime() - startNanos) / 1e9;
+        // Steady-state rate: from the first event's publication to the last prediction read.
+        double span = (System.currentTimeMillis() - firstPublished[0]) / 1e3;
         int n = (int) Math.min(predictions[0], latencies.length);
         long[] sorted = Arrays.copyOf(latencies, n);
         Arrays.sort(sorted);
         Metrics all = overall.emit(MODEL, maxVersion[0], System.currentTimeMillis());
         say(
-                "end to end: %d events in %.1f s (%.0f events/s), latency publish→prediction readable p50=%d ms p99=%d ms",
-                predictions[0], seconds, predictions[0] / seconds, percentile(sorted, 0.50), percentile(sorted, 0.99));
+                "end to end: %d events, %.1f s from first publication to last prediction read (%.0f"
+                        + " events/s); latency publish to prediction readable p50=%d ms p99=%d ms;"
+                        + " demo wall time %.1f s",
+                predictions[0], span, predictions[0] / span, percentile(sorted, 0.50),
+                percentile(sorted, 0.99), seconds);
         System.out.printf(
                 "summary model=%s events=%d accuracy=%.4f auc=%.4f logloss=%.4f version=%d%n",
                 MODEL, predictions[0], orNaN(all.getAccuracy()), orNaN(all.getAuc()),

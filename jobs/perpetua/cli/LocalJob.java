@@ -29,7 +29,7 @@ final class LocalJob implements Callable<Integer> {
     @Option(names = "--web-port", defaultValue = "8081", description = "Flink web UI port (default: ${DEFAULT-VALUE}).")
     int webPort;
 
-    @CommandLine.Unmatched List<String> jobArgs = List.of();
+    @CommandLine.Unmatched List<String> jobArgs = new java.util.ArrayList<>();
 
     @Override
     public Integer call() throws Exception {
@@ -47,10 +47,18 @@ final class LocalJob implements Callable<Integer> {
         OnlineLearningJob.defineWorkflow(env, KafkaIo.events(options), specs, KafkaIo.sinks(options));
         System.err.printf("Flink web UI: http://127.0.0.1:%d%n", webPort);
         JobClient client = env.executeAsync(OnlineLearningJob.NAME);
-        Runtime.getRuntime()
-                .addShutdownHook(
-                        new Thread(() -> client.cancel().exceptionally(t -> null).join()));
+        Thread cancel =
+                new Thread(
+                        () -> {
+                            try {
+                                client.cancel().get(30, java.util.concurrent.TimeUnit.SECONDS);
+                            } catch (Exception finishedAlready) {
+                                // a bounded job that ended has nothing to cancel
+                            }
+                        });
+        Runtime.getRuntime().addShutdownHook(cancel);
         client.getJobExecutionResult().get();
+        Runtime.getRuntime().removeShutdownHook(cancel);
         return 0;
     }
 

@@ -51,7 +51,7 @@ public final class Perpetua implements Runnable {
                 names = "--time-features",
                 split = ",",
                 description = "Categoricals derived from the time column: hour, dow.")
-        List<String> timeFeatures = List.of();
+        List<String> timeFeatures = new java.util.ArrayList<>();
 
         @Option(names = "--label", description = "Label column.")
         String label;
@@ -63,19 +63,19 @@ public final class Perpetua implements Runnable {
                 names = "--label-classes",
                 split = ",",
                 description = "Multiclass label: the class values in index order.")
-        List<String> labelClasses = List.of();
+        List<String> labelClasses = new java.util.ArrayList<>();
 
         @Option(names = "--numeric", split = ",", description = "Numeric feature columns.")
-        List<String> numeric = List.of();
+        List<String> numeric = new java.util.ArrayList<>();
 
         @Option(names = "--categorical", split = ",", description = "Categorical feature columns.")
-        List<String> categorical = List.of();
+        List<String> categorical = new java.util.ArrayList<>();
 
         @Option(
                 names = "--dense",
                 split = ",",
                 description = "Dense float columns, in order; PREFIX* takes all with the prefix.")
-        List<String> dense = List.of();
+        List<String> dense = new java.util.ArrayList<>();
 
         @Option(names = "--text", description = "Text column.")
         String text;
@@ -117,11 +117,27 @@ public final class Perpetua implements Runnable {
         @Option(names = "--rate", defaultValue = "0", description = "Events per second (0: as fast as possible).")
         double rate;
 
+        @Option(
+                names = "--create",
+                description = "Create the topic when it does not exist, with --partitions partitions.")
+        boolean create;
+
+        @Option(names = "--partitions", defaultValue = "1", description = "Partitions of a created topic (default: ${DEFAULT-VALUE}).")
+        int partitions;
+
         @CommandLine.ArgGroup(exclusive = false, multiplicity = "1")
         CsvRoles roles;
 
         @Override
         public Integer call() throws Exception {
+            if (!perpetua.runtime.Topics.exists(bootstrap, topic)) {
+                if (!create) {
+                    System.err.println("topic '" + topic + "' does not exist at " + bootstrap
+                            + "; create it, or add --create");
+                    return 2;
+                }
+                perpetua.runtime.Topics.create(bootstrap, partitions, topic);
+            }
             long start = System.nanoTime();
             try (CsvEvents events = new CsvEvents(csv, roles.roles());
                     EventPublisher publisher = new EventPublisher(bootstrap, topic)) {

@@ -85,4 +85,21 @@ public final class Topics {
             throw new IllegalStateException("Interrupted while creating topic " + name, e);
         }
     }
+
+    /** Whether the topic exists; fails fast with the cause when the cluster cannot be reached. */
+    public static boolean exists(String bootstrap, String name) {
+        Map<String, Object> conf =
+                Map.of(
+                        AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000,
+                        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000);
+        try (Admin admin = Admin.create(conf)) {
+            return admin.listTopics().names().get(20, java.util.concurrent.TimeUnit.SECONDS).contains(name);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("cannot reach Kafka at " + bootstrap + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
 }

@@ -1,0 +1,100 @@
+package perpetua.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import perpetua.cli.CsvEvents;
+import perpetua.ingest.Observation;
+import perpetua.job.ModelSpecs;
+import perpetua.learner.LearnerOperator;
+import perpetua.schemas.Event;
+import perpetua.schemas.ModelSpec;
+import perpetua.schemas.Prediction;
+
+/**
+ * Throughput of the Learner operator alone (no Kafka): predict, score and learn the carried flights
+ * events through the real operator in Flink's keyed test harness, at several micro-batch sizes.
+ *
+ * <p>One operation is one event. Run with {@code ./perpetua bench learner}.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+public class LearnerBenchmark {
+    static final int EVENTS = 20_000;
+
+    @Param({"1", "32", "256"})
+    public int maxBatch;
+
+    private List<StreamRecord<Observation>> records;
+    private KeyedOneInputStreamOperatorTestHarness<String, Observation, Prediction> harness;
+
+    @Setup(Level.Trial)
+    public void setUp() throws Exception {
+        Path home = Path.of(System.getProperty("perpetua.home", "."));
+        Path csv = home.resolve("data/flights-100k.csv.gz");
+        if (!Files.exists(csv)) {
+            throw new IllegalStateException("run from the project folder: no " + csv);
+        }
+        records = new ArrayList<>(EVENTS);
+        CsvEvents.Roles roles = new CsvEvents.Roles();
+        roles.model = "flights";
+        roles.time = "date";
+        roles.timeFeatures = List.of("hour", "dow");
+        roles.label = "delay";
+        roles.labelAbove = 15.0;
+        roles.numeric = List.of("distance");
+        roles.categorical = List.of("origin", "destination");
+        try (CsvEvents events = new CsvEvents(csv, roles)) {
+            while (events.hasNext() && records.size() < EVENTS) {
+                Event e = events.next();
+                records.add(new StreamRecord<>(new Observation(e, 0L)));
+            }
+        }
+        ModelSpec spec =
+                ModelSpecs.parse(
+                                "{\"model\":\"flights\",\"task\":\"BINARY\",\"numericFeatures\":[\"distance\"],"
+                                        + "\"hashBits\":18,\"optimizer\":\"ADAM\",\"learningRate\":0.05,"
+                                        + "\"maxBatch\":" + maxBatch + ",\"maxDelayMs\":1000000,"
+                                        + "\"metricsWindow\":5000,\"snapshotEveryBatches\":0,"
+                                        + "\"snapshotEverySeconds\":0}")
+                        .get("flights");
+        harness =
+                new KeyedOneInputStreamOperatorTestHarness<>(
+                        new LearnerOperator(Map.of("flights", spec)), Observation::model, Types.STRING);
+        harness.open();
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(EVENTS)
+    public int learnFlights() throws Exception {
+        for (StreamRecord<Observation> r : records) {
+            harness.processElement(r);
+        }
+        int out = harness.getOutput().size();
+        harness.getOutput().clear();
+        return out;
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() throws Exception {
+        harness.close();
+    }
+}
