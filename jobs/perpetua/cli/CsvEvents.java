@@ -32,11 +32,11 @@ import perpetua.schemas.Event;
  * Turns the rows of a CSV file (plain or gzip, header on the first line) into {@link Event}s by
  * column roles: id, time, label, numeric, categorical, dense, text.
  *
- * <p>A role names columns by header; a name ending in {@code *} takes every column with that prefix,
- * in header order. Times are epoch milliseconds or ISO-8601 (a time without offset is UTC). A time
- * column can also yield categorical features ({@code hour}: hour of day, {@code dow}: day of week).
- * A row whose label or numeric value cannot be read is still published, carrying NaN, so that the
- * job's validation refuses it with a dead letter that names the row.
+ * <p>A role names columns by header; a name ending in {@code *} takes every column with that
+ * prefix, in header order. Times are epoch milliseconds or ISO-8601 (a time without offset is UTC).
+ * A time column can also yield categorical features ({@code hour}: hour of day, {@code dow}: day of
+ * week). A row whose label or numeric value cannot be read is still published, carrying NaN, so
+ * that the job's validation refuses it with a dead letter that names the row.
  */
 public final class CsvEvents implements Iterator<Event>, AutoCloseable {
 
@@ -77,7 +77,9 @@ public final class CsvEvents implements Iterator<Event>, AutoCloseable {
                         .setHeader()
                         .setSkipHeaderRecord(true)
                         .build()
-                        .parse(new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)));
+                        .parse(
+                                new BufferedReader(
+                                        new InputStreamReader(in, StandardCharsets.UTF_8)));
         List<String> header = parser.getHeaderNames();
         this.denseColumns = expand(roles.dense, header);
         List<String> named = new ArrayList<>(denseColumns);
@@ -90,7 +92,8 @@ public final class CsvEvents implements Iterator<Event>, AutoCloseable {
         }
         for (String c : named) {
             if (!header.contains(c)) {
-                throw new IllegalArgumentException("no column '" + c + "' in the CSV header " + header);
+                throw new IllegalArgumentException(
+                        "no column '" + c + "' in the CSV header " + header);
             }
         }
         for (String tf : roles.timeFeatures) {
@@ -147,7 +150,10 @@ public final class CsvEvents implements Iterator<Event>, AutoCloseable {
             ZonedDateTime z = t.atZone(ZoneOffset.UTC);
             for (String tf : roles.timeFeatures) {
                 categorical.put(
-                        tf, tf.equals("hour") ? String.valueOf(z.getHour()) : dayName(z.getDayOfWeek()));
+                        tf,
+                        tf.equals("hour")
+                                ? String.valueOf(z.getHour())
+                                : dayName(z.getDayOfWeek()));
             }
         }
         e.setTime(time);
@@ -222,7 +228,8 @@ public final class CsvEvents implements Iterator<Event>, AutoCloseable {
         try {
             return LocalDate.parse(s).atStartOfDay().toInstant(ZoneOffset.UTC);
         } catch (DateTimeParseException e) {
-            throw new IllegalArgumentException("cannot read time '" + raw + "': use epoch ms or ISO-8601");
+            throw new IllegalArgumentException(
+                    "cannot read time '" + raw + "': use epoch ms or ISO-8601");
         }
     }
 

@@ -6,7 +6,6 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
@@ -52,22 +51,44 @@ final class Demo implements Callable<Integer> {
                     + "\"maxBatch\":256,\"maxDelayMs\":20,\"metricsWindow\":5000,"
                     + "\"snapshotEveryBatches\":100,\"snapshotEverySeconds\":5}";
 
-    @Option(names = "--events", defaultValue = "0", description = "Stop after N events (0: the whole file).")
+    @Option(
+            names = "--events",
+            defaultValue = "0",
+            description = "Stop after N events (0: the whole file).")
     long events;
 
-    @Option(names = "--rate", defaultValue = "10000", description = "Events per second published (0: as fast as possible; default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--rate",
+            defaultValue = "10000",
+            description =
+                    "Events per second published (0: as fast as possible;"
+                            + " default: ${DEFAULT-VALUE}).")
     double rate;
 
-    @Option(names = "--csv", description = "Flights CSV: date, delay, distance, origin, destination (default: data/flights-100k.csv.gz in the project).")
+    @Option(
+            names = "--csv",
+            description =
+                    "Flights CSV: date, delay, distance, origin, destination"
+                            + " (default: data/flights-100k.csv.gz in the project).")
     Path csv;
 
-    @Option(names = "--dir", description = "Working folder for the broker's data and logs (default: .perpetua in the project; git ignores it).")
+    @Option(
+            names = "--dir",
+            description =
+                    "Working folder for the broker's data and logs"
+                            + " (default: .perpetua in the project; git ignores it).")
     Path dir;
 
-    @Option(names = "--web-port", defaultValue = "8081", description = "Flink web UI port (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--web-port",
+            defaultValue = "8081",
+            description = "Flink web UI port (default: ${DEFAULT-VALUE}).")
     int webPort;
 
-    @Option(names = "--checkpoint-interval", defaultValue = "1s", description = "Exactly-once checkpoint interval (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--checkpoint-interval",
+            defaultValue = "1s",
+            description = "Exactly-once checkpoint interval (default: ${DEFAULT-VALUE}).")
     String checkpointInterval;
 
     private Process broker;
@@ -104,7 +125,11 @@ final class Demo implements Callable<Integer> {
         Topics.create(
                 bootstrap,
                 1,
-                Map.of("cleanup.policy", "compact", "max.message.bytes", String.valueOf(KafkaIo.MAX_SNAPSHOT_BYTES)),
+                Map.of(
+                        "cleanup.policy",
+                        "compact",
+                        "max.message.bytes",
+                        String.valueOf(KafkaIo.MAX_SNAPSHOT_BYTES)),
                 "models");
         say("topics: events, predictions, metrics, models, deadletters");
 
@@ -117,7 +142,8 @@ final class Demo implements Callable<Integer> {
         Map<String, ModelSpec> specs = ModelSpecs.fromOptions(options);
         StreamExecutionEnvironment env = LocalJob.localEnvironment(webPort, 1);
         OnlineLearningJob.configure(env, options);
-        OnlineLearningJob.defineWorkflow(env, KafkaIo.events(options), specs, KafkaIo.sinks(options));
+        OnlineLearningJob.defineWorkflow(
+                env, KafkaIo.events(options), specs, KafkaIo.sinks(options));
         job = env.executeAsync(OnlineLearningJob.NAME);
         awaitRunning(job);
         say("learning job %s running; Flink web UI: http://127.0.0.1:%d", job.getJobID(), webPort);
@@ -125,11 +151,14 @@ final class Demo implements Callable<Integer> {
         Map<String, Integer> labels = new ConcurrentHashMap<>();
         AtomicLong published = new AtomicLong(-1);
         long startNanos = System.nanoTime();
-        Thread producer = new Thread(() -> publish(bootstrap, labels, published), "perpetua-demo-producer");
+        Thread producer =
+                new Thread(() -> publish(bootstrap, labels, published), "perpetua-demo-producer");
         producer.setDaemon(true);
         producer.start();
 
-        say("%-8s %9s %10s %9s %7s %8s %8s", "window", "events", "events/s", "accuracy", "auc", "logloss", "version");
+        say(
+                "%-8s %9s %10s %9s %7s %8s %8s",
+                "window", "events", "events/s", "accuracy", "auc", "logloss", "version");
         return follow(bootstrap, labels, published, startNanos);
     }
 
@@ -138,7 +167,8 @@ final class Demo implements Callable<Integer> {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (job.getJobStatus().get() != org.apache.flink.api.common.JobStatus.RUNNING) {
             if (job.getJobStatus().get().isTerminalState() || System.nanoTime() > deadline) {
-                throw new IllegalStateException("the learning job did not start: " + job.getJobStatus().get());
+                throw new IllegalStateException(
+                        "the learning job did not start: " + job.getJobStatus().get());
             }
             TimeUnit.MILLISECONDS.sleep(100);
         }
@@ -151,18 +181,28 @@ final class Demo implements Callable<Integer> {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         broker =
                 new ProcessBuilder(
-                                java, "-Xmx1g", "-cp", System.getProperty("java.class.path"),
-                                "perpetua.runtime.KafkaBroker", "--dir", kafkaDir.toString(), "--port", "0")
+                                java,
+                                "-Xmx1g",
+                                "-cp",
+                                System.getProperty("java.class.path"),
+                                "perpetua.runtime.KafkaBroker",
+                                "--dir",
+                                kafkaDir.toString(),
+                                "--port",
+                                "0")
                         .redirectError(dir.resolve("broker.log").toFile())
                         .start();
         BufferedReader out =
-                new BufferedReader(new InputStreamReader(broker.getInputStream(), StandardCharsets.UTF_8));
+                new BufferedReader(
+                        new InputStreamReader(broker.getInputStream(), StandardCharsets.UTF_8));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         String line;
         while ((line = out.readLine()) != null) {
             if (line.startsWith("READY ")) {
                 String bootstrap = line.substring("READY ".length()).trim();
-                say("Kafka broker (KRaft, pid %d) at %s, data in %s", broker.pid(), bootstrap, kafkaDir);
+                say(
+                        "Kafka broker (KRaft, pid %d) at %s, data in %s",
+                        broker.pid(), bootstrap, kafkaDir);
                 return bootstrap;
             }
             if (System.nanoTime() > deadline) {
@@ -209,7 +249,8 @@ final class Demo implements Callable<Integer> {
     }
 
     /** Prints each metrics window, then the summary once every published event has a prediction. */
-    private int follow(String bootstrap, Map<String, Integer> labels, AtomicLong published, long startNanos) {
+    private int follow(
+            String bootstrap, Map<String, Integer> labels, AtomicLong published, long startNanos) {
         WireFormat.Codec<Metrics> metricsCodec = WireFormat.codec(Metrics.class);
         WireFormat.Codec<Prediction> predictionCodec = WireFormat.codec(Prediction.class);
         int capacity = events > 0 ? (int) events : 1 << 20;
@@ -221,7 +262,8 @@ final class Demo implements Callable<Integer> {
         long[] lastProgress = {System.nanoTime()};
         long[] firstPublished = {0};
         float[] scores = new float[2];
-        try (TopicReader reader = new TopicReader(bootstrap, List.of("metrics", "predictions"), true)) {
+        try (TopicReader reader =
+                new TopicReader(bootstrap, List.of("metrics", "predictions"), true)) {
             reader.read(
                     null,
                     r -> {
@@ -230,8 +272,12 @@ final class Demo implements Callable<Integer> {
                                 Metrics m = metricsCodec.decode(r.value());
                                 say(
                                         "%-8d %9d %10.0f %9.4f %7.4f %8.4f %8d",
-                                        ++windows[0], m.getEvents(), m.getEventsPerSecond(),
-                                        orNaN(m.getAccuracy()), orNaN(m.getAuc()), orNaN(m.getLogLoss()),
+                                        ++windows[0],
+                                        m.getEvents(),
+                                        m.getEventsPerSecond(),
+                                        orNaN(m.getAccuracy()),
+                                        orNaN(m.getAuc()),
+                                        orNaN(m.getLogLoss()),
                                         m.getVersionTo());
                             } else {
                                 Prediction p = predictionCodec.decode(r.value());
@@ -264,7 +310,8 @@ final class Demo implements Callable<Integer> {
                             return false;
                         }
                         if (System.nanoTime() - lastProgress[0] > TimeUnit.SECONDS.toNanos(120)) {
-                            failure.compareAndSet(null, new IllegalStateException("no prediction for 120 s"));
+                            failure.compareAndSet(
+                                    null, new IllegalStateException("no prediction for 120 s"));
                             return false;
                         }
                         return true;
@@ -285,12 +332,20 @@ final class Demo implements Callable<Integer> {
                 "end to end: %d events, %.1f s from first publication to last prediction read (%.0f"
                         + " events/s); latency publish to prediction readable p50=%d ms p99=%d ms;"
                         + " demo wall time %.1f s",
-                predictions[0], span, predictions[0] / span, percentile(sorted, 0.50),
-                percentile(sorted, 0.99), seconds);
+                predictions[0],
+                span,
+                predictions[0] / span,
+                percentile(sorted, 0.50),
+                percentile(sorted, 0.99),
+                seconds);
         System.out.printf(
                 "summary model=%s events=%d accuracy=%.4f auc=%.4f logloss=%.4f version=%d%n",
-                MODEL, predictions[0], orNaN(all.getAccuracy()), orNaN(all.getAuc()),
-                orNaN(all.getLogLoss()), maxVersion[0]);
+                MODEL,
+                predictions[0],
+                orNaN(all.getAccuracy()),
+                orNaN(all.getAuc()),
+                orNaN(all.getLogLoss()),
+                maxVersion[0]);
         return 0;
     }
 
@@ -345,5 +400,4 @@ final class Demo implements Callable<Integer> {
             }
         }
     }
-
 }

@@ -4,8 +4,8 @@ import java.util.Iterator;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Consumer;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -44,7 +44,11 @@ public final class EventPublisher implements AutoCloseable {
      * @return the number of events published
      */
     public long publish(
-            Iterator<Event> events, long limit, double rate, long progressEvery, Consumer<Long> progress) {
+            Iterator<Event> events,
+            long limit,
+            double rate,
+            long progressEvery,
+            Consumer<Long> progress) {
         long start = System.nanoTime();
         long sent = 0;
         while (events.hasNext() && (limit <= 0 || sent < limit)) {

@@ -26,7 +26,10 @@ import picocli.CommandLine.Option;
             "Example: perpetua job --bootstrap-servers 127.0.0.1:9092 --spec-file spec.json"
         })
 final class LocalJob implements Callable<Integer> {
-    @Option(names = "--web-port", defaultValue = "8081", description = "Flink web UI port (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--web-port",
+            defaultValue = "8081",
+            description = "Flink web UI port (default: ${DEFAULT-VALUE}).")
     int webPort;
 
     @CommandLine.Unmatched List<String> jobArgs = new java.util.ArrayList<>();
@@ -42,9 +45,11 @@ final class LocalJob implements Callable<Integer> {
             System.err.println(e.getMessage());
             return 2;
         }
-        StreamExecutionEnvironment env = localEnvironment(webPort, options.get(JobOptions.PARALLELISM));
+        StreamExecutionEnvironment env =
+                localEnvironment(webPort, options.get(JobOptions.PARALLELISM));
         OnlineLearningJob.configure(env, options);
-        OnlineLearningJob.defineWorkflow(env, KafkaIo.events(options), specs, KafkaIo.sinks(options));
+        OnlineLearningJob.defineWorkflow(
+                env, KafkaIo.events(options), specs, KafkaIo.sinks(options));
         System.err.printf("Flink web UI: http://127.0.0.1:%d%n", webPort);
         JobClient client = env.executeAsync(OnlineLearningJob.NAME);
         Thread cancel =

@@ -44,7 +44,9 @@ public final class Perpetua implements Runnable {
         @Option(names = "--id", description = "Id column (default: MODEL-ROW).")
         String id;
 
-        @Option(names = "--time", description = "Time column: epoch ms or ISO-8601 (UTC if no offset).")
+        @Option(
+                names = "--time",
+                description = "Time column: epoch ms or ISO-8601 (UTC if no offset).")
         String time;
 
         @Option(
@@ -105,24 +107,37 @@ public final class Perpetua implements Runnable {
         @Option(names = "--bootstrap-servers", required = true, description = "Kafka HOST:PORT.")
         String bootstrap;
 
-        @Option(names = "--topic", defaultValue = "events", description = "Target topic (default: ${DEFAULT-VALUE}).")
+        @Option(
+                names = "--topic",
+                defaultValue = "events",
+                description = "Target topic (default: ${DEFAULT-VALUE}).")
         String topic;
 
         @Option(names = "--csv", required = true, description = "CSV file with a header line.")
         Path csv;
 
-        @Option(names = "--limit", defaultValue = "0", description = "Publish at most N rows (0: all).")
+        @Option(
+                names = "--limit",
+                defaultValue = "0",
+                description = "Publish at most N rows (0: all).")
         long limit;
 
-        @Option(names = "--rate", defaultValue = "0", description = "Events per second (0: as fast as possible).")
+        @Option(
+                names = "--rate",
+                defaultValue = "0",
+                description = "Events per second (0: as fast as possible).")
         double rate;
 
         @Option(
                 names = "--create",
-                description = "Create the topic when it does not exist, with --partitions partitions.")
+                description =
+                        "Create the topic when it does not exist, with --partitions partitions.")
         boolean create;
 
-        @Option(names = "--partitions", defaultValue = "1", description = "Partitions of a created topic (default: ${DEFAULT-VALUE}).")
+        @Option(
+                names = "--partitions",
+                defaultValue = "1",
+                description = "Partitions of a created topic (default: ${DEFAULT-VALUE}).")
         int partitions;
 
         @CommandLine.ArgGroup(exclusive = false, multiplicity = "1")
@@ -132,8 +147,12 @@ public final class Perpetua implements Runnable {
         public Integer call() throws Exception {
             if (!perpetua.runtime.Topics.exists(bootstrap, topic)) {
                 if (!create) {
-                    System.err.println("topic '" + topic + "' does not exist at " + bootstrap
-                            + "; create it, or add --create");
+                    System.err.println(
+                            "topic '"
+                                    + topic
+                                    + "' does not exist at "
+                                    + bootstrap
+                                    + "; create it, or add --create");
                     return 2;
                 }
                 perpetua.runtime.Topics.create(bootstrap, partitions, topic);
@@ -149,7 +168,9 @@ public final class Perpetua implements Runnable {
                                 100_000,
                                 sent -> System.err.printf("published %,d events%n", sent));
                 double s = (System.nanoTime() - start) / 1e9;
-                System.err.printf("published %,d events to %s in %.1f s (%.0f events/s)%n", n, topic, s, n / s);
+                System.err.printf(
+                        "published %,d events to %s in %.1f s (%.0f events/s)%n",
+                        n, topic, s, n / s);
             }
             return 0;
         }
@@ -159,16 +180,23 @@ public final class Perpetua implements Runnable {
             name = "consume",
             mixinStandardHelpOptions = true,
             description =
-                    "Print the records of any Perpetua topic as JSON lines (read_committed, from the"
+                    "Print the records of any Perpetua topic as JSON lines (read_committed,"
+                            + " from the"
                             + " beginning).")
     static final class Consume implements Callable<Integer> {
-        @Option(names = "--bootstrap-servers", defaultValue = "127.0.0.1:9092", description = "Kafka HOST:PORT (default: ${DEFAULT-VALUE}).")
+        @Option(
+                names = "--bootstrap-servers",
+                defaultValue = "127.0.0.1:9092",
+                description = "Kafka HOST:PORT (default: ${DEFAULT-VALUE}).")
         String bootstrap;
 
         @Option(names = "--topic", required = true, description = "Topic to read.")
         String topic;
 
-        @Option(names = "--max", defaultValue = "0", description = "Stop after N records (0: no limit).")
+        @Option(
+                names = "--max",
+                defaultValue = "0",
+                description = "Stop after N records (0: no limit).")
         long max;
 
         @Option(
@@ -182,7 +210,8 @@ public final class Perpetua implements Runnable {
         @Option(
                 names = "--max-bytes",
                 defaultValue = "64",
-                description = "Print bytes fields up to this size as base64 (default: ${DEFAULT-VALUE}).")
+                description =
+                        "Print bytes fields up to this size as base64 (default: ${DEFAULT-VALUE}).")
         int maxBytes;
 
         @Override
@@ -204,11 +233,19 @@ public final class Perpetua implements Runnable {
         static String render(byte[] value, int maxBytes) {
             try {
                 SpecificRecord rec = WireFormat.decodeAny(value);
-                String json = JsonRecords.line((org.apache.avro.generic.IndexedRecord) rec, maxBytes);
-                return "{\"type\":\"" + rec.getClass().getSimpleName() + "\",\"record\":" + json + "}";
+                String json =
+                        JsonRecords.line((org.apache.avro.generic.IndexedRecord) rec, maxBytes);
+                return "{\"type\":\""
+                        + rec.getClass().getSimpleName()
+                        + "\",\"record\":"
+                        + json
+                        + "}";
             } catch (Exception e) {
-                return "{\"type\":null,\"error\":\"" + e.getMessage().replace("\"", "'") + "\",\"bytes\":"
-                        + (value == null ? 0 : value.length) + "}";
+                return "{\"type\":null,\"error\":\""
+                        + e.getMessage().replace("\"", "'")
+                        + "\",\"bytes\":"
+                        + (value == null ? 0 : value.length)
+                        + "}";
             }
         }
     }

@@ -23,7 +23,8 @@ public final class JobOptions {
             ConfigOptions.key("bootstrap-servers")
                     .stringType()
                     .noDefaultValue()
-                    .withDescription("Kafka bootstrap servers, HOST:PORT[,HOST:PORT...]. Required.");
+                    .withDescription(
+                            "Kafka bootstrap servers, HOST:PORT[,HOST:PORT...]. Required.");
 
     public static final ConfigOption<String> EVENTS_TOPIC =
             ConfigOptions.key("topic.events")
@@ -47,7 +48,8 @@ public final class JobOptions {
             ConfigOptions.key("topic.models")
                     .stringType()
                     .defaultValue("models")
-                    .withDescription("Topic of ModelSnapshot records (key: model name; compacted).");
+                    .withDescription(
+                            "Topic of ModelSnapshot records (key: model name; compacted).");
 
     public static final ConfigOption<String> DEADLETTERS_TOPIC =
             ConfigOptions.key("topic.deadletters")
@@ -67,7 +69,8 @@ public final class JobOptions {
             ConfigOptions.key("spec")
                     .stringType()
                     .noDefaultValue()
-                    .withDescription("Model specs as inline JSON, instead of or besides spec-file.");
+                    .withDescription(
+                            "Model specs as inline JSON, instead of or besides spec-file.");
 
     public static final ConfigOption<String> GROUP_ID =
             ConfigOptions.key("group-id")
@@ -96,7 +99,8 @@ public final class JobOptions {
                     .stringType()
                     .defaultValue("perpetua")
                     .withDescription(
-                            "Prefix of the Kafka transactional ids of the exactly-once sinks; unique"
+                            "Prefix of the Kafka transactional ids of the exactly-once sinks;"
+                                    + " unique"
                                     + " per job on a cluster.");
 
     public static final ConfigOption<Duration> CHECKPOINT_INTERVAL =
@@ -148,7 +152,8 @@ public final class JobOptions {
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (!a.startsWith("--")) {
-                throw new IllegalArgumentException("expected --KEY VALUE, got '" + a + "'\n" + usage());
+                throw new IllegalArgumentException(
+                        "expected --KEY VALUE, got '" + a + "'\n" + usage());
             }
             String key = a.substring(2);
             String value;
@@ -159,7 +164,8 @@ public final class JobOptions {
             } else if (i + 1 < args.length) {
                 value = args[++i];
             } else {
-                throw new IllegalArgumentException("option --" + key + " needs a value\n" + usage());
+                throw new IllegalArgumentException(
+                        "option --" + key + " needs a value\n" + usage());
             }
             values.put(key, value);
         }
@@ -186,7 +192,8 @@ public final class JobOptions {
         if (!config.getOptional(BOOTSTRAP_SERVERS).isPresent()) {
             throw new IllegalArgumentException("--bootstrap-servers is required\n" + usage());
         }
-        if (!config.getOptional(SPEC_FILE).isPresent() && !config.getOptional(SPEC_JSON).isPresent()) {
+        if (!config.getOptional(SPEC_FILE).isPresent()
+                && !config.getOptional(SPEC_JSON).isPresent()) {
             throw new IllegalArgumentException("give --spec-file FILE or --spec JSON\n" + usage());
         }
         String start = config.get(STARTING_OFFSETS);
@@ -206,7 +213,8 @@ public final class JobOptions {
         StringBuilder sb = new StringBuilder("| option | default | description |\n|---|---|---|\n");
         for (ConfigOption<?> o : all()) {
             Object d = o.hasDefaultValue() ? o.defaultValue() : null;
-            String shown = d == null ? "(none)" : d instanceof Duration dur ? human(dur) : d.toString();
+            String shown =
+                    d == null ? "(none)" : d instanceof Duration dur ? human(dur) : d.toString();
             sb.append("| `--")
                     .append(o.key())
                     .append("` | ")
@@ -219,11 +227,14 @@ public final class JobOptions {
     }
 
     private static String human(Duration d) {
-        return d.toMinutes() > 0 && d.toSecondsPart() == 0 ? d.toMinutes() + " min" : d.toSeconds() + " s";
+        return d.toMinutes() > 0 && d.toSecondsPart() == 0
+                ? d.toMinutes() + " min"
+                : d.toSeconds() + " s";
     }
 
     private static String describe(ConfigOption<?> o) {
-        return new org.apache.flink.configuration.description.HtmlFormatter().format(o.description());
+        return new org.apache.flink.configuration.description.HtmlFormatter()
+                .format(o.description());
     }
 
     public static String usage() {

@@ -48,8 +48,9 @@ public final class KafkaIo {
         switch (o.get(JobOptions.STARTING_OFFSETS)) {
             case "earliest" -> b.setStartingOffsets(OffsetsInitializer.earliest());
             case "latest" -> b.setStartingOffsets(OffsetsInitializer.latest());
-            default -> b.setStartingOffsets(
-                    OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST));
+            default ->
+                    b.setStartingOffsets(
+                            OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST));
         }
         if (o.get(JobOptions.BOUNDED)) {
             b.setBounded(OffsetsInitializer.latest());
@@ -107,7 +108,8 @@ public final class KafkaIo {
         @Override
         public void deserialize(ConsumerRecord<byte[], byte[]> r, Collector<SourceRecord> out) {
             out.collect(
-                    new SourceRecord(r.topic(), r.partition(), r.offset(), r.timestamp(), r.value()));
+                    new SourceRecord(
+                            r.topic(), r.partition(), r.offset(), r.timestamp(), r.value()));
         }
 
         @Override

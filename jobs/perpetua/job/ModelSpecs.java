@@ -53,7 +53,8 @@ public final class ModelSpecs {
         for (JsonNode node : objects) {
             ModelSpec spec = fromJson(node);
             if (out.put(spec.getModel(), spec) != null) {
-                throw new IllegalArgumentException("model '" + spec.getModel() + "' is specified twice");
+                throw new IllegalArgumentException(
+                        "model '" + spec.getModel() + "' is specified twice");
             }
         }
         return out;
@@ -61,7 +62,8 @@ public final class ModelSpecs {
 
     public static ModelSpec fromJson(JsonNode node) {
         if (!node.isObject() || !node.hasNonNull("model") || !node.hasNonNull("task")) {
-            throw new IllegalArgumentException("a model spec needs at least \"model\" and \"task\": " + node);
+            throw new IllegalArgumentException(
+                    "a model spec needs at least \"model\" and \"task\": " + node);
         }
         String name = node.get("model").asText();
         ModelSpec spec;
@@ -81,8 +83,14 @@ public final class ModelSpecs {
             Schema.Field field = ModelSpec.SCHEMA$.getField(f.getKey());
             if (field == null) {
                 throw new IllegalArgumentException(
-                        "model '" + name + "': unknown field '" + f.getKey() + "'; known: "
-                                + ModelSpec.SCHEMA$.getFields().stream().map(Schema.Field::name).toList());
+                        "model '"
+                                + name
+                                + "': unknown field '"
+                                + f.getKey()
+                                + "'; known: "
+                                + ModelSpec.SCHEMA$.getFields().stream()
+                                        .map(Schema.Field::name)
+                                        .toList());
             }
             if (field.name().equals("model") || field.name().equals("task")) {
                 continue;
@@ -111,7 +119,8 @@ public final class ModelSpecs {
             case ENUM:
                 String symbol = v.asText().toUpperCase();
                 if (!s.getEnumSymbols().contains(symbol)) {
-                    throw new IllegalArgumentException(where + " must be one of " + s.getEnumSymbols());
+                    throw new IllegalArgumentException(
+                            where + " must be one of " + s.getEnumSymbols());
                 }
                 return perpetua.schemas.OptimizerKind.valueOf(symbol);
             case ARRAY:
@@ -151,7 +160,8 @@ public final class ModelSpecs {
             throw new IllegalArgumentException(m + "learningRate > 0 and l2 >= 0");
         }
         if (s.getMaxBatch() < 1 || s.getMaxDelayMs() < 0 || s.getMetricsWindow() < 1) {
-            throw new IllegalArgumentException(m + "maxBatch >= 1, maxDelayMs >= 0, metricsWindow >= 1");
+            throw new IllegalArgumentException(
+                    m + "maxBatch >= 1, maxDelayMs >= 0, metricsWindow >= 1");
         }
     }
 }

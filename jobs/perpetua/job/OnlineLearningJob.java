@@ -20,7 +20,9 @@ import perpetua.schemas.ModelSnapshot;
 import perpetua.schemas.ModelSpec;
 import perpetua.schemas.Prediction;
 
-/** Learns every model named in the event stream and publishes predictions, metrics and snapshots. */
+/**
+ * Learns every model named in the event stream and publishes predictions, metrics and snapshots.
+ */
 public final class OnlineLearningJob {
     public static final String NAME = "perpetua-online-learning";
 
@@ -53,7 +55,8 @@ public final class OnlineLearningJob {
     /** Exactly-once checkpointing and the job's parallelism. */
     public static void configure(StreamExecutionEnvironment env, JobOptions options) {
         env.enableCheckpointing(
-                options.get(JobOptions.CHECKPOINT_INTERVAL).toMillis(), CheckpointingMode.EXACTLY_ONCE);
+                options.get(JobOptions.CHECKPOINT_INTERVAL).toMillis(),
+                CheckpointingMode.EXACTLY_ONCE);
         env.setParallelism(options.get(JobOptions.PARALLELISM));
     }
 
@@ -75,7 +78,10 @@ public final class OnlineLearningJob {
 
         SingleOutputStreamOperator<Prediction> predictions =
                 valid.keyBy(Observation::model, TypeInformation.of(String.class))
-                        .transform("learner", AvroTypes.of(Prediction.class), new LearnerOperator(specs))
+                        .transform(
+                                "learner",
+                                AvroTypes.of(Prediction.class),
+                                new LearnerOperator(specs))
                         .uid("learner");
 
         predictions.sinkTo(sinks.predictions()).uid("predictions-sink").name("predictions");

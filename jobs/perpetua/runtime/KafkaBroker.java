@@ -37,8 +37,8 @@ import org.slf4j.LoggerFactory;
 public final class KafkaBroker implements AutoCloseable {
 
     /**
-     * The largest record batch the broker accepts: 64 MiB of payload plus 1 MiB of headroom for
-     * the record and batch framing.
+     * The largest record batch the broker accepts: 64 MiB of payload plus 1 MiB of headroom for the
+     * record and batch framing.
      */
     public static final int MAX_MESSAGE_BYTES = 64 * 1024 * 1024 + 1024 * 1024;
 
@@ -160,8 +160,12 @@ public final class KafkaBroker implements AutoCloseable {
                 return launchOnce(dir, clientPort, controllerPort);
             } catch (RuntimeException e) {
                 failure = e;
-                Log.LOG.warn("Starting the Kafka broker on port {} failed (attempt {} of {})",
-                        clientPort, attempt, attempts, e);
+                Log.LOG.warn(
+                        "Starting the Kafka broker on port {} failed (attempt {} of {})",
+                        clientPort,
+                        attempt,
+                        attempts,
+                        e);
             }
         }
         throw failure;
@@ -190,11 +194,22 @@ public final class KafkaBroker implements AutoCloseable {
         props.put("controller.quorum.voters", NODE_ID + "@" + HOST + ":" + controllerPort);
         props.put("controller.listener.names", CONTROLLER_LISTENER);
         props.put("inter.broker.listener.name", BROKER_LISTENER);
-        props.put("listeners",
-                BROKER_LISTENER + "://" + HOST + ":" + clientPort + ","
-                        + CONTROLLER_LISTENER + "://" + HOST + ":" + controllerPort);
+        props.put(
+                "listeners",
+                BROKER_LISTENER
+                        + "://"
+                        + HOST
+                        + ":"
+                        + clientPort
+                        + ","
+                        + CONTROLLER_LISTENER
+                        + "://"
+                        + HOST
+                        + ":"
+                        + controllerPort);
         props.put("advertised.listeners", BROKER_LISTENER + "://" + HOST + ":" + clientPort);
-        props.put("listener.security.protocol.map",
+        props.put(
+                "listener.security.protocol.map",
                 BROKER_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
         props.put("log.dirs", dir.toString());
         props.put("metadata.log.dir", dir.toString());
@@ -263,10 +278,11 @@ public final class KafkaBroker implements AutoCloseable {
 
     /** Waits until the broker is registered and unfenced, that is, it serves metadata. */
     private static void awaitReady(String bootstrap) {
-        Map<String, Object> conf = Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000);
+        Map<String, Object> conf =
+                Map.of(
+                        AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000,
+                        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000);
         long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
         Exception last = null;
         try (Admin admin = Admin.create(conf)) {

@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Creates Kafka topics idempotently with the Admin client.
  *
- * <p>A topic that already exists is left as it is, with its old partition count and configs, so
- * a job or a demo can call this on every start.
+ * <p>A topic that already exists is left as it is, with its old partition count and configs, so a
+ * job or a demo can call this on every start.
  */
 public final class Topics {
 
@@ -46,8 +46,8 @@ public final class Topics {
      *
      * @param bootstrap the bootstrap servers
      * @param partitions the number of partitions of each new topic
-     * @param configs topic configs for every new topic, such as {@code max.message.bytes} or
-     *     {@code cleanup.policy=compact}; may be empty
+     * @param configs topic configs for every new topic, such as {@code max.message.bytes} or {@code
+     *     cleanup.policy=compact}; may be empty
      * @param names the topics
      */
     public static void create(
@@ -57,8 +57,9 @@ public final class Topics {
         }
         List<NewTopic> topics = new ArrayList<>();
         for (String name : names) {
-            topics.add(new NewTopic(name, Optional.of(partitions), Optional.empty())
-                    .configs(Map.copyOf(configs)));
+            topics.add(
+                    new NewTopic(name, Optional.of(partitions), Optional.empty())
+                            .configs(Map.copyOf(configs)));
         }
         Map<String, Object> conf = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         try (Admin admin = Admin.create(conf)) {
@@ -94,9 +95,14 @@ public final class Topics {
                         AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000,
                         AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000);
         try (Admin admin = Admin.create(conf)) {
-            return admin.listTopics().names().get(20, java.util.concurrent.TimeUnit.SECONDS).contains(name);
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-            throw new IllegalStateException("cannot reach Kafka at " + bootstrap + ": " + e.getMessage(), e);
+            return admin.listTopics()
+                    .names()
+                    .get(20, java.util.concurrent.TimeUnit.SECONDS)
+                    .contains(name);
+        } catch (java.util.concurrent.ExecutionException
+                | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException(
+                    "cannot reach Kafka at " + bootstrap + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);

@@ -1,11 +1,10 @@
 package perpetua.eval;
 
-import perpetua.schemas.Metrics;
-import perpetua.schemas.Task;
-
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import perpetua.schemas.Metrics;
+import perpetua.schemas.Task;
 
 /**
  * Prequential (test-then-train) quality of one model over tumbling windows of labelled events.

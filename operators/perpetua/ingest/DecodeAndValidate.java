@@ -79,8 +79,10 @@ public final class DecodeAndValidate extends ProcessFunction<SourceRecord, Obser
                             ? "unknown schema fingerprint " + String.format("%016x", fp)
                             : "a " + other.getSimpleName() + " record where an Event was expected");
         } catch (java.io.IOException | RuntimeException e) {
-            throw new Refused("malformed Avro body: " + e.getClass().getSimpleName()
-                    + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+            throw new Refused(
+                    "malformed Avro body: "
+                            + e.getClass().getSimpleName()
+                            + (e.getMessage() == null ? "" : ": " + e.getMessage()));
         }
     }
 

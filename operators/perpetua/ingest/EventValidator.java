@@ -31,8 +31,12 @@ public final class EventValidator {
         }
         List<Float> dense = e.getDense();
         if (dense.size() != spec.getDenseSize()) {
-            return "wrong dense size " + dense.size() + ", model '" + spec.getModel()
-                    + "' expects " + spec.getDenseSize();
+            return "wrong dense size "
+                    + dense.size()
+                    + ", model '"
+                    + spec.getModel()
+                    + "' expects "
+                    + spec.getDenseSize();
         }
         for (int i = 0; i < dense.size(); i++) {
             Float v = dense.get(i);
@@ -64,7 +68,11 @@ public final class EventValidator {
         }
         int classes = spec.getTask() == Task.BINARY ? 2 : spec.getClasses();
         if (value != Math.rint(value) || value < 0 || value >= classes) {
-            return "label " + label + " out of range: model '" + spec.getModel() + "' has classes 0.."
+            return "label "
+                    + label
+                    + " out of range: model '"
+                    + spec.getModel()
+                    + "' has classes 0.."
                     + (classes - 1);
         }
         return null;

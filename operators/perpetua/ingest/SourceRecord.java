@@ -10,6 +10,7 @@ public class SourceRecord {
     public String topic;
     public int partition;
     public long offset;
+
     /** Kafka record timestamp: when the event was published. */
     public long timestamp;
 

@@ -23,10 +23,10 @@ import perpetua.schemas.Task;
  * Predicts every event and learns from every labelled one, per model, in dynamic micro-batches.
  *
  * <p>Keyed by model name. Events of a model gather in a {@link perpetua.model.MicroBatch} that
- * flushes when it holds {@code maxBatch} events or {@code maxDelayMs} after its first event. A flush
- * is one batched forward pass (a {@link Prediction} for every event, tagged with the version of the
- * model before the batch), prequential scoring of the labelled events, and one batched gradient
- * step. Side outputs: {@link #METRICS} per tumbling window of labelled events and {@link
+ * flushes when it holds {@code maxBatch} events or {@code maxDelayMs} after its first event. A
+ * flush is one batched forward pass (a {@link Prediction} for every event, tagged with the version
+ * of the model before the batch), prequential scoring of the labelled events, and one batched
+ * gradient step. Side outputs: {@link #METRICS} per tumbling window of labelled events and {@link
  * #SNAPSHOTS} every {@code snapshotEveryBatches} batches or {@code snapshotEverySeconds} seconds.
  *
  * <p>State: the working models live in a transient map; open batches are flushed before every

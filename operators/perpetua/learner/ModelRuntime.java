@@ -25,10 +25,13 @@ final class ModelRuntime {
     long examplesSeen;
     int batchesSinceSnapshot;
     long lastSnapshotAt;
+
     /** Incremented at every flush so that a timer set for an earlier batch does nothing. */
     long batchSeq;
+
     /** Changed since its state was last written to Flink state. */
     boolean dirty;
+
     LearnerMetrics metrics;
 
     private ModelRuntime(

@@ -15,7 +15,8 @@ final class Snapshots {
         int numerics = std.size();
         List<Tensor> features =
                 List.of(
-                        Tensors.toTensor("featureCount", new int[] {numerics}, floats(std.counts())),
+                        Tensors.toTensor(
+                                "featureCount", new int[] {numerics}, floats(std.counts())),
                         Tensors.toTensor("featureMean", new int[] {numerics}, floats(std.means())),
                         Tensors.toTensor("featureM2", new int[] {numerics}, floats(std.m2s())));
         return ModelSnapshot.newBuilder()

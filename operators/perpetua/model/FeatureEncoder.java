@@ -1,12 +1,11 @@
 package perpetua.model;
 
+import java.util.List;
+import java.util.Map;
 import perpetua.features.FeatureHasher;
 import perpetua.features.OnlineStandardizer;
 import perpetua.schemas.Event;
 import perpetua.schemas.ModelSpec;
-
-import java.util.List;
-import java.util.Map;
 
 /**
  * Turns events into rows of a {@link MicroBatch} as a model's spec describes them.

@@ -1,11 +1,10 @@
 package perpetua.model;
 
-import perpetua.schemas.Tensor;
-
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
+import perpetua.schemas.Tensor;
 
 /** Converts between {@code float[]} and the wire {@link Tensor}: float32, little-endian. */
 public final class Tensors {

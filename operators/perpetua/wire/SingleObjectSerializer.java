@@ -4,7 +4,8 @@ import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.serialization.SerializationSchema;
 
 /** Writes records of one type in Avro single-object encoding, for a Flink Kafka sink. */
-public final class SingleObjectSerializer<T extends SpecificRecord> implements SerializationSchema<T> {
+public final class SingleObjectSerializer<T extends SpecificRecord>
+        implements SerializationSchema<T> {
     private static final long serialVersionUID = 1L;
 
     private final Class<T> type;

@@ -90,8 +90,7 @@ public final class WireFormat {
         }
         Class<? extends SpecificRecord> type = typeOf(fp.getAsLong());
         if (type == null) {
-            throw new IOException(
-                    "unknown schema fingerprint " + Long.toHexString(fp.getAsLong()));
+            throw new IOException("unknown schema fingerprint " + Long.toHexString(fp.getAsLong()));
         }
         return codec(type).decode(message);
     }
@@ -107,7 +106,8 @@ public final class WireFormat {
             if (index == null) {
                 return out;
             }
-            for (String line : new String(index.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+            for (String line :
+                    new String(index.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
                 String name = line.trim();
                 if (name.isEmpty() || name.startsWith("#")) {
                     continue;

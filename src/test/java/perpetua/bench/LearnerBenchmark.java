@@ -70,15 +70,21 @@ public class LearnerBenchmark {
         }
         ModelSpec spec =
                 ModelSpecs.parse(
-                                "{\"model\":\"flights\",\"task\":\"BINARY\",\"numericFeatures\":[\"distance\"],"
-                                        + "\"hashBits\":18,\"optimizer\":\"ADAM\",\"learningRate\":0.05,"
-                                        + "\"maxBatch\":" + maxBatch + ",\"maxDelayMs\":1000000,"
+                                "{\"model\":\"flights\",\"task\":\"BINARY\","
+                                        + "\"numericFeatures\":[\"distance\"],"
+                                        + "\"hashBits\":18,\"optimizer\":\"ADAM\","
+                                        + "\"learningRate\":0.05,"
+                                        + "\"maxBatch\":"
+                                        + maxBatch
+                                        + ",\"maxDelayMs\":1000000,"
                                         + "\"metricsWindow\":5000,\"snapshotEveryBatches\":0,"
                                         + "\"snapshotEverySeconds\":0}")
                         .get("flights");
         harness =
                 new KeyedOneInputStreamOperatorTestHarness<>(
-                        new LearnerOperator(Map.of("flights", spec)), Observation::model, Types.STRING);
+                        new LearnerOperator(Map.of("flights", spec)),
+                        Observation::model,
+                        Types.STRING);
         harness.open();
     }
 

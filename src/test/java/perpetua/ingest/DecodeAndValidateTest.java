@@ -25,11 +25,23 @@ class DecodeAndValidateTest {
     void open() throws Exception {
         Map<String, ModelSpec> specs =
                 Map.of(
-                        "bin", ModelSpec.newBuilder().setModel("bin").setTask(Task.BINARY).setDenseSize(2).build(),
+                        "bin",
+                        ModelSpec.newBuilder()
+                                .setModel("bin")
+                                .setTask(Task.BINARY)
+                                .setDenseSize(2)
+                                .build(),
                         "multi",
-                        ModelSpec.newBuilder().setModel("multi").setTask(Task.MULTICLASS).setClasses(3).build(),
-                        "reg", ModelSpec.newBuilder().setModel("reg").setTask(Task.REGRESSION).build());
-        harness = new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(new DecodeAndValidate(specs)));
+                        ModelSpec.newBuilder()
+                                .setModel("multi")
+                                .setTask(Task.MULTICLASS)
+                                .setClasses(3)
+                                .build(),
+                        "reg",
+                        ModelSpec.newBuilder().setModel("reg").setTask(Task.REGRESSION).build());
+        harness =
+                new OneInputStreamOperatorTestHarness<>(
+                        new ProcessOperator<>(new DecodeAndValidate(specs)));
         harness.open();
     }
 
@@ -42,7 +54,9 @@ class DecodeAndValidateTest {
         harness.processElement(new StreamRecord<>(new SourceRecord("events", 3, at, 0L, bytes)));
         assertThat(harness.extractOutputValues()).as("nothing passes").isEmpty();
         List<DeadLetter> letters =
-                harness.getSideOutput(DecodeAndValidate.DEAD_LETTERS).stream().map(StreamRecord::getValue).toList();
+                harness.getSideOutput(DecodeAndValidate.DEAD_LETTERS).stream()
+                        .map(StreamRecord::getValue)
+                        .toList();
         DeadLetter last = letters.get(letters.size() - 1);
         assertThat(last.getSourceTopic()).isEqualTo("events");
         assertThat(last.getPartition()).isEqualTo(3);
@@ -60,11 +74,15 @@ class DecodeAndValidateTest {
     @Test
     void validEventsPassWithTheirPublicationTime() throws Exception {
         Event e = event("bin").setDense(List.of(1f, 2f)).setLabel(1).build();
-        harness.processElement(new StreamRecord<>(new SourceRecord("events", 0, 0, 1234L, codec.encode(e))));
-        assertThat(harness.extractOutputValues()).singleElement().satisfies(o -> {
-            assertThat(o.event).isEqualTo(e);
-            assertThat(o.publishedAt).isEqualTo(1234L);
-        });
+        harness.processElement(
+                new StreamRecord<>(new SourceRecord("events", 0, 0, 1234L, codec.encode(e))));
+        assertThat(harness.extractOutputValues())
+                .singleElement()
+                .satisfies(
+                        o -> {
+                            assertThat(o.event).isEqualTo(e);
+                            assertThat(o.publishedAt).isEqualTo(1234L);
+                        });
     }
 
     @Test
@@ -77,7 +95,8 @@ class DecodeAndValidateTest {
     @Test
     void truncatedBytesGoToDeadLetters() throws Exception {
         byte[] bytes = codec.encode(event("bin").setDense(List.of(1f, 2f)).build());
-        assertThat(refuse(Arrays.copyOf(bytes, bytes.length - 5)).getReason()).startsWith("malformed Avro body");
+        assertThat(refuse(Arrays.copyOf(bytes, bytes.length - 5)).getReason())
+                .startsWith("malformed Avro body");
     }
 
     @Test
@@ -88,9 +107,11 @@ class DecodeAndValidateTest {
 
     @Test
     void anotherRecordTypeGoesToDeadLetters() throws Exception {
-        byte[] spec = WireFormat.codec(ModelSpec.class)
-                .encode(ModelSpec.newBuilder().setModel("x").setTask(Task.BINARY).build());
-        assertThat(refuse(spec).getReason()).isEqualTo("a ModelSpec record where an Event was expected");
+        byte[] spec =
+                WireFormat.codec(ModelSpec.class)
+                        .encode(ModelSpec.newBuilder().setModel("x").setTask(Task.BINARY).build());
+        assertThat(refuse(spec).getReason())
+                .isEqualTo("a ModelSpec record where an Event was expected");
     }
 
     @Test
@@ -99,12 +120,19 @@ class DecodeAndValidateTest {
                 .isEqualTo("non-finite value NaN in dense[0]");
         assertThat(refuse(event("bin").setDense(List.of(1f)).build()).getReason())
                 .isEqualTo("wrong dense size 1, model 'bin' expects 2");
-        assertThat(refuse(event("reg").setNumeric(Map.of("n", Double.POSITIVE_INFINITY)).build()).getReason())
+        assertThat(
+                        refuse(
+                                        event("reg")
+                                                .setNumeric(Map.of("n", Double.POSITIVE_INFINITY))
+                                                .build())
+                                .getReason())
                 .isEqualTo("non-finite value Infinity in numeric 'n'");
         assertThat(refuse(event("bin").setDense(List.of(1f, 2f)).setLabel(2).build()).getReason())
                 .contains("label 2 out of range");
-        assertThat(refuse(event("multi").setLabel(1.5).build()).getReason()).contains("out of range");
-        assertThat(refuse(event("reg").setLabel(Double.NaN).build()).getReason()).isEqualTo("non-finite label NaN");
+        assertThat(refuse(event("multi").setLabel(1.5).build()).getReason())
+                .contains("out of range");
+        assertThat(refuse(event("reg").setLabel(Double.NaN).build()).getReason())
+                .isEqualTo("non-finite label NaN");
         assertThat(refuse(event("nobody").build()).getReason()).isEqualTo("unknown model 'nobody'");
         assertThat(refuse(event("multi").setWeight(-1f).build()).getReason()).contains("weight");
         DeadLetter named = refuse(event("bin").setDense(List.of(1f)).build());
@@ -124,5 +152,4 @@ class DecodeAndValidateTest {
     private StreamRecord<SourceRecord> rec(Event e) {
         return new StreamRecord<>(new SourceRecord("events", 0, offset++, 0L, codec.encode(e)));
     }
-
 }

@@ -105,25 +105,39 @@ class OnlineLearningJobITCase {
                         "beta", Streams.binarySpec("beta", 32, 20));
         JobOptions options =
                 JobOptions.fromArgs(
-                        "--bootstrap-servers", bootstrap,
-                        "--spec", "{\"model\":\"unused\",\"task\":\"BINARY\"}",
-                        "--topic.events", events,
-                        "--topic.predictions", predictions,
-                        "--topic.metrics", metrics,
-                        "--topic.models", models,
-                        "--topic.deadletters", deadletters,
-                        "--group-id", "it-" + run,
-                        "--transactional-id-prefix", "it-" + run,
-                        "--starting-offsets", "earliest",
-                        "--bounded", "true",
-                        "--checkpoint-interval", "500ms",
-                        "--parallelism", String.valueOf(PARALLELISM));
+                        "--bootstrap-servers",
+                        bootstrap,
+                        "--spec",
+                        "{\"model\":\"unused\",\"task\":\"BINARY\"}",
+                        "--topic.events",
+                        events,
+                        "--topic.predictions",
+                        predictions,
+                        "--topic.metrics",
+                        metrics,
+                        "--topic.models",
+                        models,
+                        "--topic.deadletters",
+                        deadletters,
+                        "--group-id",
+                        "it-" + run,
+                        "--transactional-id-prefix",
+                        "it-" + run,
+                        "--starting-offsets",
+                        "earliest",
+                        "--bounded",
+                        "true",
+                        "--checkpoint-interval",
+                        "500ms",
+                        "--parallelism",
+                        String.valueOf(PARALLELISM));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         Configuration noRestarts = new Configuration();
         noRestarts.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
         env.configure(noRestarts);
         OnlineLearningJob.configure(env, options);
-        OnlineLearningJob.defineWorkflow(env, KafkaIo.events(options), specs, KafkaIo.sinks(options));
+        OnlineLearningJob.defineWorkflow(
+                env, KafkaIo.events(options), specs, KafkaIo.sinks(options));
         env.execute("it-" + run);
 
         List<Prediction> predicted = drain(bootstrap, predictions, Prediction.class);
@@ -134,7 +148,10 @@ class OnlineLearningJobITCase {
         assertThat(predicted).hasSize(9_900);
         Set<String> ids = new HashSet<>();
         predicted.forEach(p -> ids.add(p.getEventId()));
-        assertThat(ids).as("every event id once").hasSize(9_900).doesNotContainAnyElementsOf(corruptedIds);
+        assertThat(ids)
+                .as("every event id once")
+                .hasSize(9_900)
+                .doesNotContainAnyElementsOf(corruptedIds);
 
         assertThat(dead).hasSize(100);
         Map<String, Integer> seen = new HashMap<>();
@@ -154,15 +171,21 @@ class OnlineLearningJobITCase {
             List<Metrics> mine = windows.stream().filter(m -> m.getModel().equals(model)).toList();
             Metrics last = mine.get(mine.size() - 1);
             double positives =
-                    (model.equals("alpha") ? a : b).stream().filter(e -> (Integer) e.getLabel() == 1).count()
+                    (model.equals("alpha") ? a : b)
+                                    .stream().filter(e -> (Integer) e.getLabel() == 1).count()
                             / 5000.0;
             double majority = Math.max(positives, 1 - positives);
-            assertThat(last.getAccuracy()).as(model + " beats the majority baseline").isGreaterThan(majority + 0.1);
+            assertThat(last.getAccuracy())
+                    .as(model + " beats the majority baseline")
+                    .isGreaterThan(majority + 0.1);
         }
     }
 
-    /** Publishes event {@code e} corrupted in one of five ways; returns the expected reason kind. */
-    private static String corrupt(int way, Event e, WireFormat.Codec<Event> codec, Random rnd, EventPublisher out) {
+    /**
+     * Publishes event {@code e} corrupted in one of five ways; returns the expected reason kind.
+     */
+    private static String corrupt(
+            int way, Event e, WireFormat.Codec<Event> codec, Random rnd, EventPublisher out) {
         switch (way) {
             case 0 -> {
                 byte[] junk = new byte[20 + rnd.nextInt(30)];
@@ -193,7 +216,13 @@ class OnlineLearningJobITCase {
     }
 
     private static String kind(String reason) {
-        for (String k : List.of("bad header", "unknown schema", "non-finite", "wrong dense size", "out of range")) {
+        for (String k :
+                List.of(
+                        "bad header",
+                        "unknown schema",
+                        "non-finite",
+                        "wrong dense size",
+                        "out of range")) {
             if (reason.contains(k)) {
                 return k;
             }

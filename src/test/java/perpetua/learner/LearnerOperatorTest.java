@@ -72,7 +72,8 @@ class LearnerOperatorTest {
         assertThat(h.extractOutputValues()).isEmpty();
         h.processElement(record(events.get(3)));
         List<Prediction> out = h.extractOutputValues();
-        assertThat(out).extracting(Prediction::getEventId)
+        assertThat(out)
+                .extracting(Prediction::getEventId)
                 .containsExactly("m-0", "m-1", "m-2", "m-3");
         assertThat(out).allMatch(p -> p.getModelVersion() == 0);
         h.close();
@@ -142,7 +143,9 @@ class LearnerOperatorTest {
         assertThat(metrics.get(1).getAccuracy()).isGreaterThan(metrics.get(0).getAccuracy());
         assertThat(metrics.get(1).getAuc()).isGreaterThan(0.9);
         // 100 batches of 10, a snapshot every 20 learned batches.
-        assertThat(snapshots).extracting(ModelSnapshot::getVersion).containsExactly(20L, 40L, 60L, 80L, 100L);
+        assertThat(snapshots)
+                .extracting(ModelSnapshot::getVersion)
+                .containsExactly(20L, 40L, 60L, 80L, 100L);
         assertThat(snapshots.get(4).getExamplesSeen()).isEqualTo(1000);
         h.close();
     }
@@ -186,7 +189,8 @@ class LearnerOperatorTest {
         long offset = 0;
         for (Event e : events) {
             decode.processElement(
-                    new StreamRecord<>(new SourceRecord("events", 0, offset++, 0L, codec.encode(e))));
+                    new StreamRecord<>(
+                            new SourceRecord("events", 0, offset++, 0L, codec.encode(e))));
         }
         List<String> reasons = new ArrayList<>();
         values(decode.getSideOutput(DecodeAndValidate.DEAD_LETTERS))

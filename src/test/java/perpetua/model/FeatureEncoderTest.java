@@ -2,16 +2,14 @@ package perpetua.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
-
 import perpetua.features.FeatureHasher;
 import perpetua.schemas.Event;
 import perpetua.schemas.ModelSpec;
 import perpetua.schemas.Task;
-
-import java.util.Arrays;
-import java.util.List;
-import java.util.Map;
 
 class FeatureEncoderTest {
 

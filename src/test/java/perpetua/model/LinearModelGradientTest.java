@@ -3,13 +3,11 @@ package perpetua.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-
 import perpetua.schemas.ModelSpec;
 import perpetua.schemas.Task;
-
-import java.util.Random;
 
 class LinearModelGradientTest {
 

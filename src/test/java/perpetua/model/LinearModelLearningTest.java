@@ -3,17 +3,15 @@ package perpetua.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import org.junit.jupiter.api.Test;
-
-import perpetua.schemas.Event;
-import perpetua.schemas.ModelSpec;
-import perpetua.schemas.Task;
-
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.junit.jupiter.api.Test;
+import perpetua.schemas.Event;
+import perpetua.schemas.ModelSpec;
+import perpetua.schemas.Task;
 
 /** Learns synthetic problems that a linear model can solve and checks that it does. */
 class LinearModelLearningTest {

@@ -3,16 +3,14 @@ package perpetua.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-
 import perpetua.schemas.ModelSpec;
 import perpetua.schemas.OptimizerKind;
 import perpetua.schemas.Task;
 import perpetua.schemas.Tensor;
-
-import java.util.List;
-import java.util.Random;
 
 class LinearModelStateTest {
 

@@ -1,15 +1,14 @@
 package perpetua.model;
 
-import perpetua.schemas.Event;
-import perpetua.schemas.ModelSpec;
-import perpetua.schemas.OptimizerKind;
-import perpetua.schemas.Task;
-
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import perpetua.schemas.Event;
+import perpetua.schemas.ModelSpec;
+import perpetua.schemas.OptimizerKind;
+import perpetua.schemas.Task;
 
 /** Specs and random events shared by the model tests. */
 final class ModelFixtures {

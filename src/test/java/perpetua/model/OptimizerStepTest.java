@@ -3,13 +3,11 @@ package perpetua.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
-
 import perpetua.schemas.ModelSpec;
 import perpetua.schemas.OptimizerKind;
 import perpetua.schemas.Task;
-
-import java.util.List;
 
 /**
  * Replays the first steps of a one-row regression by hand: x = 2, y = 1, one hashed slot.

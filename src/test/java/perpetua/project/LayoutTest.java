@@ -17,7 +17,8 @@ import perpetua.job.JobOptions;
 
 /** The project's shape: operators never depend on jobs, and the README tells the truth. */
 class LayoutTest {
-    private static final Pattern PACKAGE = Pattern.compile("^package ([\\w.]+);", Pattern.MULTILINE);
+    private static final Pattern PACKAGE =
+            Pattern.compile("^package ([\\w.]+);", Pattern.MULTILINE);
 
     private static List<Path> javaFiles(String root) throws IOException {
         try (Stream<Path> files = Files.walk(Path.of(root))) {

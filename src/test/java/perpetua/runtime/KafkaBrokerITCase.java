@@ -83,8 +83,11 @@ class KafkaBrokerITCase {
         first.close();
 
         try (KafkaBroker second = KafkaBroker.start(data, 0);
-                Admin admin = Admin.create(Map.of(
-                        AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, second.bootstrapServers()))) {
+                Admin admin =
+                        Admin.create(
+                                Map.of(
+                                        AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                                        second.bootstrapServers()))) {
             Set<String> topics = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             assertThat(topics).contains(topic);
         }
@@ -130,16 +133,17 @@ class KafkaBrokerITCase {
 
     private Process launchBrokerProcess(Path stderr) throws IOException {
         Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
-        ProcessBuilder builder = new ProcessBuilder(
-                javaBin.toString(),
-                "-Xmx512m",
-                "-cp",
-                System.getProperty("java.class.path"),
-                KafkaBroker.class.getName(),
-                "--dir",
-                dir.resolve("kafka").toString(),
-                "--port",
-                "0");
+        ProcessBuilder builder =
+                new ProcessBuilder(
+                        javaBin.toString(),
+                        "-Xmx512m",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        KafkaBroker.class.getName(),
+                        "--dir",
+                        dir.resolve("kafka").toString(),
+                        "--port",
+                        "0");
         builder.redirectError(stderr.toFile());
         return builder.start();
     }
@@ -147,8 +151,9 @@ class KafkaBrokerITCase {
     /** Reads the child's first line of standard output, which must be the READY line. */
     private static String awaitReady(Process process, Path stderr) throws Exception {
         // readLine blocks without a timeout of its own, so it runs aside and is awaited with one.
-        BufferedReader stdout = new BufferedReader(
-                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        BufferedReader stdout =
+                new BufferedReader(
+                        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         CompletableFuture<String> ready = CompletableFuture.supplyAsync(() -> readLine(stdout));
         String line = ready.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
         assertThat(line)
@@ -205,20 +210,25 @@ class KafkaBrokerITCase {
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         List<String> values = new ArrayList<>();
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props)) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition()))
-                    .collect(Collectors.toList());
+            List<TopicPartition> partitions =
+                    consumer.partitionsFor(topic).stream()
+                            .map(p -> new TopicPartition(topic, p.partition()))
+                            .collect(Collectors.toList());
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             // With read_committed the end offsets are the last stable offsets, past the abort.
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            Waits.until("consuming " + topic + " up to " + end, TIMEOUT, () -> {
-                for (ConsumerRecord<String, String> record :
-                        consumer.poll(Duration.ofMillis(100))) {
-                    values.add(record.value());
-                }
-                return partitions.stream().allMatch(tp -> consumer.position(tp) >= end.get(tp));
-            });
+            Waits.until(
+                    "consuming " + topic + " up to " + end,
+                    TIMEOUT,
+                    () -> {
+                        for (ConsumerRecord<String, String> record :
+                                consumer.poll(Duration.ofMillis(100))) {
+                            values.add(record.value());
+                        }
+                        return partitions.stream()
+                                .allMatch(tp -> consumer.position(tp) >= end.get(tp));
+                    });
         }
         return values;
     }

@@ -32,8 +32,8 @@ public final class Streams {
     }
 
     /**
-     * Events whose label is 1 when {@code 2*d0 - d1 + x/10 + bias(c) > 0}: linearly learnable, about
-     * 35% positive, so a model that learns beats the majority baseline.
+     * Events whose label is 1 when {@code 2*d0 - d1 + x/10 + bias(c) > 0}: linearly learnable,
+     * about 35% positive, so a model that learns beats the majority baseline.
      */
     public static List<Event> binaryEvents(String model, int n, long seed) {
         Random rnd = new Random(seed);

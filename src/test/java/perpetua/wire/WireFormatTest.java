@@ -39,7 +39,12 @@ class WireFormatTest {
                         .setLabel(2)
                         .setWeight(0.5f)
                         .build(),
-                Feedback.newBuilder().setEventId("e1").setModel("m").setTime(43L).setLabel(1.5).build(),
+                Feedback.newBuilder()
+                        .setEventId("e1")
+                        .setModel("m")
+                        .setTime(43L)
+                        .setLabel(1.5)
+                        .build(),
                 Prediction.newBuilder()
                         .setEventId("e1")
                         .setModel("m")
@@ -75,7 +80,8 @@ class WireFormatTest {
                                         new Tensor(
                                                 "bias",
                                                 List.of(1),
-                                                ByteBuffer.wrap(new byte[] {0, 0, (byte) 0x80, 0x3f}))))
+                                                ByteBuffer.wrap(
+                                                        new byte[] {0, 0, (byte) 0x80, 0x3f}))))
                         .setMetrics(Map.of("accuracy", 0.9))
                         .build(),
                 spec(),
@@ -93,7 +99,9 @@ class WireFormatTest {
     @SuppressWarnings({"unchecked", "rawtypes"})
     void everySchemaRoundTripsThroughSingleObjectEncoding() throws Exception {
         List<SpecificRecord> records = oneOfEach();
-        assertThat(records).extracting(Object::getClass).containsExactlyElementsOf(WireFormat.TYPES);
+        assertThat(records)
+                .extracting(Object::getClass)
+                .containsExactlyElementsOf(WireFormat.TYPES);
         for (SpecificRecord r : records) {
             WireFormat.Codec codec = WireFormat.codec(r.getClass());
             byte[] bytes = codec.encode(r);
@@ -124,7 +132,10 @@ class WireFormatTest {
 
     @Test
     void bytesWithoutTheHeaderAreRefused() {
-        assertThatThrownBy(() -> WireFormat.codec(Event.class).decode(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}))
+        assertThatThrownBy(
+                        () ->
+                                WireFormat.codec(Event.class)
+                                        .decode(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}))
                 .isInstanceOf(BadHeaderException.class);
         assertThat(WireFormat.fingerprint(new byte[] {(byte) 0xC3})).isEmpty();
     }
