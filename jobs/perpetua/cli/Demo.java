@@ -6,6 +6,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
@@ -261,6 +262,7 @@ final class Demo implements Callable<Integer> {
         long[] windows = {0};
         long[] lastProgress = {System.nanoTime()};
         long[] firstPublished = {0};
+        long[] lastRead = {0};
         float[] scores = new float[2];
         try (TopicReader reader =
                 new TopicReader(bootstrap, List.of("metrics", "predictions"), true)) {
@@ -269,19 +271,11 @@ final class Demo implements Callable<Integer> {
                     r -> {
                         try {
                             if (r.topic().equals("metrics")) {
-                                Metrics m = metricsCodec.decode(r.value());
-                                say(
-                                        "%-8d %9d %10.0f %9.4f %7.4f %8.4f %8d",
-                                        ++windows[0],
-                                        m.getEvents(),
-                                        m.getEventsPerSecond(),
-                                        orNaN(m.getAccuracy()),
-                                        orNaN(m.getAuc()),
-                                        orNaN(m.getLogLoss()),
-                                        m.getVersionTo());
+                                printWindow(++windows[0], metricsCodec.decode(r.value()));
                             } else {
                                 Prediction p = predictionCodec.decode(r.value());
                                 long now = System.currentTimeMillis();
+                                lastRead[0] = now;
                                 if (predictions[0] == 0) {
                                     firstPublished[0] = p.getPublishedAt();
                                 }
@@ -316,6 +310,22 @@ final class Demo implements Callable<Integer> {
                         }
                         return true;
                     });
+            if (failure.get() == null) {
+                // A window closed by the last batches commits with the last predictions.
+                reader.read(
+                        Duration.ofMillis(1500),
+                        r -> {
+                            if (r.topic().equals("metrics")) {
+                                try {
+                                    printWindow(++windows[0], metricsCodec.decode(r.value()));
+                                } catch (IOException e) {
+                                    failure.compareAndSet(null, e);
+                                    return false;
+                                }
+                            }
+                            return true;
+                        });
+            }
         }
         if (failure.get() != null) {
             System.err.println("demo failed: " + failure.get());
@@ -323,7 +333,7 @@ final class Demo implements Callable<Integer> {
         }
         double seconds = (System.nanoTime() - startNanos) / 1e9;
         // Steady-state rate: from the first event's publication to the last prediction read.
-        double span = (System.currentTimeMillis() - firstPublished[0]) / 1e3;
+        double span = Math.max(1, lastRead[0] - firstPublished[0]) / 1e3;
         int n = (int) Math.min(predictions[0], latencies.length);
         long[] sorted = Arrays.copyOf(latencies, n);
         Arrays.sort(sorted);
@@ -347,6 +357,18 @@ final class Demo implements Callable<Integer> {
                 orNaN(all.getLogLoss()),
                 maxVersion[0]);
         return 0;
+    }
+
+    private static void printWindow(long window, Metrics m) {
+        say(
+                "%-8d %9d %10.0f %9.4f %7.4f %8.4f %8d",
+                window,
+                m.getEvents(),
+                m.getEventsPerSecond(),
+                orNaN(m.getAccuracy()),
+                orNaN(m.getAuc()),
+                orNaN(m.getLogLoss()),
+                m.getVersionTo());
     }
 
     static long percentile(long[] sorted, double q) {
