@@ -45,7 +45,7 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         description = "Stream US flights through Kafka into the learning job and watch it learn.")
 final class Demo implements Callable<Integer> {
-    static final String MODEL = "flights";
+    static final String MODEL = FlightsStream.MODEL;
     static final String SPEC =
             "{\"model\":\"flights\",\"task\":\"BINARY\",\"numericFeatures\":[\"distance\"],"
                     + "\"hashBits\":18,\"optimizer\":\"ADAM\",\"learningRate\":0.02,"
@@ -215,7 +215,7 @@ final class Demo implements Callable<Integer> {
     }
 
     private void publish(String bootstrap, Map<String, Integer> labels, AtomicLong published) {
-        try (CsvEvents rows = new CsvEvents(csv, flightRoles());
+        try (CsvEvents rows = new CsvEvents(csv, FlightsStream.roles());
                 EventPublisher publisher = new EventPublisher(bootstrap, "events")) {
             Iterator<Event> remembered =
                     new Iterator<>() {
@@ -235,18 +235,6 @@ final class Demo implements Callable<Integer> {
         } catch (Throwable t) {
             failure.compareAndSet(null, t);
         }
-    }
-
-    static CsvEvents.Roles flightRoles() {
-        CsvEvents.Roles r = new CsvEvents.Roles();
-        r.model = MODEL;
-        r.time = "date";
-        r.timeFeatures = List.of("hour", "dow");
-        r.label = "delay";
-        r.labelAbove = 15.0;
-        r.numeric = List.of("distance");
-        r.categorical = List.of("origin", "destination");
-        return r;
     }
 
     /** Prints each metrics window, then the summary once every published event has a prediction. */

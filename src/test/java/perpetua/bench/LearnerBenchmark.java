@@ -21,6 +21,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import perpetua.cli.CsvEvents;
+import perpetua.cli.FlightsStream;
 import perpetua.ingest.Observation;
 import perpetua.job.ModelSpecs;
 import perpetua.learner.LearnerOperator;
@@ -54,15 +55,7 @@ public class LearnerBenchmark {
             throw new IllegalStateException("run from the project folder: no " + csv);
         }
         records = new ArrayList<>(EVENTS);
-        CsvEvents.Roles roles = new CsvEvents.Roles();
-        roles.model = "flights";
-        roles.time = "date";
-        roles.timeFeatures = List.of("hour", "dow");
-        roles.label = "delay";
-        roles.labelAbove = 15.0;
-        roles.numeric = List.of("distance");
-        roles.categorical = List.of("origin", "destination");
-        try (CsvEvents events = new CsvEvents(csv, roles)) {
+        try (CsvEvents events = new CsvEvents(csv, FlightsStream.roles())) {
             while (events.hasNext() && records.size() < EVENTS) {
                 Event e = events.next();
                 records.add(new StreamRecord<>(new Observation(e, 0L)));
