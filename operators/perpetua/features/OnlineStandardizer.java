@@ -63,7 +63,11 @@ public final class OnlineStandardizer {
      */
     public double standardize(int i, double x) {
         double var = variance(i);
-        if (count[i] < 2 || var < MIN_VARIANCE) {
+        if (count[i] < 2) {
+            // Nothing is known about the scale yet: the value carries no usable information.
+            return 0;
+        }
+        if (var < MIN_VARIANCE) {
             return x - mean[i];
         }
         return (x - mean[i]) / Math.sqrt(var);

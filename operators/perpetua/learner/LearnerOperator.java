@@ -135,6 +135,7 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
             m.predicted = new float[Math.max(n, m.spec.getMaxBatch())];
         }
         m.model.predict(m.batch, m.scores, m.predicted);
+        m.encoder.commitMoments();
 
         long version = m.model.steps();
         long now = getProcessingTimeService().getCurrentProcessingTime();

@@ -15,6 +15,11 @@ import perpetua.schemas.ModelSpec;
  * hashed slot per categorical entry. The encoder keeps the running moments of the numerics; they
  * belong to the model's state and are exposed through {@link #standardizer()}. Events are assumed
  * validated: finite values and a dense array of the spec's size.
+ *
+ * <p>Rows are scaled with the moments as they stand, and their raw values wait until {@link
+ * #commitMoments()} adds them. The Learner commits once per micro-batch, after predicting it, so a
+ * prediction depends only on the model and moments of the last snapshot: a scorer outside Flink
+ * that never commits reproduces it exactly.
  */
 public final class FeatureEncoder {
 
@@ -25,6 +30,9 @@ public final class FeatureEncoder {
     // Per-event scratch, reused so that encoding allocates only the hashed key strings.
     private final float[] rowScratch;
     private int[] slotScratch = new int[8];
+    // Raw numeric values of the rows encoded since the last commit; NaN where one was missing.
+    private double[] pendingRaw = new double[0];
+    private int pendingRows;
 
     /** Creates an encoder for {@code spec} whose numerics have not been seen yet. */
     public FeatureEncoder(ModelSpec spec) {
@@ -63,23 +71,33 @@ public final class FeatureEncoder {
         return standardizer;
     }
 
-    /** Appends {@code event} as one row of {@code batch} and updates the numeric moments. */
+    /**
+     * Appends {@code event} as one row of {@code batch}, scaled with the current moments; its raw
+     * numerics join the moments at the next {@link #commitMoments()}.
+     */
     public void encode(Event event, MicroBatch batch) {
         List<Float> dense = event.getDense();
         for (int j = 0; j < denseSize; j++) {
             rowScratch[j] = dense.get(j);
         }
         Map<String, Double> numeric = event.getNumeric();
-        for (int i = 0; i < numericNames.length; i++) {
+        int n = numericNames.length;
+        if (n > 0 && pendingRaw.length < (pendingRows + 1) * n) {
+            pendingRaw =
+                    java.util.Arrays.copyOf(pendingRaw, Math.max(64 * n, pendingRaw.length * 2));
+        }
+        for (int i = 0; i < n; i++) {
             Double value = numeric.get(numericNames[i]);
             if (value == null) {
                 rowScratch[denseSize + i] = 0f;
+                pendingRaw[pendingRows * n + i] = Double.NaN;
             } else {
-                // The value joins the moments before it is scaled, so even the first one is
-                // centred.
-                standardizer.update(i, value);
                 rowScratch[denseSize + i] = (float) standardizer.standardize(i, value);
+                pendingRaw[pendingRows * n + i] = value;
             }
+        }
+        if (n > 0) {
+            pendingRows++;
         }
         Map<String, String> categorical = event.getCategorical();
         if (slotScratch.length < categorical.size()) {
@@ -92,6 +110,20 @@ public final class FeatureEncoder {
         }
         float label = labelOf(event);
         batch.addRow(rowScratch, slotScratch, slotCount, label, event.getWeight());
+    }
+
+    /** Adds the raw numerics of every row encoded since the last commit to the moments. */
+    public void commitMoments() {
+        int n = numericNames.length;
+        for (int r = 0; r < pendingRows; r++) {
+            for (int i = 0; i < n; i++) {
+                double v = pendingRaw[r * n + i];
+                if (!Double.isNaN(v)) {
+                    standardizer.update(i, v);
+                }
+            }
+        }
+        pendingRows = 0;
     }
 
     /** Returns the event's label as a float: class index or value, NaN when unknown. */

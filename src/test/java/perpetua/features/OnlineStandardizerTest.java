@@ -42,7 +42,7 @@ class OnlineStandardizerTest {
         OnlineStandardizer standardizer = new OnlineStandardizer(1);
         standardizer.update(0, 5.0);
         // One observation: no variance yet.
-        assertThat(standardizer.standardize(0, 7.0)).isEqualTo(2.0);
+        assertThat(standardizer.standardize(0, 7.0)).isZero();
         standardizer.update(0, 5.0);
         // Constant feature: variance 0, still only centred.
         assertThat(standardizer.standardize(0, 4.0)).isEqualTo(-1.0);

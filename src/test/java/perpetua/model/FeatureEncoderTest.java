@@ -42,13 +42,19 @@ class FeatureEncoderTest {
 
         encoder.encode(event(Map.of("age", 30.0, "price", 4.0, "ignored", 1.0), 2.5, 3f), batch);
         encoder.encode(event(Map.of("age", 50.0, "price", 8.0), 1, 1f), batch);
+        encoder.commitMoments();
+        encoder.encode(event(Map.of("age", 60.0, "price", 10.0), 1, 1f), batch);
 
         assertThat(encoder.denseWidth()).isEqualTo(4);
         float[] dense = batch.dense();
-        // First row: one observation per numeric, so only centred to 0.
+        // Rows before the first commit: no moments yet, so the numerics carry nothing.
         assertThat(Arrays.copyOf(dense, 4)).containsExactly(0.5f, -1f, 0f, 0f);
-        // Second row: price mean 6, population sd 2: (8 - 6) / 2 = 1; age (50 - 40) / 10 = 1.
-        assertThat(Arrays.copyOfRange(dense, 4, 8)).containsExactly(0.5f, -1f, 1f, 1f);
+        assertThat(Arrays.copyOfRange(dense, 4, 8)).containsExactly(0.5f, -1f, 0f, 0f);
+        // Third row, scaled by the committed moments: price mean 6, population sd 2:
+        // (10 - 6) / 2 = 2; age mean 40, sd 10: (60 - 40) / 10 = 2.
+        assertThat(Arrays.copyOfRange(dense, 8, 12)).containsExactly(0.5f, -1f, 2f, 2f);
+        // The third row waits for the next commit.
+        assertThat(encoder.standardizer().count(0)).isEqualTo(2);
         assertThat(batch.slotStart()[1]).isEqualTo(1);
         assertThat(batch.slots()[0]).isEqualTo(FeatureHasher.slot("country", "DE", 10));
         assertThat(batch.label(0)).isEqualTo(2.5f);
@@ -62,6 +68,7 @@ class FeatureEncoderTest {
         MicroBatch batch = encoder.newBatch();
 
         encoder.encode(event(Map.of("price", 4.0), null, 2f), batch);
+        encoder.commitMoments();
 
         assertThat(batch.dense()[3]).isZero();
         assertThat(encoder.standardizer().count(1)).isZero();

@@ -90,6 +90,7 @@ class LinearModelLearningTest {
             batch.clear();
             for (int r = 0; r < BATCH_SIZE; r++) {
                 encoder.encode(sample(random, model.spec().getTask()).event(), batch);
+                encoder.commitMoments();
             }
             double loss = model.learn(batch);
             if (i == 0) {
@@ -106,6 +107,7 @@ class LinearModelLearningTest {
         MicroBatch batch = encoder.newBatch();
         for (int r = 0; r < 1000; r++) {
             encoder.encode(sample(random, model.spec().getTask()).event(), batch);
+            encoder.commitMoments();
         }
         float[] scores = new float[batch.size() * model.scoreWidth()];
         float[] predicted = new float[batch.size()];
@@ -160,6 +162,7 @@ class LinearModelLearningTest {
         MicroBatch batch = encoder.newBatch();
         for (int r = 0; r < 200; r++) {
             encoder.encode(sample(random, Task.REGRESSION).event(), batch);
+            encoder.commitMoments();
         }
         float[] predicted = new float[batch.size()];
         model.predict(batch, new float[0], predicted);

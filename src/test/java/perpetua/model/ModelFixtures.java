@@ -75,6 +75,7 @@ final class ModelFixtures {
             boolean labelled = r % 4 != 3;
             Object label = labelled ? randomLabel(random, task) : null;
             encoder.encode(event(random, label, 0.5f + random.nextFloat()), batch);
+            encoder.commitMoments();
         }
         return batch;
     }
