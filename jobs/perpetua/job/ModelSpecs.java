@@ -77,6 +77,15 @@ public final class ModelSpecs {
             throw new IllegalArgumentException(
                     "model '" + name + "': task must be one of BINARY, MULTICLASS, REGRESSION");
         }
+        spec = apply(spec, node);
+        validate(spec);
+        return spec;
+    }
+
+    /** The fields given in {@code node} written over a copy of {@code base}. */
+    private static ModelSpec apply(ModelSpec base, JsonNode node) {
+        ModelSpec spec = ModelSpec.newBuilder(base).build();
+        String name = node.hasNonNull("model") ? node.get("model").asText() : base.getModel();
         Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
         while (fields.hasNext()) {
             Map.Entry<String, JsonNode> f = fields.next();
@@ -92,19 +101,61 @@ public final class ModelSpecs {
                                         .map(Schema.Field::name)
                                         .toList());
             }
-            if (field.name().equals("model") || field.name().equals("task")) {
-                continue;
+            switch (field.name()) {
+                case "task" -> spec.setTask(Task.valueOf(f.getValue().asText().toUpperCase()));
+                case "initSnapshot" ->
+                        throw new IllegalArgumentException(
+                                "model '" + name + "': give initFrom, not initSnapshot");
+                case "challengers" -> spec.setChallengers(challengers(spec, f.getValue()));
+                default ->
+                        spec.put(field.pos(), convert(name, field, field.schema(), f.getValue()));
             }
-            spec.put(field.pos(), convert(name, field, f.getValue()));
         }
-        validate(spec);
         return spec;
     }
 
-    private static Object convert(String model, Schema.Field field, JsonNode v) {
-        Schema s = field.schema();
+    /** Challengers inherit every field of their champion that they do not set themselves. */
+    private static List<ModelSpec> challengers(ModelSpec champion, JsonNode list) {
+        if (!list.isArray()) {
+            throw new IllegalArgumentException(
+                    "model '" + champion.getModel() + "': challengers must be an array");
+        }
+        ModelSpec base = ModelSpec.newBuilder(champion).setChallengers(List.of()).build();
+        List<ModelSpec> out = new ArrayList<>();
+        for (JsonNode c : list) {
+            if (!c.hasNonNull("model")) {
+                throw new IllegalArgumentException(
+                        "model '" + champion.getModel() + "': every challenger needs a name");
+            }
+            if (c.has("challengers")) {
+                throw new IllegalArgumentException(
+                        "model '" + champion.getModel() + "': a challenger has no challengers");
+            }
+            ModelSpec spec = apply(base, c);
+            validate(spec);
+            out.add(spec);
+        }
+        return out;
+    }
+
+    private static Object convert(String model, Schema.Field field, Schema s, JsonNode v) {
         String where = "model '" + model + "', field '" + field.name() + "'";
         switch (s.getType()) {
+            case UNION:
+                if (v.isNull()) {
+                    return null;
+                }
+                for (Schema branch : s.getTypes()) {
+                    if (branch.getType() != Schema.Type.NULL) {
+                        return convert(model, field, branch, v);
+                    }
+                }
+                throw new IllegalArgumentException(where + ": unsupported union");
+            case BOOLEAN:
+                if (!v.isBoolean()) {
+                    throw new IllegalArgumentException(where + " must be true or false");
+                }
+                return v.asBoolean();
             case INT:
                 requireNumber(where, v);
                 return v.asInt();
@@ -114,6 +165,9 @@ public final class ModelSpecs {
             case FLOAT:
                 requireNumber(where, v);
                 return (float) v.asDouble();
+            case DOUBLE:
+                requireNumber(where, v);
+                return v.asDouble();
             case STRING:
                 return v.asText();
             case ENUM:
@@ -122,7 +176,7 @@ public final class ModelSpecs {
                     throw new IllegalArgumentException(
                             where + " must be one of " + s.getEnumSymbols());
                 }
-                return perpetua.schemas.OptimizerKind.valueOf(symbol);
+                return org.apache.avro.specific.SpecificData.get().createEnum(symbol, s);
             case ARRAY:
                 if (!v.isArray()) {
                     throw new IllegalArgumentException(where + " must be an array");
@@ -158,6 +212,24 @@ public final class ModelSpecs {
         }
         if (!(s.getLearningRate() > 0) || s.getL2() < 0) {
             throw new IllegalArgumentException(m + "learningRate > 0 and l2 >= 0");
+        }
+        if (s.getLabelWaitMs() < 0 || s.getPromotionWindows() < 1 || s.getPromotionMargin() < 0) {
+            throw new IllegalArgumentException(
+                    m + "labelWaitMs >= 0, promotionWindows >= 1, promotionMargin >= 0");
+        }
+        if (!List.of("auto", "logLoss", "accuracy", "auc", "rmse", "mae")
+                .contains(s.getPromotionMetric())) {
+            throw new IllegalArgumentException(
+                    m + "promotionMetric is one of auto, logLoss, accuracy, auc, rmse, mae");
+        }
+        for (ModelSpec c : s.getChallengers()) {
+            if (c.getTask() != s.getTask() || c.getClasses() != s.getClasses()) {
+                throw new IllegalArgumentException(
+                        m
+                                + "challenger '"
+                                + c.getModel()
+                                + "' must have the same task and classes");
+            }
         }
         if (s.getMaxBatch() < 1 || s.getMaxDelayMs() < 0 || s.getMetricsWindow() < 1) {
             throw new IllegalArgumentException(
