@@ -21,12 +21,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import perpetua.eval.PrequentialEvaluator;
 import perpetua.job.JobOptions;
 import perpetua.job.KafkaIo;
-import perpetua.job.ModelSpecs;
 import perpetua.job.OnlineLearningJob;
-import perpetua.runtime.Topics;
 import perpetua.schemas.Event;
 import perpetua.schemas.Metrics;
-import perpetua.schemas.ModelSpec;
 import perpetua.schemas.Prediction;
 import perpetua.schemas.Task;
 import perpetua.wire.WireFormat;
@@ -121,18 +118,6 @@ final class Demo implements Callable<Integer> {
             return 2;
         }
         String bootstrap = startBroker();
-        Topics.create(bootstrap, 2, Map.of(), "events");
-        Topics.create(bootstrap, 1, Map.of(), "predictions", "metrics", "deadletters");
-        Topics.create(
-                bootstrap,
-                1,
-                Map.of(
-                        "cleanup.policy",
-                        "compact",
-                        "max.message.bytes",
-                        String.valueOf(KafkaIo.MAX_SNAPSHOT_BYTES)),
-                "models");
-        say("topics: events, predictions, metrics, models, deadletters");
 
         JobOptions options =
                 JobOptions.fromArgs(
@@ -140,11 +125,15 @@ final class Demo implements Callable<Integer> {
                         "--spec", SPEC,
                         "--checkpoint-interval", checkpointInterval,
                         "--transactional-id-prefix", "perpetua-demo-" + System.currentTimeMillis());
-        Map<String, ModelSpec> specs = ModelSpecs.fromOptions(options);
+        KafkaIo.createTopics(options, 1);
+        say(
+                "topics: events, feedback, models.control, predictions, metrics, models, models.history,"
+                        + " deadletters");
+        OnlineLearningJob.Models models = OnlineLearningJob.Models.of(options);
         StreamExecutionEnvironment env = LocalJob.localEnvironment(webPort, 1);
         OnlineLearningJob.configure(env, options);
         OnlineLearningJob.defineWorkflow(
-                env, KafkaIo.events(options), specs, KafkaIo.sinks(options));
+                env, KafkaIo.events(options), models, KafkaIo.sinks(options));
         job = env.executeAsync(OnlineLearningJob.NAME);
         awaitRunning(job);
         say("learning job %s running; Flink web UI: http://127.0.0.1:%d", job.getJobID(), webPort);

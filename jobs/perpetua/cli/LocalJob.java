@@ -1,7 +1,6 @@
 package perpetua.cli;
 
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
@@ -10,9 +9,7 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import perpetua.job.JobOptions;
 import perpetua.job.KafkaIo;
-import perpetua.job.ModelSpecs;
 import perpetua.job.OnlineLearningJob;
-import perpetua.schemas.ModelSpec;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -32,15 +29,29 @@ final class LocalJob implements Callable<Integer> {
             description = "Flink web UI port (default: ${DEFAULT-VALUE}).")
     int webPort;
 
+    @Option(
+            names = "--create-topics",
+            description = "Create the job's topics that do not exist (models compacted).")
+    boolean createTopics;
+
+    @Option(
+            names = "--partitions",
+            defaultValue = "1",
+            description = "Partitions of created topics (default: ${DEFAULT-VALUE}).")
+    int partitions;
+
     @CommandLine.Unmatched List<String> jobArgs = new java.util.ArrayList<>();
 
     @Override
     public Integer call() throws Exception {
         JobOptions options;
-        Map<String, ModelSpec> specs;
+        OnlineLearningJob.Models models;
         try {
             options = JobOptions.fromArgs(jobArgs.toArray(String[]::new));
-            specs = ModelSpecs.fromOptions(options);
+            if (createTopics) {
+                KafkaIo.createTopics(options, partitions);
+            }
+            models = OnlineLearningJob.Models.of(options);
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());
             return 2;
@@ -49,7 +60,7 @@ final class LocalJob implements Callable<Integer> {
                 localEnvironment(webPort, options.get(JobOptions.PARALLELISM));
         OnlineLearningJob.configure(env, options);
         OnlineLearningJob.defineWorkflow(
-                env, KafkaIo.events(options), specs, KafkaIo.sinks(options));
+                env, KafkaIo.events(options), models, KafkaIo.sinks(options));
         System.err.printf("Flink web UI: http://127.0.0.1:%d%n", webPort);
         JobClient client = env.executeAsync(OnlineLearningJob.NAME);
         Thread cancel =

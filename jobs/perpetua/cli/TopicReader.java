@@ -2,6 +2,7 @@ package perpetua.cli;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -72,6 +73,33 @@ public final class TopicReader implements AutoCloseable {
             }
         }
         return count;
+    }
+
+    /**
+     * Hands each record to {@code handler} until every partition is read up to the end it had when
+     * this call began (the last stable offset under read_committed).
+     *
+     * @return the number of records handled
+     */
+    public long readToEnd(java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> handler) {
+        Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment());
+        long count = 0;
+        while (!caughtUp(end)) {
+            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                handler.accept(r);
+                count++;
+            }
+        }
+        return count;
+    }
+
+    private boolean caughtUp(Map<TopicPartition, Long> end) {
+        for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
+            if (consumer.position(e.getKey()) < e.getValue()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override

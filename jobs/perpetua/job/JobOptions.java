@@ -57,6 +57,36 @@ public final class JobOptions {
                     .defaultValue("deadletters")
                     .withDescription("Topic of DeadLetter records: refused input with the reason.");
 
+    public static final ConfigOption<String> MODELS_HISTORY_TOPIC =
+            ConfigOptions.key("topic.models-history")
+                    .stringType()
+                    .defaultValue("models.history")
+                    .withDescription(
+                            "Topic that keeps every ModelSnapshot version (time-based retention).");
+
+    public static final ConfigOption<Duration> HISTORY_RETENTION =
+            ConfigOptions.key("history-retention")
+                    .durationType()
+                    .defaultValue(Duration.ofDays(7))
+                    .withDescription(
+                            "How long the history topic keeps each snapshot, when the job creates"
+                                    + " it.");
+
+    public static final ConfigOption<String> FEEDBACK_TOPIC =
+            ConfigOptions.key("topic.feedback")
+                    .stringType()
+                    .defaultValue("feedback")
+                    .withDescription(
+                            "Topic of Feedback records: labels that arrive after their event.");
+
+    public static final ConfigOption<String> CONTROL_TOPIC =
+            ConfigOptions.key("topic.control")
+                    .stringType()
+                    .defaultValue("models.control")
+                    .withDescription(
+                            "Topic of ModelSpec records that create, update and retire models at"
+                                    + " run time (key: model name).");
+
     public static final ConfigOption<String> SPEC_FILE =
             ConfigOptions.key("spec-file")
                     .stringType()
@@ -71,6 +101,22 @@ public final class JobOptions {
                     .noDefaultValue()
                     .withDescription(
                             "Model specs as inline JSON, instead of or besides spec-file.");
+
+    public static final ConfigOption<String> DEFAULT_SPEC =
+            ConfigOptions.key("default-spec")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "A spec (JSON; its model name is replaced) for events that name a model"
+                                    + " nobody created; without it they are dead letters.");
+
+    public static final ConfigOption<Boolean> WARM_START =
+            ConfigOptions.key("warm-start")
+                    .booleanType()
+                    .defaultValue(true)
+                    .withDescription(
+                            "A model without state resumes from its latest snapshot on the models"
+                                    + " topic, read when the job is submitted.");
 
     public static final ConfigOption<String> GROUP_ID =
             ConfigOptions.key("group-id")
@@ -118,6 +164,23 @@ public final class JobOptions {
                     .withDescription(
                             "Kafka transaction timeout of the sinks; must not exceed the broker's"
                                     + " transaction.max.timeout.ms (15 min by default).");
+
+    public static final ConfigOption<String> STATE_BACKEND =
+            ConfigOptions.key("state-backend")
+                    .stringType()
+                    .defaultValue("hashmap")
+                    .withDescription(
+                            "hashmap (state on the heap) or rocksdb (on disk; for long label waits"
+                                    + " and many models).");
+
+    public static final ConfigOption<String> CHECKPOINT_DIR =
+            ConfigOptions.key("checkpoint-dir")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Durable checkpoint storage, e.g. file:///var/perpetua/checkpoints or"
+                                    + " s3://bucket/path; without it checkpoints live in the"
+                                    + " JobManager's memory.");
 
     public static final ConfigOption<Integer> PARALLELISM =
             ConfigOptions.key("parallelism")
@@ -192,9 +255,10 @@ public final class JobOptions {
         if (!config.getOptional(BOOTSTRAP_SERVERS).isPresent()) {
             throw new IllegalArgumentException("--bootstrap-servers is required\n" + usage());
         }
-        if (!config.getOptional(SPEC_FILE).isPresent()
-                && !config.getOptional(SPEC_JSON).isPresent()) {
-            throw new IllegalArgumentException("give --spec-file FILE or --spec JSON\n" + usage());
+
+        if (!List.of("hashmap", "rocksdb").contains(config.get(STATE_BACKEND))) {
+            throw new IllegalArgumentException(
+                    "--state-backend must be hashmap or rocksdb, not " + config.get(STATE_BACKEND));
         }
         String start = config.get(STARTING_OFFSETS);
         if (!List.of("committed", "earliest", "latest").contains(start)) {

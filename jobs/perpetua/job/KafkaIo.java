@@ -36,11 +36,15 @@ public final class KafkaIo {
 
     private KafkaIo() {}
 
+    /** Reads the events, feedback and control topics; records keep their topic. */
     public static KafkaSource<SourceRecord> events(JobOptions o) {
         KafkaSourceBuilder<SourceRecord> b =
                 KafkaSource.<SourceRecord>builder()
                         .setBootstrapServers(o.get(JobOptions.BOOTSTRAP_SERVERS))
-                        .setTopics(o.get(JobOptions.EVENTS_TOPIC))
+                        .setTopics(
+                                o.get(JobOptions.EVENTS_TOPIC),
+                                o.get(JobOptions.FEEDBACK_TOPIC),
+                                o.get(JobOptions.CONTROL_TOPIC))
                         .setGroupId(o.get(JobOptions.GROUP_ID))
                         .setDeserializer(new SourceRecordDeserializer())
                         .setProperty("isolation.level", "read_committed")
@@ -58,12 +62,45 @@ public final class KafkaIo {
         return b.build();
     }
 
-    /** The four output sinks of the job. */
+    /**
+     * Creates the job's topics that do not exist yet: the models topic compacted, the history topic
+     * with the configured retention, both accepting snapshots up to 64 MiB.
+     */
+    public static void createTopics(JobOptions o, int partitions) {
+        String bootstrap = o.get(JobOptions.BOOTSTRAP_SERVERS);
+        String max = String.valueOf(MAX_SNAPSHOT_BYTES);
+        perpetua.runtime.Topics.create(
+                bootstrap,
+                partitions,
+                o.get(JobOptions.EVENTS_TOPIC),
+                o.get(JobOptions.FEEDBACK_TOPIC),
+                o.get(JobOptions.PREDICTIONS_TOPIC),
+                o.get(JobOptions.METRICS_TOPIC),
+                o.get(JobOptions.DEADLETTERS_TOPIC));
+        perpetua.runtime.Topics.create(bootstrap, 1, o.get(JobOptions.CONTROL_TOPIC));
+        perpetua.runtime.Topics.create(
+                bootstrap,
+                1,
+                java.util.Map.of("cleanup.policy", "compact", "max.message.bytes", max),
+                o.get(JobOptions.MODELS_TOPIC));
+        perpetua.runtime.Topics.create(
+                bootstrap,
+                1,
+                java.util.Map.of(
+                        "retention.ms",
+                        String.valueOf(o.get(JobOptions.HISTORY_RETENTION).toMillis()),
+                        "max.message.bytes",
+                        max),
+                o.get(JobOptions.MODELS_HISTORY_TOPIC));
+    }
+
+    /** The output sinks of the job. */
     public static OnlineLearningJob.Sinks sinks(JobOptions o) {
         return new OnlineLearningJob.Sinks(
                 sink(o, o.get(JobOptions.PREDICTIONS_TOPIC), Prediction.class, "predictions"),
                 sink(o, o.get(JobOptions.METRICS_TOPIC), Metrics.class, "metrics"),
                 sink(o, o.get(JobOptions.MODELS_TOPIC), ModelSnapshot.class, "models"),
+                sink(o, o.get(JobOptions.MODELS_HISTORY_TOPIC), ModelSnapshot.class, "history"),
                 sink(o, o.get(JobOptions.DEADLETTERS_TOPIC), DeadLetter.class, "deadletters"));
     }
 

@@ -197,43 +197,9 @@ public final class ModelSpecs {
 
     /** Refuses specs no model can be built from. */
     public static void validate(ModelSpec s) {
-        String m = "model '" + s.getModel() + "': ";
-        if (s.getModel().isBlank()) {
-            throw new IllegalArgumentException("a model needs a name");
-        }
-        if (s.getTask() == Task.MULTICLASS && s.getClasses() < 2) {
-            throw new IllegalArgumentException(m + "classes must be >= 2");
-        }
-        if (s.getTask() == Task.BINARY && s.getClasses() != 2) {
-            throw new IllegalArgumentException(m + "a BINARY model has 2 classes");
-        }
-        if (s.getDenseSize() < 0 || s.getHashBits() < 1 || s.getHashBits() > 24) {
-            throw new IllegalArgumentException(m + "denseSize >= 0 and hashBits in 1..24");
-        }
-        if (!(s.getLearningRate() > 0) || s.getL2() < 0) {
-            throw new IllegalArgumentException(m + "learningRate > 0 and l2 >= 0");
-        }
-        if (s.getLabelWaitMs() < 0 || s.getPromotionWindows() < 1 || s.getPromotionMargin() < 0) {
-            throw new IllegalArgumentException(
-                    m + "labelWaitMs >= 0, promotionWindows >= 1, promotionMargin >= 0");
-        }
-        if (!List.of("auto", "logLoss", "accuracy", "auc", "rmse", "mae")
-                .contains(s.getPromotionMetric())) {
-            throw new IllegalArgumentException(
-                    m + "promotionMetric is one of auto, logLoss, accuracy, auc, rmse, mae");
-        }
-        for (ModelSpec c : s.getChallengers()) {
-            if (c.getTask() != s.getTask() || c.getClasses() != s.getClasses()) {
-                throw new IllegalArgumentException(
-                        m
-                                + "challenger '"
-                                + c.getModel()
-                                + "' must have the same task and classes");
-            }
-        }
-        if (s.getMaxBatch() < 1 || s.getMaxDelayMs() < 0 || s.getMetricsWindow() < 1) {
-            throw new IllegalArgumentException(
-                    m + "maxBatch >= 1, maxDelayMs >= 0, metricsWindow >= 1");
+        String problem = perpetua.spec.SpecRules.problem(s);
+        if (problem != null) {
+            throw new IllegalArgumentException(problem);
         }
     }
 }

@@ -5,13 +5,16 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import perpetua.ingest.AvroTypes;
 import perpetua.ingest.DecodeAndValidate;
-import perpetua.ingest.Observation;
+import perpetua.ingest.LearnerInput;
 import perpetua.ingest.SourceRecord;
 import perpetua.learner.LearnerOperator;
 import perpetua.schemas.DeadLetter;
@@ -26,21 +29,58 @@ import perpetua.schemas.Prediction;
 public final class OnlineLearningJob {
     public static final String NAME = "perpetua-online-learning";
 
-    /** The four outputs of the workflow. */
+    /** The outputs of the workflow. */
     public record Sinks(
             Sink<Prediction> predictions,
             Sink<Metrics> metrics,
             Sink<ModelSnapshot> snapshots,
+            Sink<ModelSnapshot> history,
             Sink<DeadLetter> deadLetters) {}
+
+    /**
+     * What the Learner starts with: the topics of late labels and control records, the specs given
+     * to the job, the spec for unknown names (or null), and the snapshots to warm-start from.
+     */
+    public record Models(
+            String feedbackTopic,
+            String controlTopic,
+            Map<String, ModelSpec> specs,
+            ModelSpec defaultSpec,
+            Map<String, ModelSnapshot> warmStart) {
+
+        /** The models of a job started with these options; reads the models topic to warm-start. */
+        public static Models of(JobOptions o) throws java.io.IOException {
+            ModelSpec defaultSpec = null;
+            if (o.get(JobOptions.DEFAULT_SPEC) != null) {
+                String json = o.get(JobOptions.DEFAULT_SPEC);
+                if (!json.contains("\"model\"")) {
+                    json = json.replaceFirst("\\{", "{\"model\":\"default\",");
+                }
+                defaultSpec = ModelSpecs.parse(json).values().iterator().next();
+            }
+            Map<String, ModelSnapshot> warm =
+                    o.get(JobOptions.WARM_START)
+                            ? WarmStart.latest(
+                                    o.get(JobOptions.BOOTSTRAP_SERVERS),
+                                    o.get(JobOptions.MODELS_TOPIC))
+                            : Map.of();
+            return new Models(
+                    o.get(JobOptions.FEEDBACK_TOPIC),
+                    o.get(JobOptions.CONTROL_TOPIC),
+                    ModelSpecs.fromOptions(o),
+                    defaultSpec,
+                    warm);
+        }
+    }
 
     private OnlineLearningJob() {}
 
     public static void main(String[] args) throws Exception {
         JobOptions options;
-        Map<String, ModelSpec> specs;
+        Models models;
         try {
             options = JobOptions.fromArgs(args);
-            specs = ModelSpecs.fromOptions(options);
+            models = Models.of(options);
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());
             System.exit(2);
@@ -48,40 +88,55 @@ public final class OnlineLearningJob {
         }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         configure(env, options);
-        defineWorkflow(env, KafkaIo.events(options), specs, KafkaIo.sinks(options));
+        defineWorkflow(env, KafkaIo.events(options), models, KafkaIo.sinks(options));
         env.execute(NAME);
     }
 
-    /** Exactly-once checkpointing and the job's parallelism. */
+    /** Exactly-once checkpointing, the state backend and the job's parallelism. */
     public static void configure(StreamExecutionEnvironment env, JobOptions options) {
+        Configuration conf = new Configuration();
+        conf.set(StateBackendOptions.STATE_BACKEND, options.get(JobOptions.STATE_BACKEND));
+        if (options.get(JobOptions.CHECKPOINT_DIR) != null) {
+            conf.set(
+                    CheckpointingOptions.CHECKPOINTS_DIRECTORY,
+                    options.get(JobOptions.CHECKPOINT_DIR));
+        }
+        env.configure(conf);
         env.enableCheckpointing(
                 options.get(JobOptions.CHECKPOINT_INTERVAL).toMillis(),
                 CheckpointingMode.EXACTLY_ONCE);
         env.setParallelism(options.get(JobOptions.PARALLELISM));
     }
 
-    /** The topology alone: decode and validate → keyBy(model) → Learner → sinks. */
+    /**
+     * The topology alone: decode and validate → keyBy(model) → Learner → sinks. Snapshots go to
+     * both the compacted models topic and the history topic; dead letters from decoding and from
+     * the Learner share one sink.
+     */
     public static void defineWorkflow(
             StreamExecutionEnvironment env,
             Source<SourceRecord, ?, ?> source,
-            Map<String, ModelSpec> specs,
+            Models models,
             Sinks sinks) {
         DataStream<SourceRecord> records =
                 env.fromSource(source, WatermarkStrategy.noWatermarks(), "events")
                         .uid("events-source");
 
-        SingleOutputStreamOperator<Observation> valid =
-                records.process(new DecodeAndValidate(specs))
-                        .returns(TypeInformation.of(Observation.class))
+        SingleOutputStreamOperator<LearnerInput> decoded =
+                records.process(
+                                new DecodeAndValidate(
+                                        models.feedbackTopic(), models.controlTopic()))
+                        .returns(TypeInformation.of(LearnerInput.class))
                         .uid("decode-validate")
                         .name("decode and validate");
 
         SingleOutputStreamOperator<Prediction> predictions =
-                valid.keyBy(Observation::model, TypeInformation.of(String.class))
+                decoded.keyBy(LearnerInput::model, TypeInformation.of(String.class))
                         .transform(
                                 "learner",
                                 AvroTypes.of(Prediction.class),
-                                new LearnerOperator(specs))
+                                new LearnerOperator(
+                                        models.specs(), models.defaultSpec(), models.warmStart()))
                         .uid("learner");
 
         predictions.sinkTo(sinks.predictions()).uid("predictions-sink").name("predictions");
@@ -90,12 +145,11 @@ public final class OnlineLearningJob {
                 .sinkTo(sinks.metrics())
                 .uid("metrics-sink")
                 .name("metrics");
-        predictions
-                .getSideOutput(LearnerOperator.SNAPSHOTS)
-                .sinkTo(sinks.snapshots())
-                .uid("models-sink")
-                .name("models");
-        valid.getSideOutput(DecodeAndValidate.DEAD_LETTERS)
+        DataStream<ModelSnapshot> snapshots = predictions.getSideOutput(LearnerOperator.SNAPSHOTS);
+        snapshots.sinkTo(sinks.snapshots()).uid("models-sink").name("models");
+        snapshots.sinkTo(sinks.history()).uid("models-history-sink").name("models history");
+        decoded.getSideOutput(DecodeAndValidate.DEAD_LETTERS)
+                .union(predictions.getSideOutput(LearnerOperator.DEAD_LETTERS))
                 .sinkTo(sinks.deadLetters())
                 .uid("deadletters-sink")
                 .name("deadletters");

@@ -3,41 +3,30 @@ package perpetua.ingest;
 import java.util.List;
 import java.util.Map;
 import perpetua.schemas.Event;
+import perpetua.schemas.Feedback;
 import perpetua.schemas.ModelSpec;
 import perpetua.schemas.Task;
 
 /**
- * Decides whether a decoded event may reach its model, and if not, says why.
+ * Decides whether a decoded record may reach its model, and if not, says why.
  *
- * <p>An event is refused when it has no id, names no known model, carries a non-finite value, a
- * dense array of the wrong size, a negative or non-finite weight, or a label outside the model's
- * task. The reason is the text of the dead letter, so it names the field and the expectation.
+ * <p>The checks that need no spec run right after decoding: an id, finite values, a weight that is
+ * finite and not negative. The checks that need the model's spec run in the Learner, which holds
+ * the spec: the dense size and the label's range. The reason is the text of the dead letter, so it
+ * names the field and the expectation.
  */
 public final class EventValidator {
-    private final Map<String, ModelSpec> specs;
+    private EventValidator() {}
 
-    public EventValidator(Map<String, ModelSpec> specs) {
-        this.specs = Map.copyOf(specs);
-    }
-
-    /** Returns null when the event is valid, otherwise the reason it is refused. */
-    public String refusal(Event e) {
+    /** Returns null when the event is sound whatever its model, otherwise why it is refused. */
+    public static String refusal(Event e) {
         if (e.getId() == null || e.getId().isEmpty()) {
             return "missing event id";
         }
-        ModelSpec spec = specs.get(e.getModel());
-        if (spec == null) {
-            return "unknown model '" + e.getModel() + "'";
+        if (e.getModel() == null || e.getModel().isEmpty()) {
+            return "missing model name";
         }
         List<Float> dense = e.getDense();
-        if (dense.size() != spec.getDenseSize()) {
-            return "wrong dense size "
-                    + dense.size()
-                    + ", model '"
-                    + spec.getModel()
-                    + "' expects "
-                    + spec.getDenseSize();
-        }
         for (int i = 0; i < dense.size(); i++) {
             Float v = dense.get(i);
             if (v == null || !Float.isFinite(v)) {
@@ -55,14 +44,43 @@ public final class EventValidator {
             return "weight " + w + " must be finite and not negative";
         }
         Object label = e.getLabel();
-        return label == null ? null : labelRefusal(spec, label);
+        if (label != null && !Double.isFinite(((Number) label).doubleValue())) {
+            return "non-finite label " + label;
+        }
+        return null;
     }
 
-    private static String labelRefusal(ModelSpec spec, Object label) {
-        double value = ((Number) label).doubleValue();
-        if (!Double.isFinite(value)) {
-            return "non-finite label " + value;
+    /** Returns null when a late label is sound whatever its model, otherwise why it is refused. */
+    public static String refusal(Feedback f) {
+        if (f.getEventId() == null || f.getEventId().isEmpty()) {
+            return "feedback without an event id";
         }
+        if (f.getModel() == null || f.getModel().isEmpty()) {
+            return "feedback without a model name";
+        }
+        if (!Double.isFinite(((Number) f.getLabel()).doubleValue())) {
+            return "non-finite label " + f.getLabel();
+        }
+        return null;
+    }
+
+    /** Returns null when the event fits the model's spec, otherwise why it is refused. */
+    public static String refusal(ModelSpec spec, Event e) {
+        List<Float> dense = e.getDense();
+        if (dense.size() != spec.getDenseSize()) {
+            return "wrong dense size "
+                    + dense.size()
+                    + ", model '"
+                    + spec.getModel()
+                    + "' expects "
+                    + spec.getDenseSize();
+        }
+        return e.getLabel() == null ? null : labelRefusal(spec, e.getLabel());
+    }
+
+    /** Returns null when the label is in the model's range, otherwise why it is refused. */
+    public static String labelRefusal(ModelSpec spec, Object label) {
+        double value = ((Number) label).doubleValue();
         if (spec.getTask() == Task.REGRESSION) {
             return null;
         }

@@ -8,21 +8,32 @@ import perpetua.schemas.Metrics;
 /**
  * The Flink metrics of one model on one Learner subtask, under the group {@code model=<name>}.
  *
- * <p>Gauges show the last emitted metrics window (NaN where the task has no such figure) and the
- * model version; counters count predictions, learned examples and learned batches.
+ * <p>Gauges show the champion's last metrics window (NaN where the task has no such figure), the
+ * served version and the events waiting for a label; counters count predictions, learned examples,
+ * learned batches, late labels that found no event, waits that expired, and promotions.
  */
 final class LearnerMetrics {
     final Counter predictions;
     final Counter learnedExamples;
     final Counter batches;
+    final Counter feedbackUnmatched;
+    final Counter labelsExpired;
+    final Counter promotions;
     private volatile Metrics last;
 
-    LearnerMetrics(MetricGroup operatorGroup, ModelRuntime runtime) {
-        MetricGroup g = operatorGroup.addGroup("model", runtime.name);
+    /** The model's current working copy; replaced when a model is re-created. */
+    volatile ModelRuntime runtime;
+
+    LearnerMetrics(MetricGroup operatorGroup, String model) {
+        MetricGroup g = operatorGroup.addGroup("model", model);
         predictions = g.counter("predictions");
         learnedExamples = g.counter("learnedExamples");
         batches = g.counter("batches");
-        g.gauge("modelVersion", (Gauge<Long>) runtime.model::steps);
+        g.gauge("modelVersion", (Gauge<Long>) () -> runtime == null ? -1L : runtime.version);
+        g.gauge("pendingLabels", (Gauge<Long>) () -> runtime == null ? 0L : runtime.pendingLabels);
+        feedbackUnmatched = g.counter("feedbackUnmatched");
+        labelsExpired = g.counter("labelsExpired");
+        promotions = g.counter("promotions");
         g.gauge("accuracy", (Gauge<Double>) () -> value(last == null ? null : last.getAccuracy()));
         g.gauge("auc", (Gauge<Double>) () -> value(last == null ? null : last.getAuc()));
         g.gauge("logLoss", (Gauge<Double>) () -> value(last == null ? null : last.getLogLoss()));

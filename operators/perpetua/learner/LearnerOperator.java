@@ -1,78 +1,240 @@
 package perpetua.learner;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeutils.base.StringSerializer;
 import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.InternalTimer;
+import org.apache.flink.streaming.api.operators.InternalTimerService;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.api.operators.Triggerable;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.util.OutputTag;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import perpetua.ingest.AvroTypes;
-import perpetua.ingest.Observation;
+import perpetua.ingest.DecodeAndValidate;
+import perpetua.ingest.EventValidator;
+import perpetua.ingest.LearnerInput;
+import perpetua.schemas.DeadLetter;
+import perpetua.schemas.Event;
+import perpetua.schemas.Feedback;
 import perpetua.schemas.Metrics;
 import perpetua.schemas.ModelSnapshot;
 import perpetua.schemas.ModelSpec;
+import perpetua.schemas.ModelState;
 import perpetua.schemas.Prediction;
+import perpetua.schemas.SpecAction;
 import perpetua.schemas.Task;
+import perpetua.spec.SpecRules;
+import perpetua.wire.WireFormat;
 
 /**
- * Predicts every event and learns from every labelled one, per model, in dynamic micro-batches.
+ * Predicts every event and learns from every label, per model, in dynamic micro-batches, while the
+ * models themselves are created, changed and retired at run time.
  *
- * <p>Keyed by model name. Events of a model gather in a {@link perpetua.model.MicroBatch} that
- * flushes when it holds {@code maxBatch} events or {@code maxDelayMs} after its first event. A
- * flush is one batched forward pass (a {@link Prediction} for every event, tagged with the version
- * of the model before the batch), prequential scoring of the labelled events, and one batched
- * gradient step. Side outputs: {@link #METRICS} per tumbling window of labelled events and {@link
- * #SNAPSHOTS} every {@code snapshotEveryBatches} batches or {@code snapshotEverySeconds} seconds.
+ * <p>Keyed by model name; its input carries events, late labels ({@code Feedback}) and model specs
+ * from the control topic. Events of a model gather in a micro-batch that flushes at {@code
+ * maxBatch} rows or {@code maxDelayMs} after its first. A flush is one batched forward pass per
+ * learner (a {@link Prediction} for every event from the champion, tagged with the served version
+ * before the batch), prequential scoring of the labelled events, and one gradient step per learner.
+ * An unlabelled event waits {@code labelWaitMs} for its label with the predictions served for it;
+ * its label, or the implicit label when the wait expires, is scored against what was served and
+ * learned in the next batch. Challengers learn in the champion's shadow and replace it after
+ * beating it on the main metric by the margin in consecutive windows.
+ *
+ * <p>Side outputs: {@link #METRICS} per window and learner, and promotions; {@link #SNAPSHOTS} on
+ * creation, update, promotion, retirement, every {@code snapshotEveryBatches} batches or {@code
+ * snapshotEverySeconds} seconds, and at the end of input; {@link #DEAD_LETTERS} for records that do
+ * not fit their model, refused updates and late labels that find no event.
  *
  * <p>State: the working models live in a transient map; open batches are flushed before every
  * checkpoint barrier, and each model changed since the last checkpoint is copied into keyed state
- * ({@link LearnerState}, primitive arrays) once per checkpoint. Nothing is serialized per event.
+ * ({@link LearnerState}) once per checkpoint. Waiting events are in keyed map state with one
+ * processing-time timer each, so that state is bounded by wait × rate. Nothing is serialized per
+ * event except the waiting events themselves.
  */
 public final class LearnerOperator extends AbstractStreamOperator<Prediction>
-        implements OneInputStreamOperator<Observation, Prediction> {
-    private static final long serialVersionUID = 1L;
+        implements OneInputStreamOperator<LearnerInput, Prediction>, Triggerable<Object, String> {
+    private static final long serialVersionUID = 2L;
     private static final Logger LOG = LoggerFactory.getLogger(LearnerOperator.class);
 
     public static final OutputTag<Metrics> METRICS =
             new OutputTag<>("metrics", AvroTypes.of(Metrics.class));
     public static final OutputTag<ModelSnapshot> SNAPSHOTS =
             new OutputTag<>("snapshots", AvroTypes.of(ModelSnapshot.class));
+    public static final OutputTag<DeadLetter> DEAD_LETTERS =
+            new OutputTag<>("learner-deadletters", AvroTypes.of(DeadLetter.class));
 
     private final Map<String, ModelSpec> specs;
+    private final ModelSpec defaultSpec;
+    private final Map<String, ModelSnapshot> warmStart;
 
     private transient ValueState<LearnerState> state;
+    private transient ValueState<Boolean> retired;
+    private transient MapState<String, PendingLabel> waiting;
+    private transient InternalTimerService<String> labelTimers;
+    private transient WireFormat.Codec<ModelSpec> specCodec;
+    private transient WireFormat.Codec<ModelSnapshot> snapshotCodec;
     private transient Map<String, ModelRuntime> models;
+    private transient Map<String, LearnerMetrics> metrics;
 
+    /** A Learner whose models come only from the control topic. */
+    public LearnerOperator() {
+        this(Map.of(), null, Map.of());
+    }
+
+    /** A Learner for these specs, without a default and without warm start. */
     public LearnerOperator(Map<String, ModelSpec> specs) {
-        if (specs.isEmpty()) {
-            throw new IllegalArgumentException("the Learner needs at least one model spec");
-        }
+        this(specs, null, Map.of());
+    }
+
+    /**
+     * @param specs models known when the job starts, by name
+     * @param defaultSpec the spec, renamed, for events that name a model nobody created; null
+     *     dead-letters them
+     * @param warmStart the latest snapshot of each model, where a model without state resumes
+     */
+    public LearnerOperator(
+            Map<String, ModelSpec> specs,
+            ModelSpec defaultSpec,
+            Map<String, ModelSnapshot> warmStart) {
         for (ModelSpec s : specs.values()) {
-            if (s.getMaxBatch() < 1 || s.getMaxDelayMs() < 0) {
-                throw new IllegalArgumentException(
-                        "model '" + s.getModel() + "': maxBatch must be >= 1 and maxDelayMs >= 0");
+            String problem = SpecRules.problem(s);
+            if (problem != null) {
+                throw new IllegalArgumentException(problem);
             }
         }
+        if (defaultSpec != null && SpecRules.problem(defaultSpec) != null) {
+            throw new IllegalArgumentException("default spec: " + SpecRules.problem(defaultSpec));
+        }
         this.specs = Map.copyOf(specs);
+        this.defaultSpec = defaultSpec;
+        this.warmStart = Map.copyOf(warmStart);
     }
 
     @Override
     public void open() throws Exception {
         super.open();
         state = getPartitionedState(new ValueStateDescriptor<>("learner", LearnerState.class));
+        retired = getPartitionedState(new ValueStateDescriptor<>("retired", Boolean.class));
+        waiting =
+                getPartitionedState(
+                        new MapStateDescriptor<>("waiting", String.class, PendingLabel.class));
+        labelTimers = getInternalTimerService("label-wait", StringSerializer.INSTANCE, this);
+        specCodec = WireFormat.codec(ModelSpec.class);
+        snapshotCodec = WireFormat.codec(ModelSnapshot.class);
         models = new HashMap<>();
+        metrics = new HashMap<>();
     }
 
     @Override
-    public void processElement(StreamRecord<Observation> record) throws Exception {
-        Observation o = record.getValue();
-        ModelRuntime m = runtime(o.model());
-        m.add(o);
+    public void processElement(StreamRecord<LearnerInput> record) throws Exception {
+        LearnerInput in = record.getValue();
+        if (in.spec != null) {
+            control(in);
+        } else if (in.feedback != null) {
+            feedback(in);
+        } else {
+            event(in);
+        }
+    }
+
+    private long now() {
+        return getProcessingTimeService().getCurrentProcessingTime();
+    }
+
+    // ---------------------------------------------------------------- events and late labels
+
+    private void event(LearnerInput in) throws Exception {
+        ModelRuntime m = runtime(in.event.getModel(), true);
+        if (m == null) {
+            refuse(in, unknown(in.event.getModel()));
+            return;
+        }
+        String reason = EventValidator.refusal(m.spec, in.event);
+        if (reason != null) {
+            refuse(in, reason);
+            return;
+        }
+        m.add(in);
+        rowAdded(m);
+    }
+
+    private void feedback(LearnerInput in) throws Exception {
+        Feedback f = in.feedback;
+        ModelRuntime m = runtime(f.getModel(), false);
+        if (m == null) {
+            refuse(in, unknown(f.getModel()));
+            return;
+        }
+        String reason = EventValidator.labelRefusal(m.spec, f.getLabel());
+        if (reason != null) {
+            refuse(in, reason);
+            return;
+        }
+        PendingLabel served = waiting.get(f.getEventId());
+        if (served == null) {
+            metricsOf(m).feedbackUnmatched.inc();
+            refuse(
+                    in,
+                    "no event '"
+                            + f.getEventId()
+                            + "' waits for a label in model '"
+                            + m.name
+                            + "' (never seen, labelled already, or its wait expired)");
+            return;
+        }
+        waiting.remove(f.getEventId());
+        labelTimers.deleteProcessingTimeTimer(f.getEventId(), served.expiresAt);
+        m.pendingLabels--;
+        m.joined.add(
+                new ModelRuntime.Joined(
+                        served.event,
+                        ((Number) f.getLabel()).floatValue(),
+                        served.event.getWeight(),
+                        served));
+        rowAdded(m);
+    }
+
+    /** An unlabelled event's wait expired: learn the implicit label, or forget it. */
+    @Override
+    public void onProcessingTime(InternalTimer<Object, String> timer) throws Exception {
+        String eventId = timer.getNamespace();
+        PendingLabel served = waiting.get(eventId);
+        if (served == null) {
+            return;
+        }
+        waiting.remove(eventId);
+        ModelRuntime m = runtime((String) timer.getKey(), false);
+        if (m == null) {
+            return;
+        }
+        m.pendingLabels--;
+        m.dirty = true;
+        metricsOf(m).labelsExpired.inc();
+        Double implicit = m.spec.getImplicitLabel();
+        if (implicit != null) {
+            m.joined.add(
+                    new ModelRuntime.Joined(
+                            served.event, implicit.floatValue(), served.event.getWeight(), served));
+            rowAdded(m);
+        }
+    }
+
+    @Override
+    public void onEventTime(InternalTimer<Object, String> timer) {
+        // The Learner sets no event-time timers.
+    }
+
+    private void rowAdded(ModelRuntime m) {
         if (m.size() >= m.spec.getMaxBatch()) {
             flush(m);
         } else if (m.size() == 1) {
@@ -80,98 +242,470 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
         }
     }
 
-    /** The model's working copy; on first sight after a start or restore, from keyed state. */
-    private ModelRuntime runtime(String name) throws Exception {
-        ModelRuntime m = models.get(name);
-        if (m != null) {
-            return m;
-        }
-        ModelSpec spec = specs.get(name);
-        if (spec == null) {
-            // The validator refuses unknown models before keyBy; reaching here is a wiring bug.
-            throw new IllegalStateException("no spec for model '" + name + "'");
-        }
-        LearnerState saved = state.value();
-        long now = getProcessingTimeService().getCurrentProcessingTime();
-        m = saved == null ? ModelRuntime.fresh(spec, now) : ModelRuntime.restore(spec, saved);
-        m.metrics = new LearnerMetrics(getMetricGroup(), m);
-        models.put(name, m);
-        LOG.info(
-                "model '{}' {} at version {} ({} task, {} dense, {} numeric, 2^{} hashed slots)",
-                name,
-                saved == null ? "created" : "restored",
-                m.model.steps(),
-                spec.getTask(),
-                spec.getDenseSize(),
-                spec.getNumericFeatures().size(),
-                spec.getHashBits());
-        return m;
-    }
-
     private void scheduleFlush(ModelRuntime m) {
         long seq = m.batchSeq;
-        long due = getProcessingTimeService().getCurrentProcessingTime() + m.spec.getMaxDelayMs();
         getProcessingTimeService()
                 .registerTimer(
-                        due,
+                        now() + m.spec.getMaxDelayMs(),
                         time -> {
-                            if (m.batchSeq == seq && m.size() > 0) {
+                            if (m.batchSeq == seq && m.size() > 0 && models.get(m.name) == m) {
                                 flush(m);
                             }
                         });
     }
 
-    /** Predict the whole batch, score the labelled events, then take one gradient step. */
-    private void flush(ModelRuntime m) {
-        int n = m.size();
-        if (n == 0) {
-            return;
-        }
-        int width = m.model.scoreWidth();
-        if (m.scores.length < n * width) {
-            m.scores = new float[Math.max(n, m.spec.getMaxBatch()) * width];
-        }
-        if (m.predicted.length < n) {
-            m.predicted = new float[Math.max(n, m.spec.getMaxBatch())];
-        }
-        m.model.predict(m.batch, m.scores, m.predicted);
-        m.encoder.commitMoments();
+    // ---------------------------------------------------------------- the model life cycle
 
-        long version = m.model.steps();
-        long now = getProcessingTimeService().getCurrentProcessingTime();
-        for (int r = 0; r < n; r++) {
-            Observation o = m.pending[r];
-            m.pending[r] = null;
-            output.collect(new StreamRecord<>(prediction(m, o, r, width, version, now)));
-            m.evaluator.countPrediction(version, now);
-            float label = m.batch.label(r);
-            if (!Float.isNaN(label)) {
-                m.evaluator.score(m.scores, r * width, m.predicted[r], label, m.batch.weight(r));
-                if (m.evaluator.windowFull()) {
-                    Metrics window = m.evaluator.emit(m.name, version, now);
-                    m.metrics.windowEmitted(window);
-                    output.collect(METRICS, new StreamRecord<>(window));
+    /**
+     * The model's working copy. On first sight after a start or restore it comes from keyed state;
+     * a model without state resumes from its warm-start snapshot or starts from the job's spec for
+     * it, or, when {@code create} allows, from the default spec.
+     */
+    private ModelRuntime runtime(String name, boolean create) throws Exception {
+        ModelRuntime m = models.get(name);
+        if (m != null) {
+            return m;
+        }
+        LearnerState saved = state.value();
+        if (saved != null) {
+            return register(ModelRuntime.restore(saved, specCodec), "restored");
+        }
+        if (Boolean.TRUE.equals(retired.value())) {
+            return null;
+        }
+        ModelSpec spec = specs.get(name);
+        if (spec == null && warmStart.containsKey(name)) {
+            spec = warmStart.get(name).getSpec();
+        }
+        if (spec == null && create && defaultSpec != null) {
+            spec = ModelSpec.newBuilder(defaultSpec).setModel(name).build();
+        }
+        if (spec == null) {
+            return null;
+        }
+        return create(spec, null);
+    }
+
+    /**
+     * Creates a model: from its warm-start snapshot when one exists, else from the snapshot its
+     * spec names ({@code initSnapshot}), else anew. Returns null after dead-lettering {@code from}
+     * when the snapshot cannot carry over.
+     */
+    private ModelRuntime create(ModelSpec spec, LearnerInput from) throws Exception {
+        ModelSnapshot source = warmStart.get(spec.getModel());
+        String how = "created";
+        if (source != null && source.getState() != ModelState.RETIRED) {
+            how = "resumed from its snapshot";
+        } else if (spec.getInitSnapshot() != null) {
+            try {
+                source = snapshotCodec.decode(bytes(spec.getInitSnapshot()));
+            } catch (Exception e) {
+                refuseOrLog(from, "initSnapshot of '" + spec.getModel() + "' cannot be read: " + e);
+                return null;
+            }
+            how = "started from '" + source.getModel() + "' version " + source.getVersion();
+        } else {
+            source = null;
+        }
+        ModelSpec stored = ModelSpec.newBuilder(spec).setInitSnapshot(null).build();
+        ModelRuntime m;
+        if (source != null) {
+            String incompatible = SpecRules.incompatibility(source.getSpec(), stored);
+            if (incompatible != null) {
+                String reason =
+                        "model '"
+                                + spec.getModel()
+                                + "' cannot start from the snapshot of '"
+                                + source.getModel()
+                                + "': "
+                                + incompatible;
+                if (spec.getInitSnapshot() != null && !spec.getFreshStart()) {
+                    refuseOrLog(from, reason);
+                    return null;
                 }
+                LOG.warn("{}; it starts anew", reason);
+                source = null;
+                how = "created anew";
             }
         }
-        m.metrics.predictions.inc(n);
-
-        int labelled = m.batch.labelledCount();
-        if (labelled > 0) {
-            m.model.learn(m.batch);
-            m.examplesSeen += labelled;
-            m.metrics.learnedExamples.inc(labelled);
-            m.metrics.batches.inc();
-            m.batchesSinceSnapshot++;
+        if (source != null) {
+            m =
+                    new ModelRuntime(
+                            stored,
+                            Variant.fromSnapshot(stored, source),
+                            source.getVersion(),
+                            now());
+        } else {
+            m = new ModelRuntime(stored, Variant.fresh(stored), 0, now());
         }
-        m.batch.clear();
+        retired.clear();
+        register(m, how);
+        emitSnapshot(m, "created");
+        return m;
+    }
+
+    private ModelRuntime register(ModelRuntime m, String how) {
+        models.put(m.name, m);
+        metricsOf(m).runtime = m;
+        m.dirty = true;
+        ModelSpec s = m.spec;
+        LOG.info(
+                "model '{}' {} at version {} ({} task, {} dense, {} numeric, 2^{} hashed slots,"
+                        + " {} challengers)",
+                m.name,
+                how,
+                m.version,
+                s.getTask(),
+                s.getDenseSize(),
+                s.getNumericFeatures().size(),
+                s.getHashBits(),
+                m.challengers.size());
+        return m;
+    }
+
+    private LearnerMetrics metricsOf(ModelRuntime m) {
+        return metrics.computeIfAbsent(m.name, n -> new LearnerMetrics(getMetricGroup(), n));
+    }
+
+    /** A spec from the control topic: create, update or retire the model. */
+    private void control(LearnerInput in) throws Exception {
+        ModelSpec next = in.spec;
+        String name = next.getModel();
+        ModelRuntime m = models.get(name);
+        if (m == null && state.value() != null) {
+            m = runtime(name, false);
+        }
+        if (next.getAction() == SpecAction.RETIRE) {
+            if (m == null) {
+                refuse(in, "retire of unknown model '" + name + "'");
+                return;
+            }
+            retire(m);
+            return;
+        }
+        if (m == null) {
+            create(next, in);
+            return;
+        }
+        flush(m);
+        ModelSpec stored = ModelSpec.newBuilder(next).setInitSnapshot(null).build();
+        String incompatible = SpecRules.incompatibility(m.spec, stored);
+        if (incompatible != null && !stored.getFreshStart()) {
+            refuse(
+                    in,
+                    "update of '"
+                            + name
+                            + "' refused: "
+                            + incompatible
+                            + " changes the architecture or the input encoding; set freshStart"
+                            + " to start the model anew");
+            return;
+        }
+        if (incompatible != null) {
+            m.champion = Variant.fresh(stored);
+        } else {
+            m.champion.update(stored);
+        }
+        m.spec = stored;
+        List<Variant> previous = new ArrayList<>(m.challengers);
+        m.challengers.clear();
+        for (ModelSpec c : stored.getChallengers()) {
+            Variant kept = null;
+            for (Variant v : previous) {
+                if (v.spec.getModel().equals(c.getModel())
+                        && SpecRules.incompatibility(v.spec, c) == null) {
+                    v.update(c);
+                    kept = v;
+                }
+            }
+            m.challengers.add(kept != null ? kept : Variant.fresh(c));
+        }
+        m.dirty = true;
+        LOG.info("model '{}' updated{}", name, incompatible != null ? " and started anew" : "");
+        emitSnapshot(m, incompatible != null ? "restarted" : "updated");
+    }
+
+    /** Final snapshot, then the model's state is released; its events become dead letters. */
+    private void retire(ModelRuntime m) throws Exception {
+        flush(m);
+        emit(SNAPSHOTS, snapshot(m, "retired", ModelState.RETIRED));
+        models.remove(m.name);
+        metricsOf(m).runtime = null;
+        state.clear();
+        waiting.clear();
+        retired.update(true);
+        LOG.info("model '{}' retired at version {}", m.name, m.version);
+    }
+
+    // ---------------------------------------------------------------- one micro-batch
+
+    /** Predict the new events, score every label, then one gradient step per learner. */
+    private void flush(ModelRuntime m) {
+        if (m.size() == 0) {
+            return;
+        }
+        try {
+            setCurrentKey(m.name);
+            flushKeyed(m);
+        } catch (Exception e) {
+            throw new IllegalStateException("flush of model '" + m.name + "' failed", e);
+        }
+    }
+
+    private void flushKeyed(ModelRuntime m) throws Exception {
+        long now = now();
+        List<Variant> variants = m.variants();
+        int capacity = m.spec.getMaxBatch();
+        for (Variant v : variants) {
+            v.predict(capacity);
+        }
+        Variant champion = m.champion;
+        int width = champion.model.scoreWidth();
+        int n = m.newRows();
+        long version = m.version;
+        long wait = m.spec.getLabelWaitMs();
+        for (int r = 0; r < n; r++) {
+            LearnerInput in = m.pending[r];
+            m.pending[r] = null;
+            output.collect(new StreamRecord<>(prediction(m, in, r, width, version, now)));
+            for (Variant v : variants) {
+                v.evaluator.countPrediction(version, now);
+            }
+            float label = champion.batch.label(r);
+            if (!Float.isNaN(label)) {
+                float weight = champion.batch.weight(r);
+                for (Variant v : variants) {
+                    int w = v.model.scoreWidth();
+                    v.evaluator.score(v.scores, r * w, v.predicted[r], label, weight);
+                }
+                windowsClosed(m, now);
+            } else if (wait > 0) {
+                waitForLabel(m, in.event, r, variants, version, now + wait);
+            }
+        }
+        metricsOf(m).predictions.inc(n);
+        for (Variant v : variants) {
+            v.encoder.commitMoments();
+        }
+        for (ModelRuntime.Joined j : m.joined) {
+            scoreServed(m, j, variants, now);
+            Event labelled = Event.newBuilder(j.event()).setLabel(labelValue(m, j.label())).build();
+            for (Variant v : variants) {
+                v.encoder.encode(labelled, v.batch);
+            }
+        }
+        for (Variant v : variants) {
+            // Late rows were counted in the moments when their events were first predicted.
+            v.encoder.discardMoments();
+        }
+        int labelled = champion.batch.labelledCount();
+        for (Variant v : variants) {
+            int count = v.batch.labelledCount();
+            if (count > 0) {
+                v.model.learn(v.batch);
+                v.examplesSeen += count;
+            }
+            v.batch.clear();
+        }
+        m.joined.clear();
+        if (labelled > 0) {
+            m.version++;
+            m.batchesSinceSnapshot++;
+            LearnerMetrics lm = metricsOf(m);
+            lm.learnedExamples.inc(labelled);
+            lm.batches.inc();
+        }
         m.batchSeq++;
         m.dirty = true;
         if (snapshotDue(m, now)) {
-            output.collect(SNAPSHOTS, new StreamRecord<>(Snapshots.of(m, now)));
-            m.batchesSinceSnapshot = 0;
-            m.lastSnapshotAt = now;
+            emitSnapshot(m, null);
         }
+    }
+
+    private static Object labelValue(ModelRuntime m, float label) {
+        return m.spec.getTask() == Task.REGRESSION ? (Object) (double) label : (Object) (int) label;
+    }
+
+    private void waitForLabel(
+            ModelRuntime m, Event e, int row, List<Variant> variants, long version, long expiresAt)
+            throws Exception {
+        int width = m.champion.model.scoreWidth();
+        PendingLabel p = new PendingLabel();
+        p.event = e;
+        p.scores = new float[variants.size() * width];
+        p.predicted = new float[variants.size()];
+        p.variants = new String[variants.size()];
+        for (int i = 0; i < variants.size(); i++) {
+            Variant v = variants.get(i);
+            System.arraycopy(v.scores, row * width, p.scores, i * width, width);
+            p.predicted[i] = v.predicted[row];
+            p.variants[i] = i == 0 ? "" : v.spec.getModel();
+        }
+        p.version = version;
+        p.expiresAt = expiresAt;
+        if (!waiting.contains(e.getId())) {
+            m.pendingLabels++;
+        }
+        waiting.put(e.getId(), p);
+        labelTimers.registerProcessingTimeTimer(e.getId(), expiresAt);
+    }
+
+    /** Scores a late label against the predictions that were served for its event. */
+    private void scoreServed(
+            ModelRuntime m, ModelRuntime.Joined j, List<Variant> variants, long now) {
+        PendingLabel served = j.served();
+        int width = m.champion.model.scoreWidth();
+        for (int i = 0; i < variants.size(); i++) {
+            String name = i == 0 ? "" : variants.get(i).spec.getModel();
+            for (int k = 0; k < served.variants.length; k++) {
+                if (served.variants[k].equals(name)) {
+                    variants.get(i)
+                            .evaluator
+                            .score(
+                                    served.scores,
+                                    k * width,
+                                    served.predicted[k],
+                                    j.label(),
+                                    j.weight());
+                }
+            }
+        }
+        windowsClosed(m, now);
+    }
+
+    /** Emits every window that just closed and, when the champion's did, decides promotions. */
+    private void windowsClosed(ModelRuntime m, long now) {
+        List<Variant> closed = new ArrayList<>();
+        for (Variant v : m.variants()) {
+            if (v.evaluator.windowFull()) {
+                Metrics window = v.evaluator.emit(m.name, m.version, now);
+                if (v != m.champion) {
+                    window.setVariant(v.spec.getModel());
+                } else {
+                    metricsOf(m).windowEmitted(window);
+                }
+                v.lastWindow = window;
+                emit(METRICS, window);
+                closed.add(v);
+            }
+        }
+        if (closed.contains(m.champion) && closed.size() > 1) {
+            decidePromotion(m, closed, now);
+        }
+    }
+
+    private void decidePromotion(ModelRuntime m, List<Variant> closed, long now) {
+        String metric = SpecRules.promotionMetric(m.spec);
+        boolean higher = SpecRules.higherIsBetter(metric);
+        float margin = m.spec.getPromotionMargin();
+        Double champion = value(m.champion.lastWindow, metric);
+        Variant best = null;
+        for (Variant c : closed) {
+            if (c == m.champion) {
+                continue;
+            }
+            Double mine = value(c.lastWindow, metric);
+            boolean wins =
+                    champion != null
+                            && mine != null
+                            && (higher ? mine >= champion + margin : mine <= champion - margin);
+            c.winStreak = wins ? c.winStreak + 1 : 0;
+            if (c.winStreak >= m.spec.getPromotionWindows()
+                    && (best == null || c.winStreak > best.winStreak)) {
+                best = c;
+            }
+        }
+        if (best != null) {
+            promote(m, best, metric, champion, value(best.lastWindow, metric), now);
+        }
+    }
+
+    /** The challenger becomes the champion; the served version line goes on. */
+    private void promote(
+            ModelRuntime m, Variant winner, String metric, Double was, Double is, long now) {
+        String challenger = winner.spec.getModel();
+        String detail =
+                String.format(
+                        "challenger '%s' replaced the champion of '%s' at version %d after %d"
+                                + " windows: %s %.4f against %.4f",
+                        challenger, m.name, m.version, winner.winStreak, metric, is, was);
+        m.challengers.remove(winner);
+        List<ModelSpec> remaining = new ArrayList<>();
+        m.challengers.forEach(c -> remaining.add(c.spec));
+        // The learner's own hyper-parameters and encoding; the model's policies stay.
+        ModelSpec promoted =
+                ModelSpec.newBuilder(winner.spec)
+                        .setModel(m.name)
+                        .setChallengers(remaining)
+                        .setMaxBatch(m.spec.getMaxBatch())
+                        .setMaxDelayMs(m.spec.getMaxDelayMs())
+                        .setSnapshotEveryBatches(m.spec.getSnapshotEveryBatches())
+                        .setSnapshotEverySeconds(m.spec.getSnapshotEverySeconds())
+                        .setMetricsWindow(m.spec.getMetricsWindow())
+                        .setLabelWaitMs(m.spec.getLabelWaitMs())
+                        .setImplicitLabel(m.spec.getImplicitLabel())
+                        .setPromotionMetric(m.spec.getPromotionMetric())
+                        .setPromotionMargin(m.spec.getPromotionMargin())
+                        .setPromotionWindows(m.spec.getPromotionWindows())
+                        .build();
+        winner.spec = promoted;
+        winner.winStreak = 0;
+        m.champion = winner;
+        m.spec = promoted;
+        m.dirty = true;
+        metricsOf(m).promotions.inc();
+        Metrics record = Metrics.newBuilder(winner.lastWindow).setEvent("promotion").build();
+        record.setDetail(detail);
+        record.setVariant(challenger);
+        emit(METRICS, record);
+        emitSnapshot(m, "promotion");
+        LOG.info(detail);
+    }
+
+    private static Double value(Metrics w, String metric) {
+        if (w == null) {
+            return null;
+        }
+        Double v =
+                switch (metric) {
+                    case "accuracy" -> w.getAccuracy();
+                    case "auc" -> w.getAuc();
+                    case "logLoss" -> w.getLogLoss();
+                    case "rmse" -> w.getRmse();
+                    case "mae" -> w.getMae();
+                    default -> null;
+                };
+        return v == null || v.isNaN() ? null : v;
+    }
+
+    // ---------------------------------------------------------------- outputs
+
+    private static Prediction prediction(
+            ModelRuntime m, LearnerInput in, int row, int width, long version, long now) {
+        Object label;
+        List<Float> scores;
+        float[] predicted = m.champion.predicted;
+        if (m.spec.getTask() == Task.REGRESSION) {
+            label = (double) predicted[row];
+            scores = List.of();
+        } else {
+            label = (int) predicted[row];
+            Float[] s = new Float[width];
+            for (int k = 0; k < width; k++) {
+                s[k] = m.champion.scores[row * width + k];
+            }
+            scores = java.util.Arrays.asList(s);
+        }
+        return Prediction.newBuilder()
+                .setEventId(in.event.getId())
+                .setModel(m.name)
+                .setModelVersion(version)
+                .setTime(in.event.getTime())
+                .setLabel(label)
+                .setScores(scores)
+                .setPublishedAt(in.publishedAt)
+                .setPredictedAt(now)
+                .build();
     }
 
     private static boolean snapshotDue(ModelRuntime m, long now) {
@@ -184,32 +718,50 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
                 || (everySeconds > 0 && now - m.lastSnapshotAt >= everySeconds * 1000L);
     }
 
-    private static Prediction prediction(
-            ModelRuntime m, Observation o, int row, int width, long version, long now) {
-        Object label;
-        java.util.List<Float> scores;
-        if (m.spec.getTask() == Task.REGRESSION) {
-            label = (double) m.predicted[row];
-            scores = java.util.List.of();
-        } else {
-            label = (int) m.predicted[row];
-            Float[] s = new Float[width];
-            for (int k = 0; k < width; k++) {
-                s[k] = m.scores[row * width + k];
-            }
-            scores = java.util.Arrays.asList(s);
-        }
-        return Prediction.newBuilder()
-                .setEventId(o.event.getId())
-                .setModel(m.name)
-                .setModelVersion(version)
-                .setTime(o.event.getTime())
-                .setLabel(label)
-                .setScores(scores)
-                .setPublishedAt(o.publishedAt)
-                .setPredictedAt(now)
-                .build();
+    private void emitSnapshot(ModelRuntime m, String event) {
+        emit(SNAPSHOTS, snapshot(m, event, ModelState.LEARNING));
     }
+
+    private ModelSnapshot snapshot(ModelRuntime m, String event, ModelState modelState) {
+        long now = now();
+        m.batchesSinceSnapshot = 0;
+        m.lastSnapshotAt = now;
+        return Snapshots.of(m, now, event, modelState);
+    }
+
+    private void refuse(LearnerInput in, String reason) {
+        String model = in.model();
+        String id =
+                in.event != null
+                        ? in.event.getId()
+                        : in.feedback != null ? in.feedback.getEventId() : null;
+        emit(DEAD_LETTERS, DecodeAndValidate.deadLetter(in.source(), reason, model, id));
+    }
+
+    private void refuseOrLog(LearnerInput from, String reason) {
+        if (from != null) {
+            refuse(from, reason);
+        } else {
+            LOG.warn(reason);
+        }
+    }
+
+    private static String unknown(String model) {
+        return "unknown model '" + model + "'";
+    }
+
+    private <T> void emit(OutputTag<T> tag, T value) {
+        output.collect(tag, new StreamRecord<>(value));
+    }
+
+    private static byte[] bytes(java.nio.ByteBuffer b) {
+        java.nio.ByteBuffer d = b.duplicate();
+        byte[] out = new byte[d.remaining()];
+        d.get(out);
+        return out;
+    }
+
+    // ---------------------------------------------------------------- checkpoints
 
     /** Open batches are flushed before the barrier so that no buffered event needs state. */
     @Override
@@ -224,21 +776,33 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
         for (ModelRuntime m : models.values()) {
             if (m.dirty) {
                 setCurrentKey(m.name);
-                state.update(m.toState());
+                state.update(m.toState(specCodec));
                 m.dirty = false;
             }
         }
     }
 
+    /** At the end of input: flush, then a snapshot of every model that learned since its last. */
     @Override
     public void finish() throws Exception {
         flushAll();
+        for (ModelRuntime m : models.values()) {
+            if (m.batchesSinceSnapshot > 0) {
+                emitSnapshot(m, "final");
+            }
+        }
         super.finish();
     }
 
     private void flushAll() {
-        for (ModelRuntime m : models.values()) {
+        for (ModelRuntime m : new ArrayList<>(models.values())) {
             flush(m);
         }
+    }
+
+    /** The number of events of {@code model} waiting for a label on this subtask. */
+    long pendingLabels(String model) {
+        ModelRuntime m = models.get(model);
+        return m == null ? 0 : m.pendingLabels;
     }
 }

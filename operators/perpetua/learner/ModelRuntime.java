@@ -1,30 +1,38 @@
 package perpetua.learner;
 
-import perpetua.eval.PrequentialEvaluator;
-import perpetua.features.OnlineStandardizer;
-import perpetua.ingest.Observation;
-import perpetua.model.FeatureEncoder;
-import perpetua.model.LinearModel;
-import perpetua.model.MicroBatch;
+import java.util.ArrayList;
+import java.util.List;
+import perpetua.ingest.LearnerInput;
+import perpetua.schemas.Event;
 import perpetua.schemas.ModelSpec;
+import perpetua.wire.WireFormat;
 
 /**
- * The live working copy of one model inside a Learner subtask: the model, its open micro-batch and
- * its evaluator. Transient: rebuilt from {@link LearnerState} after a restore.
+ * The live working copy of one model inside a Learner subtask: its spec, its champion and
+ * challengers, its open micro-batch and its served version line. Transient: rebuilt from {@link
+ * LearnerState} after a restore.
  */
 final class ModelRuntime {
+    /** A late label joined to its event, waiting in the open batch to be learned. */
+    record Joined(Event event, float label, float weight, PendingLabel served) {}
+
     final String name;
-    final ModelSpec spec;
-    final LinearModel model;
-    final FeatureEncoder encoder;
-    final MicroBatch batch;
-    final PrequentialEvaluator evaluator;
-    Observation[] pending;
-    float[] scores = new float[0];
-    float[] predicted = new float[0];
-    long examplesSeen;
+    ModelSpec spec;
+    Variant champion;
+    final List<Variant> challengers = new ArrayList<>();
+
+    /** Served version: learned batches of whichever variant was champion. */
+    long version;
+
+    /** New events of the open batch, in the order of its rows. */
+    LearnerInput[] pending;
+
+    /** Late labels of the open batch. */
+    final List<Joined> joined = new ArrayList<>();
+
     int batchesSinceSnapshot;
     long lastSnapshotAt;
+    long pendingLabels;
 
     /** Incremented at every flush so that a timer set for an earlier batch does nothing. */
     long batchSeq;
@@ -34,63 +42,76 @@ final class ModelRuntime {
 
     LearnerMetrics metrics;
 
-    private ModelRuntime(
-            ModelSpec spec, LinearModel model, FeatureEncoder encoder, PrequentialEvaluator ev) {
+    ModelRuntime(ModelSpec spec, Variant champion, long version, long now) {
         this.name = spec.getModel();
         this.spec = spec;
-        this.model = model;
-        this.encoder = encoder;
-        this.evaluator = ev;
-        this.batch = encoder.newBatch();
-        this.pending = new Observation[Math.max(1, spec.getMaxBatch())];
+        this.champion = champion;
+        this.version = version;
+        this.lastSnapshotAt = now;
+        this.pending = new LearnerInput[Math.max(1, spec.getMaxBatch())];
+        for (ModelSpec c : spec.getChallengers()) {
+            challengers.add(Variant.fresh(c));
+        }
     }
 
-    static ModelRuntime fresh(ModelSpec spec, long now) {
+    static ModelRuntime restore(LearnerState s, WireFormat.Codec<ModelSpec> specs)
+            throws Exception {
+        ModelSpec spec = specs.decode(s.spec);
         ModelRuntime m =
                 new ModelRuntime(
-                        spec,
-                        new LinearModel(spec),
-                        new FeatureEncoder(spec),
-                        new PrequentialEvaluator(spec.getTask(), spec.getMetricsWindow()));
-        m.lastSnapshotAt = now;
-        return m;
-    }
-
-    static ModelRuntime restore(ModelSpec spec, LearnerState s) {
-        LinearModel model = LinearModel.restore(spec, s.parameters, s.optimizerState, s.steps);
-        FeatureEncoder encoder =
-                new FeatureEncoder(
-                        spec, new OnlineStandardizer(s.featureCount, s.featureMean, s.featureM2));
-        ModelRuntime m = new ModelRuntime(spec, model, encoder, s.evaluator);
-        m.examplesSeen = s.examplesSeen;
+                        spec, Variant.restore(spec, s.champion), s.version, s.lastSnapshotAt);
+        m.challengers.clear();
+        List<ModelSpec> cs = spec.getChallengers();
+        for (int i = 0; i < cs.size(); i++) {
+            m.challengers.add(Variant.restore(cs.get(i), s.challengers[i]));
+        }
         m.batchesSinceSnapshot = s.batchesSinceSnapshot;
-        m.lastSnapshotAt = s.lastSnapshotAt;
+        m.pendingLabels = s.pendingLabels;
         return m;
     }
 
     /** A deep copy for Flink state, so later in-place learning cannot touch a running snapshot. */
-    LearnerState toState() {
+    LearnerState toState(WireFormat.Codec<ModelSpec> specs) {
         LearnerState s = new LearnerState();
-        s.parameters = model.parameters();
-        s.optimizerState = model.optimizerState();
-        s.steps = model.steps();
-        s.examplesSeen = examplesSeen;
-        OnlineStandardizer std = encoder.standardizer();
-        s.featureCount = std.counts();
-        s.featureMean = std.means();
-        s.featureM2 = std.m2s();
-        s.evaluator = evaluator.copy();
+        s.spec = specs.encode(spec);
+        s.version = version;
+        s.champion = champion.toState();
+        s.challengers = new VariantState[challengers.size()];
+        for (int i = 0; i < challengers.size(); i++) {
+            s.challengers[i] = challengers.get(i).toState();
+        }
         s.batchesSinceSnapshot = batchesSinceSnapshot;
         s.lastSnapshotAt = lastSnapshotAt;
+        s.pendingLabels = pendingLabels;
         return s;
     }
 
-    void add(Observation o) {
-        encoder.encode(o.event, batch);
-        pending[batch.size() - 1] = o;
+    /** Every variant: the champion first, then the challengers. */
+    List<Variant> variants() {
+        List<Variant> all = new ArrayList<>(1 + challengers.size());
+        all.add(champion);
+        all.addAll(challengers);
+        return all;
     }
 
+    void add(LearnerInput in) {
+        for (Variant v : variants()) {
+            v.encoder.encode(in.event, v.batch);
+        }
+        int row = newRows() - 1;
+        if (row >= pending.length) {
+            pending = java.util.Arrays.copyOf(pending, pending.length * 2);
+        }
+        pending[row] = in;
+    }
+
+    /** Events of the open batch still to be predicted. */
+    int newRows() {
+        return champion.batch.size();
+    }
+
+    /** Rows of the open batch: new events and late labels. */
     int size() {
-        return batch.size();
+        return newRows() + joined.size();
     }
 }

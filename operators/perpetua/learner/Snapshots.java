@@ -4,14 +4,16 @@ import java.util.List;
 import perpetua.features.OnlineStandardizer;
 import perpetua.model.Tensors;
 import perpetua.schemas.ModelSnapshot;
+import perpetua.schemas.ModelState;
 import perpetua.schemas.Tensor;
 
-/** Builds the {@link ModelSnapshot} of a live model: parameters, optimizer and feature state. */
+/** Builds the {@link ModelSnapshot} of a live model's champion: everything to resume or score. */
 final class Snapshots {
     private Snapshots() {}
 
-    static ModelSnapshot of(ModelRuntime m, long now) {
-        OnlineStandardizer std = m.encoder.standardizer();
+    static ModelSnapshot of(ModelRuntime m, long now, String event, ModelState state) {
+        Variant v = m.champion;
+        OnlineStandardizer std = v.encoder.standardizer();
         int numerics = std.size();
         List<Tensor> features =
                 List.of(
@@ -21,14 +23,16 @@ final class Snapshots {
                         Tensors.toTensor("featureM2", new int[] {numerics}, floats(std.m2s())));
         return ModelSnapshot.newBuilder()
                 .setModel(m.name)
-                .setVersion(m.model.steps())
+                .setVersion(m.version)
                 .setTime(now)
                 .setSpec(m.spec)
-                .setExamplesSeen(m.examplesSeen)
-                .setTensors(m.model.parameterTensors())
-                .setOptimizerState(m.model.optimizerTensors())
+                .setExamplesSeen(v.examplesSeen)
+                .setTensors(v.model.parameterTensors())
+                .setOptimizerState(v.model.optimizerTensors())
                 .setFeatureState(features)
-                .setMetrics(m.evaluator.summary())
+                .setMetrics(v.evaluator.summary())
+                .setState(state)
+                .setEvent(event)
                 .build();
     }
 

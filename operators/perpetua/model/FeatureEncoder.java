@@ -126,6 +126,11 @@ public final class FeatureEncoder {
         pendingRows = 0;
     }
 
+    /** Forgets the raw numerics of the rows encoded since the last commit. */
+    public void discardMoments() {
+        pendingRows = 0;
+    }
+
     /** Returns the event's label as a float: class index or value, NaN when unknown. */
     static float labelOf(Event event) {
         Object label = event.getLabel();

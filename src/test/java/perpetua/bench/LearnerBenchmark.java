@@ -22,7 +22,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import perpetua.cli.CsvEvents;
 import perpetua.cli.FlightsStream;
-import perpetua.ingest.Observation;
+import perpetua.ingest.LearnerInput;
 import perpetua.job.ModelSpecs;
 import perpetua.learner.LearnerOperator;
 import perpetua.schemas.Event;
@@ -44,8 +44,8 @@ public class LearnerBenchmark {
     @Param({"1", "32", "256"})
     public int maxBatch;
 
-    private List<StreamRecord<Observation>> records;
-    private KeyedOneInputStreamOperatorTestHarness<String, Observation, Prediction> harness;
+    private List<StreamRecord<LearnerInput>> records;
+    private KeyedOneInputStreamOperatorTestHarness<String, LearnerInput, Prediction> harness;
 
     @Setup(Level.Trial)
     public void setUp() throws Exception {
@@ -58,7 +58,7 @@ public class LearnerBenchmark {
         try (CsvEvents events = new CsvEvents(csv, FlightsStream.roles())) {
             while (events.hasNext() && records.size() < EVENTS) {
                 Event e = events.next();
-                records.add(new StreamRecord<>(new Observation(e, 0L)));
+                records.add(new StreamRecord<>(LearnerInput.of(e)));
             }
         }
         ModelSpec spec =
@@ -76,7 +76,7 @@ public class LearnerBenchmark {
         harness =
                 new KeyedOneInputStreamOperatorTestHarness<>(
                         new LearnerOperator(Map.of("flights", spec)),
-                        Observation::model,
+                        LearnerInput::model,
                         Types.STRING);
         harness.open();
     }
@@ -84,7 +84,7 @@ public class LearnerBenchmark {
     @Benchmark
     @OperationsPerInvocation(EVENTS)
     public int learnFlights() throws Exception {
-        for (StreamRecord<Observation> r : records) {
+        for (StreamRecord<LearnerInput> r : records) {
             harness.processElement(r);
         }
         int out = harness.getOutput().size();

@@ -73,9 +73,11 @@ class OnlineLearningJobITCase {
         String metrics = "metrics-" + run;
         String models = "models-" + run;
         String deadletters = "deadletters-" + run;
+        String history = "history-" + run;
         String bootstrap = broker.bootstrapServers();
         Topics.create(bootstrap, 2, events, predictions, metrics, deadletters);
         Topics.create(bootstrap, 1, Map.of("cleanup.policy", "compact"), models);
+        Topics.create(bootstrap, 1, history, "feedback-" + run, "control-" + run);
 
         // Two models, 5,000 events each, interleaved; 100 records corrupted in five ways.
         List<Event> a = Streams.binaryEvents("alpha", 5000, 11);
@@ -137,7 +139,11 @@ class OnlineLearningJobITCase {
         env.configure(noRestarts);
         OnlineLearningJob.configure(env, options);
         OnlineLearningJob.defineWorkflow(
-                env, KafkaIo.events(options), specs, KafkaIo.sinks(options));
+                env,
+                KafkaIo.events(options),
+                new OnlineLearningJob.Models(
+                        "feedback-" + run, "control-" + run, specs, null, Map.of()),
+                KafkaIo.sinks(options));
         env.execute("it-" + run);
 
         List<Prediction> predicted = drain(bootstrap, predictions, Prediction.class);

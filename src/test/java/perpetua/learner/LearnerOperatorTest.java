@@ -13,7 +13,7 @@ import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 import perpetua.ingest.DecodeAndValidate;
-import perpetua.ingest.Observation;
+import perpetua.ingest.LearnerInput;
 import perpetua.ingest.SourceRecord;
 import perpetua.schemas.Event;
 import perpetua.schemas.Metrics;
@@ -27,19 +27,19 @@ import perpetua.wire.WireFormat;
 class LearnerOperatorTest {
     private static final String MODEL = "m";
 
-    private static KeyedOneInputStreamOperatorTestHarness<String, Observation, Prediction> harness(
+    private static KeyedOneInputStreamOperatorTestHarness<String, LearnerInput, Prediction> harness(
             ModelSpec spec) throws Exception {
-        KeyedOneInputStreamOperatorTestHarness<String, Observation, Prediction> h =
+        KeyedOneInputStreamOperatorTestHarness<String, LearnerInput, Prediction> h =
                 new KeyedOneInputStreamOperatorTestHarness<>(
                         new LearnerOperator(Map.of(spec.getModel(), spec)),
-                        Observation::model,
+                        LearnerInput::model,
                         Types.STRING);
         h.setup();
         return h;
     }
 
-    private static StreamRecord<Observation> record(Event e) {
-        return new StreamRecord<>(new Observation(e, 0L));
+    private static StreamRecord<LearnerInput> record(Event e) {
+        return new StreamRecord<>(LearnerInput.of(e));
     }
 
     @Test
@@ -183,7 +183,7 @@ class LearnerOperatorTest {
         ModelSpec spec = Streams.binarySpec(MODEL, 10, 10_000);
         var decode =
                 new OneInputStreamOperatorTestHarness<>(
-                        new ProcessOperator<>(new DecodeAndValidate(Map.of(MODEL, spec))));
+                        new ProcessOperator<>(new DecodeAndValidate("feedback", "control")));
         decode.open();
         WireFormat.Codec<Event> codec = WireFormat.codec(Event.class);
         long offset = 0;
@@ -197,7 +197,7 @@ class LearnerOperatorTest {
                 .forEach(d -> reasons.add(d.getReason()));
         var learn = harness(spec);
         learn.open();
-        for (Observation o : decode.extractOutputValues()) {
+        for (LearnerInput o : decode.extractOutputValues()) {
             learn.processElement(new StreamRecord<>(o));
         }
         List<ModelSnapshot> snapshots = values(learn.getSideOutput(LearnerOperator.SNAPSHOTS));

@@ -1,0 +1,88 @@
+package perpetua.ingest;
+
+import perpetua.schemas.Event;
+import perpetua.schemas.Feedback;
+import perpetua.schemas.ModelSpec;
+
+/**
+ * One decoded record on its way to the Learner: an event, a late label or a model spec, with where
+ * it came from.
+ *
+ * <p>Exactly one of {@link #event}, {@link #feedback} and {@link #spec} is set. The source position
+ * and the original bytes travel along so that the Learner, which alone knows each model's spec, can
+ * still turn a record it refuses into a complete dead letter. A Flink POJO.
+ */
+public class LearnerInput {
+    public Event event;
+    public Feedback feedback;
+    public ModelSpec spec;
+
+    /** Kafka timestamp of the record: when it was published. */
+    public long publishedAt;
+
+    public String topic;
+    public int partition;
+    public long offset;
+    public byte[] payload;
+
+    public LearnerInput() {}
+
+    public static LearnerInput of(Event e, SourceRecord from) {
+        LearnerInput in = at(from);
+        in.event = e;
+        return in;
+    }
+
+    public static LearnerInput of(Feedback f, SourceRecord from) {
+        LearnerInput in = at(from);
+        in.feedback = f;
+        return in;
+    }
+
+    public static LearnerInput of(ModelSpec s, SourceRecord from) {
+        LearnerInput in = at(from);
+        in.spec = s;
+        return in;
+    }
+
+    /** An event that did not come from Kafka (tests, benchmarks, replays). */
+    public static LearnerInput of(Event e) {
+        return of(e, new SourceRecord("", 0, -1, 0L, null));
+    }
+
+    /** A late label that did not come from Kafka. */
+    public static LearnerInput of(Feedback f) {
+        return of(f, new SourceRecord("", 0, -1, 0L, null));
+    }
+
+    /** A spec that did not come from Kafka. */
+    public static LearnerInput of(ModelSpec s) {
+        return of(s, new SourceRecord("", 0, -1, 0L, null));
+    }
+
+    private static LearnerInput at(SourceRecord r) {
+        LearnerInput in = new LearnerInput();
+        in.publishedAt = r.timestamp;
+        in.topic = r.topic;
+        in.partition = r.partition;
+        in.offset = r.offset;
+        in.payload = r.value;
+        return in;
+    }
+
+    /** The model this record is for: the key of the Learner. */
+    public String model() {
+        if (event != null) {
+            return event.getModel();
+        }
+        if (feedback != null) {
+            return feedback.getModel();
+        }
+        return spec.getModel();
+    }
+
+    /** The record this input came from, for a dead letter. */
+    public SourceRecord source() {
+        return new SourceRecord(topic, partition, offset, publishedAt, payload);
+    }
+}

@@ -1,0 +1,159 @@
+package perpetua.learner;
+
+import java.util.List;
+import perpetua.eval.PrequentialEvaluator;
+import perpetua.features.OnlineStandardizer;
+import perpetua.model.FeatureEncoder;
+import perpetua.model.LinearModel;
+import perpetua.model.MicroBatch;
+import perpetua.model.Tensors;
+import perpetua.schemas.Metrics;
+import perpetua.schemas.ModelSnapshot;
+import perpetua.schemas.ModelSpec;
+import perpetua.schemas.OptimizerKind;
+import perpetua.schemas.Tensor;
+
+/**
+ * One learner of a model: the served champion or a challenger learning in its shadow. It owns its
+ * model, its encoder (its input encoding may differ), its open batch and its evaluator.
+ */
+final class Variant {
+    ModelSpec spec;
+    LinearModel model;
+    final FeatureEncoder encoder;
+    final MicroBatch batch;
+    PrequentialEvaluator evaluator;
+    float[] scores = new float[0];
+    float[] predicted = new float[0];
+    long examplesSeen;
+
+    /** Consecutive windows this challenger beat the champion by the margin. */
+    int winStreak;
+
+    Metrics lastWindow;
+
+    private Variant(
+            ModelSpec spec, LinearModel model, FeatureEncoder encoder, PrequentialEvaluator ev) {
+        this.spec = spec;
+        this.model = model;
+        this.encoder = encoder;
+        this.batch = encoder.newBatch();
+        this.evaluator = ev;
+    }
+
+    static Variant fresh(ModelSpec spec) {
+        return new Variant(
+                spec,
+                new LinearModel(spec),
+                new FeatureEncoder(spec),
+                new PrequentialEvaluator(spec.getTask(), spec.getMetricsWindow()));
+    }
+
+    static Variant restore(ModelSpec spec, VariantState s) {
+        Variant v =
+                new Variant(
+                        spec,
+                        LinearModel.restore(spec, s.parameters, s.optimizerState, s.steps),
+                        new FeatureEncoder(
+                                spec,
+                                new OnlineStandardizer(s.featureCount, s.featureMean, s.featureM2)),
+                        s.evaluator);
+        v.examplesSeen = s.examplesSeen;
+        v.winStreak = s.winStreak;
+        return v;
+    }
+
+    /** A variant that starts from a published snapshot's parameters and feature moments. */
+    static Variant fromSnapshot(ModelSpec spec, ModelSnapshot snapshot) {
+        LinearModel model =
+                LinearModel.fromTensors(
+                        snapshot.getSpec(),
+                        snapshot.getTensors(),
+                        snapshot.getOptimizerState(),
+                        snapshot.getVersion());
+        Variant v =
+                new Variant(
+                        spec,
+                        reconfigure(model, snapshot.getSpec(), spec),
+                        new FeatureEncoder(spec, standardizer(snapshot.getFeatureState())),
+                        new PrequentialEvaluator(spec.getTask(), spec.getMetricsWindow()));
+        v.examplesSeen = snapshot.getExamplesSeen();
+        return v;
+    }
+
+    private static OnlineStandardizer standardizer(List<Tensor> featureState) {
+        float[] count = find(featureState, "featureCount");
+        float[] mean = find(featureState, "featureMean");
+        float[] m2 = find(featureState, "featureM2");
+        long[] c = new long[count.length];
+        double[] mu = new double[mean.length];
+        double[] s = new double[m2.length];
+        for (int i = 0; i < c.length; i++) {
+            c[i] = (long) count[i];
+            mu[i] = mean[i];
+            s[i] = m2[i];
+        }
+        return new OnlineStandardizer(c, mu, s);
+    }
+
+    private static float[] find(List<Tensor> tensors, String name) {
+        for (Tensor t : tensors) {
+            if (t.getName().equals(name)) {
+                return Tensors.toFloats(t);
+            }
+        }
+        throw new IllegalArgumentException("snapshot has no feature tensor '" + name + "'");
+    }
+
+    /**
+     * The same weights under a new spec of the same architecture: hyper-parameters change, the
+     * optimizer state is kept when the optimizer is the same kind and starts anew otherwise.
+     */
+    static LinearModel reconfigure(LinearModel model, ModelSpec from, ModelSpec to) {
+        OptimizerKind was = from.getOptimizer();
+        float[] state =
+                was == to.getOptimizer()
+                        ? model.optimizerState()
+                        : new LinearModel(to).optimizerState();
+        return LinearModel.restore(to, model.parameters(), state, model.steps());
+    }
+
+    /** Applies a compatible spec change in place, keeping what was learned. */
+    void update(ModelSpec next) {
+        model = reconfigure(model, spec, next);
+        if (next.getMetricsWindow() != spec.getMetricsWindow()) {
+            evaluator = new PrequentialEvaluator(next.getTask(), next.getMetricsWindow());
+        }
+        spec = next;
+    }
+
+    VariantState toState() {
+        VariantState s = new VariantState();
+        s.parameters = model.parameters();
+        s.optimizerState = model.optimizerState();
+        s.steps = model.steps();
+        s.examplesSeen = examplesSeen;
+        OnlineStandardizer std = encoder.standardizer();
+        s.featureCount = std.counts();
+        s.featureMean = std.means();
+        s.featureM2 = std.m2s();
+        s.evaluator = evaluator.copy();
+        s.winStreak = winStreak;
+        return s;
+    }
+
+    /** Predicts the rows of the open batch into {@link #scores} and {@link #predicted}. */
+    void predict(int capacity) {
+        int width = model.scoreWidth();
+        int n = batch.size();
+        if (scores.length < n * width) {
+            scores = new float[Math.max(n, capacity) * width];
+        }
+        if (predicted.length < n) {
+            predicted = new float[Math.max(n, capacity)];
+        }
+        if (n > 0) {
+            model.predict(batch, scores, predicted);
+        }
+    }
+}
