@@ -126,6 +126,14 @@ public final class FeatureEncoder {
         pendingRows = 0;
     }
 
+    /**
+     * Forgets the raw numerics of the rows encoded since the last commit, leaving the moments as
+     * they are: what a scorer that never learns calls after each batch.
+     */
+    public void discardPending() {
+        pendingRows = 0;
+    }
+
     /** Returns the event's label as a float: class index or value, NaN when unknown. */
     static float labelOf(Event event) {
         Object label = event.getLabel();
