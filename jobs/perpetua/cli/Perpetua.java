@@ -11,7 +11,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** The {@code perpetua} command line: demo, publish, consume, job, options. */
+/** The {@code perpetua} command line: demo, publish, consume, score, models, job, options. */
 @Command(
         name = "perpetua",
         mixinStandardHelpOptions = true,
@@ -21,6 +21,8 @@ import picocli.CommandLine.Option;
             Demo.class,
             Perpetua.Publish.class,
             Perpetua.Consume.class,
+            Score.class,
+            Models.class,
             LocalJob.class,
             Perpetua.Options.class,
             CommandLine.HelpCommand.class

@@ -3,6 +3,7 @@ package perpetua.ingest;
 import perpetua.schemas.Event;
 import perpetua.schemas.Feedback;
 import perpetua.schemas.ModelSpec;
+import perpetua.wire.WireFormat;
 
 /**
  * One decoded record on its way to the Learner: an event, a late label or a model spec, with where
@@ -10,12 +11,22 @@ import perpetua.schemas.ModelSpec;
  *
  * <p>Exactly one of {@link #event}, {@link #feedback} and {@link #spec} is set. The source position
  * and the original bytes travel along so that the Learner, which alone knows each model's spec, can
- * still turn a record it refuses into a complete dead letter. A Flink POJO.
+ * still turn a record it refuses into a complete dead letter. A Flink POJO; a spec travels in its
+ * single-object encoding, because Flink's type analysis cannot follow its recursive schema (a
+ * spec's challengers are specs).
  */
 public class LearnerInput {
+    private static final ThreadLocal<WireFormat.Codec<ModelSpec>> SPECS =
+            ThreadLocal.withInitial(() -> WireFormat.codec(ModelSpec.class));
+
+    /** The model this record is for: the key of the Learner. */
+    public String model;
+
     public Event event;
     public Feedback feedback;
-    public ModelSpec spec;
+
+    /** A model spec from the control topic, single-object encoded; see {@link #spec()}. */
+    public byte[] spec;
 
     /** Kafka timestamp of the record: when it was published. */
     public long publishedAt;
@@ -30,18 +41,21 @@ public class LearnerInput {
     public static LearnerInput of(Event e, SourceRecord from) {
         LearnerInput in = at(from);
         in.event = e;
+        in.model = e.getModel();
         return in;
     }
 
     public static LearnerInput of(Feedback f, SourceRecord from) {
         LearnerInput in = at(from);
         in.feedback = f;
+        in.model = f.getModel();
         return in;
     }
 
     public static LearnerInput of(ModelSpec s, SourceRecord from) {
         LearnerInput in = at(from);
-        in.spec = s;
+        in.spec = SPECS.get().encode(s);
+        in.model = s.getModel();
         return in;
     }
 
@@ -72,13 +86,19 @@ public class LearnerInput {
 
     /** The model this record is for: the key of the Learner. */
     public String model() {
-        if (event != null) {
-            return event.getModel();
+        return model;
+    }
+
+    /** The spec this record carries, or null when it carries an event or a late label. */
+    public ModelSpec spec() {
+        if (spec == null) {
+            return null;
         }
-        if (feedback != null) {
-            return feedback.getModel();
+        try {
+            return SPECS.get().decode(spec);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("a spec the job encoded itself cannot be read", e);
         }
-        return spec.getModel();
     }
 
     /** The record this input came from, for a dead letter. */

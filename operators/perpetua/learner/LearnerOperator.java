@@ -369,7 +369,7 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
 
     /** A spec from the control topic: create, update or retire the model. */
     private void control(LearnerInput in) throws Exception {
-        ModelSpec next = in.spec;
+        ModelSpec next = in.spec();
         String name = next.getModel();
         ModelRuntime m = models.get(name);
         if (m == null && state.value() != null) {
@@ -496,7 +496,7 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
         }
         for (Variant v : variants) {
             // Late rows were counted in the moments when their events were first predicted.
-            v.encoder.discardMoments();
+            v.encoder.discardPending();
         }
         int labelled = champion.batch.labelledCount();
         for (Variant v : variants) {

@@ -126,8 +126,12 @@ public final class FeatureEncoder {
         pendingRows = 0;
     }
 
-    /** Forgets the raw numerics of the rows encoded since the last commit. */
-    public void discardMoments() {
+    /**
+     * Forgets the raw numerics of the rows encoded since the last commit, leaving the moments as
+     * they are: what a scorer that never learns calls after each batch, and what the Learner calls
+     * after encoding late labels, whose numerics were counted when their events were predicted.
+     */
+    public void discardPending() {
         pendingRows = 0;
     }
 

@@ -90,7 +90,7 @@ class DecodeAndValidateTest {
         assertThat(out.get(0).event).isEqualTo(e);
         assertThat(out.get(0).publishedAt).isEqualTo(1234L);
         assertThat(out.get(1).feedback).isEqualTo(f);
-        assertThat(out.get(2).spec).isEqualTo(s);
+        assertThat(out.get(2).spec()).isEqualTo(s);
         assertThat(out).extracting(LearnerInput::model).containsOnly("bin");
         assertThat(out.get(1).payload).isEqualTo(encode(f));
     }

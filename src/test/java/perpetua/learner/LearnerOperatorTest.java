@@ -142,11 +142,12 @@ class LearnerOperatorTest {
         assertThat(metrics).hasSize(2); // windows of 500 labelled events
         assertThat(metrics.get(1).getAccuracy()).isGreaterThan(metrics.get(0).getAccuracy());
         assertThat(metrics.get(1).getAuc()).isGreaterThan(0.9);
-        // 100 batches of 10, a snapshot every 20 learned batches.
+        // One on creation, then 100 batches of 10 with one every 20 learned batches.
         assertThat(snapshots)
                 .extracting(ModelSnapshot::getVersion)
-                .containsExactly(20L, 40L, 60L, 80L, 100L);
-        assertThat(snapshots.get(4).getExamplesSeen()).isEqualTo(1000);
+                .containsExactly(0L, 20L, 40L, 60L, 80L, 100L);
+        assertThat(snapshots.get(0).getEvent()).isEqualTo("created");
+        assertThat(snapshots.get(5).getExamplesSeen()).isEqualTo(1000);
         h.close();
     }
 

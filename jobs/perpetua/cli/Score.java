@@ -1,0 +1,74 @@
+package perpetua.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import perpetua.model.ScoringModel;
+import perpetua.schemas.Event;
+import perpetua.schemas.ModelSnapshot;
+import perpetua.schemas.ModelState;
+import perpetua.schemas.Prediction;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Scores the rows of a CSV file with the latest snapshot of a model, outside Flink. */
+@Command(
+        name = "score",
+        mixinStandardHelpOptions = true,
+        description =
+                "Score the rows of a CSV file with the latest snapshot of a model on the models"
+                        + " topic; prints Prediction records as JSON lines.")
+final class Score implements Callable<Integer> {
+    static final int BATCH = 256;
+
+    @Option(names = "--bootstrap-servers", required = true, description = "Kafka HOST:PORT.")
+    String bootstrap;
+
+    @Option(
+            names = "--topic.models",
+            defaultValue = "models",
+            description = "Models topic (default: ${DEFAULT-VALUE}).")
+    String modelsTopic;
+
+    @Option(names = "--csv", required = true, description = "CSV file with a header line.")
+    Path csv;
+
+    @CommandLine.ArgGroup(exclusive = false, multiplicity = "1")
+    Perpetua.CsvRoles roles;
+
+    @Override
+    public Integer call() throws Exception {
+        String name = roles.model;
+        ModelSnapshot snapshot =
+                ModelRegistry.read(bootstrap, null, modelsTopic).snapshot(name).orElse(null);
+        if (snapshot == null) {
+            System.err.println(
+                    "no snapshot of model '" + name + "' on topic '" + modelsTopic + "'");
+            return 1;
+        }
+        if (snapshot.getState() == ModelState.RETIRED) {
+            System.err.println("model '" + name + "' is retired; scoring with its final snapshot");
+        }
+        ScoringModel model = ScoringModel.of(snapshot);
+        long n = 0;
+        try (CsvEvents events = new CsvEvents(csv, roles.roles())) {
+            List<Event> batch = new ArrayList<>(BATCH);
+            while (events.hasNext()) {
+                batch.add(events.next());
+                if (batch.size() == BATCH || !events.hasNext()) {
+                    for (Prediction p : model.score(batch, System.currentTimeMillis())) {
+                        System.out.println(JsonRecords.line(p, 64));
+                    }
+                    n += batch.size();
+                    batch.clear();
+                }
+            }
+        }
+        System.out.flush();
+        System.err.printf(
+                "scored %,d events with model '%s' version %d%n", n, name, model.version());
+        return 0;
+    }
+}
