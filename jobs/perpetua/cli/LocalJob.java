@@ -51,6 +51,7 @@ final class LocalJob implements Callable<Integer> {
             if (createTopics) {
                 KafkaIo.createTopics(options, partitions);
             }
+            KafkaIo.requireTopics(options);
             models = OnlineLearningJob.Models.of(options);
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());

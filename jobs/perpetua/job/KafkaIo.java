@@ -94,6 +94,37 @@ public final class KafkaIo {
                 o.get(JobOptions.MODELS_HISTORY_TOPIC));
     }
 
+    /**
+     * Fails with the names of the job's topics that do not exist, so that a job does not start only
+     * to fail at its first partition discovery.
+     */
+    public static void requireTopics(JobOptions o) {
+        String bootstrap = o.get(JobOptions.BOOTSTRAP_SERVERS);
+        java.util.List<String> missing = new java.util.ArrayList<>();
+        for (var option :
+                java.util.List.of(
+                        JobOptions.EVENTS_TOPIC,
+                        JobOptions.FEEDBACK_TOPIC,
+                        JobOptions.CONTROL_TOPIC,
+                        JobOptions.PREDICTIONS_TOPIC,
+                        JobOptions.METRICS_TOPIC,
+                        JobOptions.MODELS_TOPIC,
+                        JobOptions.MODELS_HISTORY_TOPIC,
+                        JobOptions.DEADLETTERS_TOPIC)) {
+            if (!perpetua.runtime.Topics.exists(bootstrap, o.get(option))) {
+                missing.add(o.get(option) + " (--" + option.key() + ")");
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new IllegalArgumentException(
+                    "missing topics at "
+                            + bootstrap
+                            + ": "
+                            + String.join(", ", missing)
+                            + "; create them, or let the job create them with --create-topics");
+        }
+    }
+
     /** The output sinks of the job. */
     public static OnlineLearningJob.Sinks sinks(JobOptions o) {
         return new OnlineLearningJob.Sinks(
