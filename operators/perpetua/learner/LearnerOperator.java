@@ -340,7 +340,7 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
         }
         retired.clear();
         register(m, how);
-        emitSnapshot(m, "created");
+        emitSnapshot(m, how.startsWith("resumed") ? "resumed" : "created");
         return m;
     }
 

@@ -1,10 +1,8 @@
 package perpetua.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static perpetua.testing.Cli.perpetua;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,7 +36,6 @@ import perpetua.schemas.Tensor;
 import perpetua.scoring.Scorer;
 import perpetua.testing.Streams;
 import perpetua.wire.WireFormat;
-import picocli.CommandLine;
 
 /** The models commands and the Scorer against a real KRaft broker. */
 class ModelsCommandITCase {
@@ -56,21 +53,6 @@ class ModelsCommandITCase {
     static void stopKafka() {
         if (broker != null) {
             broker.close();
-        }
-    }
-
-    private record Run(int exitCode, String out) {}
-
-    private static Run perpetua(String... args) {
-        PrintStream saved = System.out;
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
-        try {
-            int code = new CommandLine(new Perpetua()).execute(args);
-            System.out.flush();
-            return new Run(code, bytes.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(saved);
         }
     }
 
@@ -156,7 +138,7 @@ class ModelsCommandITCase {
             "--history-topic", history
         };
 
-        Run list = perpetua(concat(new String[] {"models", "list"}, topics));
+        perpetua.testing.Cli.Run list = perpetua(concat(new String[] {"models", "list"}, topics));
         assertThat(list.exitCode()).isZero();
         assertThat(list.out()).contains("MODEL").contains("STATE").contains("VERSION");
         assertThat(list.out().lines().filter(l -> l.startsWith(MODEL + " ")).toList())
@@ -166,14 +148,15 @@ class ModelsCommandITCase {
                                 assertThat(l.split("\\s+"))
                                         .containsSequence("m", "learning", "2", "20"))
                 .satisfies(l -> assertThat(l).contains("accuracy=0.7500"));
-        Run listJson = perpetua(concat(new String[] {"models", "list", "--json"}, topics));
+        perpetua.testing.Cli.Run listJson =
+                perpetua(concat(new String[] {"models", "list", "--json"}, topics));
         assertThat(listJson.out().strip())
                 .startsWith("{\"model\":\"m\",\"state\":\"learning\",\"version\":2,");
 
         String x2 =
                 "{\"model\":\"x2\",\"task\":\"BINARY\",\"denseSize\":4,"
                         + "\"numericFeatures\":[\"x\"],\"hashBits\":10}";
-        Run create =
+        perpetua.testing.Cli.Run create =
                 perpetua(
                         concat(
                                 new String[] {
@@ -188,7 +171,7 @@ class ModelsCommandITCase {
         created.getInitSnapshot().duplicate().get(init);
         assertThat(snapshotCodec.decode(init)).isEqualTo(snapshots.get(0));
 
-        Run missing =
+        perpetua.testing.Cli.Run missing =
                 perpetua(
                         concat(
                                 new String[] {
@@ -203,11 +186,12 @@ class ModelsCommandITCase {
         assertThat(missing.exitCode()).isNotZero();
 
         String again = "{\"model\":\"m\",\"task\":\"BINARY\",\"denseSize\":4}";
-        Run exists = perpetua(concat(new String[] {"models", "create", "--spec", again}, topics));
+        perpetua.testing.Cli.Run exists =
+                perpetua(concat(new String[] {"models", "create", "--spec", again}, topics));
         assertThat(exists.exitCode()).isNotZero();
         assertThat(lastSpec(bootstrap, control, MODEL).getAction()).isEqualTo(SpecAction.UPSERT);
 
-        Run update =
+        perpetua.testing.Cli.Run update =
                 perpetua(
                         concat(
                                 new String[] {
@@ -219,13 +203,14 @@ class ModelsCommandITCase {
                                 topics));
         assertThat(update.exitCode()).isNotZero();
 
-        Run retire = perpetua(concat(new String[] {"models", "retire", "--model", MODEL}, topics));
+        perpetua.testing.Cli.Run retire =
+                perpetua(concat(new String[] {"models", "retire", "--model", MODEL}, topics));
         assertThat(retire.exitCode()).isZero();
         ModelSpec retired = lastSpec(bootstrap, control, MODEL);
         assertThat(retired.getAction()).isEqualTo(SpecAction.RETIRE);
         assertThat(retired.getHashBits()).isEqualTo(10);
 
-        Run after = perpetua(concat(new String[] {"models", "list"}, topics));
+        perpetua.testing.Cli.Run after = perpetua(concat(new String[] {"models", "list"}, topics));
         assertThat(after.out().lines().filter(l -> l.startsWith("m ")).toList())
                 .singleElement()
                 .satisfies(l -> assertThat(l).contains("retired"));
@@ -242,7 +227,7 @@ class ModelsCommandITCase {
             rows.append(',').append(e.getCategorical().get("c")).append('\n');
         }
         java.nio.file.Files.writeString(csv, rows);
-        Run score =
+        perpetua.testing.Cli.Run score =
                 perpetua(
                         "score",
                         "--bootstrap-servers",
@@ -272,7 +257,7 @@ class ModelsCommandITCase {
                     .contains("\"modelVersion\":2")
                     .contains("\"label\":" + expected.get(i).getLabel());
         }
-        Run noModel =
+        perpetua.testing.Cli.Run noModel =
                 perpetua(
                         "score",
                         "--bootstrap-servers",
