@@ -7,6 +7,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
@@ -23,7 +25,9 @@ import perpetua.job.JobOptions;
 import perpetua.job.KafkaIo;
 import perpetua.job.OnlineLearningJob;
 import perpetua.schemas.Event;
+import perpetua.schemas.Feedback;
 import perpetua.schemas.Metrics;
+import perpetua.schemas.ModelSnapshot;
 import perpetua.schemas.Prediction;
 import perpetua.schemas.Task;
 import perpetua.wire.WireFormat;
@@ -42,12 +46,42 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         description = "Stream US flights through Kafka into the learning job and watch it learn.")
 final class Demo implements Callable<Integer> {
+    /** In feedback mode, a label is published this many events after its event. */
+    static final int LABEL_LAG = 256;
+
     static final String MODEL = FlightsStream.MODEL;
-    static final String SPEC =
-            "{\"model\":\"flights\",\"task\":\"BINARY\",\"numericFeatures\":[\"distance\"],"
-                    + "\"hashBits\":18,\"optimizer\":\"ADAM\",\"learningRate\":0.02,"
-                    + "\"maxBatch\":256,\"maxDelayMs\":20,\"metricsWindow\":5000,"
-                    + "\"snapshotEveryBatches\":100,\"snapshotEverySeconds\":5}";
+
+    /** The demo's model: logistic regression on the flights features. */
+    String spec() {
+        return "{\"model\":\"flights\",\"task\":\"BINARY\",\"numericFeatures\":[\"distance\"],"
+                + "\"hashBits\":18,\"optimizer\":\"ADAM\",\"learningRate\":0.02,"
+                + "\"maxBatch\":256,\"maxDelayMs\":20,\"metricsWindow\":5000,"
+                + "\"snapshotEveryBatches\":"
+                + snapshotEveryBatches
+                + ",\"snapshotEverySeconds\":5"
+                + (feedbackLabels() ? ",\"labelWaitMs\":60000" : "")
+                + "}";
+    }
+
+    private boolean feedbackLabels() {
+        return labelDelivery.equals("feedback");
+    }
+
+    @Option(
+            names = "--label-delivery",
+            defaultValue = "inline",
+            description =
+                    "inline: labels travel in the events; feedback: events are published without"
+                            + " their label, which follows on the feedback topic 256 events later"
+                            + " (default: ${DEFAULT-VALUE}).")
+    String labelDelivery;
+
+    @Option(
+            names = "--snapshot-every-batches",
+            defaultValue = "100",
+            description =
+                    "Publish a model snapshot every N learned batches (default: ${DEFAULT-VALUE}).")
+    int snapshotEveryBatches;
 
     @Option(
             names = "--events",
@@ -121,10 +155,16 @@ final class Demo implements Callable<Integer> {
 
         JobOptions options =
                 JobOptions.fromArgs(
-                        "--bootstrap-servers", bootstrap,
-                        "--spec", SPEC,
-                        "--checkpoint-interval", checkpointInterval,
-                        "--transactional-id-prefix", "perpetua-demo-" + System.currentTimeMillis());
+                        "--bootstrap-servers",
+                        bootstrap,
+                        "--spec",
+                        spec(),
+                        "--checkpoint-interval",
+                        checkpointInterval,
+                        "--transactional-id-prefix",
+                        "perpetua-demo-" + System.currentTimeMillis(),
+                        "--checkpoint-dir",
+                        dir.resolve("checkpoints").toUri().toString());
         KafkaIo.createTopics(options, 1);
         say(
                 "topics: events, feedback, models.control, predictions, metrics, models, models.history,"
@@ -150,6 +190,20 @@ final class Demo implements Callable<Integer> {
                 "%-8s %9s %10s %9s %7s %8s %8s",
                 "window", "events", "events/s", "accuracy", "auc", "logloss", "version");
         return follow(bootstrap, labels, published, startNanos);
+    }
+
+    /** Why the learning job ended before the demo did. */
+    private Throwable jobFailure() {
+        try {
+            job.getJobExecutionResult().get();
+            return new IllegalStateException("the learning job ended early");
+        } catch (Exception e) {
+            Throwable cause = e;
+            while (cause.getCause() != null) {
+                cause = cause.getCause();
+            }
+            return new IllegalStateException("the learning job failed: " + cause, e);
+        }
     }
 
     /** Waits until the job runs, so that the figures below measure learning, not deployment. */
@@ -204,8 +258,12 @@ final class Demo implements Callable<Integer> {
     }
 
     private void publish(String bootstrap, Map<String, Integer> labels, AtomicLong published) {
+        boolean late = feedbackLabels();
+        WireFormat.Codec<Feedback> feedbackCodec = WireFormat.codec(Feedback.class);
+        ArrayDeque<Feedback> owed = new ArrayDeque<>();
         try (CsvEvents rows = new CsvEvents(csv, FlightsStream.roles());
-                EventPublisher publisher = new EventPublisher(bootstrap, "events")) {
+                EventPublisher publisher = new EventPublisher(bootstrap, "events");
+                EventPublisher feedback = new EventPublisher(bootstrap, "feedback")) {
             Iterator<Event> remembered =
                     new Iterator<>() {
                         @Override
@@ -217,10 +275,30 @@ final class Demo implements Callable<Integer> {
                         public Event next() {
                             Event e = rows.next();
                             labels.put(e.getId(), (Integer) e.getLabel());
-                            return e;
+                            if (!late) {
+                                return e;
+                            }
+                            // The label follows LABEL_LAG events later, as a click or a fraud
+                            // verdict would.
+                            owed.add(
+                                    Feedback.newBuilder()
+                                            .setEventId(e.getId())
+                                            .setModel(e.getModel())
+                                            .setTime(e.getTime())
+                                            .setLabel(e.getLabel())
+                                            .build());
+                            if (owed.size() > LABEL_LAG) {
+                                Feedback f = owed.poll();
+                                feedback.sendRaw(f.getModel(), feedbackCodec.encode(f));
+                            }
+                            return Event.newBuilder(e).setLabel(null).build();
                         }
                     };
             published.set(publisher.publish(remembered, events, rate, 0, n -> {}));
+            for (Feedback f : owed) {
+                feedback.sendRaw(f.getModel(), feedbackCodec.encode(f));
+            }
+            feedback.flush();
         } catch (Throwable t) {
             failure.compareAndSet(null, t);
         }
@@ -231,6 +309,8 @@ final class Demo implements Callable<Integer> {
             String bootstrap, Map<String, Integer> labels, AtomicLong published, long startNanos) {
         WireFormat.Codec<Metrics> metricsCodec = WireFormat.codec(Metrics.class);
         WireFormat.Codec<Prediction> predictionCodec = WireFormat.codec(Prediction.class);
+        WireFormat.Codec<ModelSnapshot> snapshotCodec = WireFormat.codec(ModelSnapshot.class);
+        List<Long> freshness = new ArrayList<>();
         int capacity = events > 0 ? (int) events : 1 << 20;
         PrequentialEvaluator overall = new PrequentialEvaluator(Task.BINARY, capacity);
         long[] latencies = new long[capacity];
@@ -242,13 +322,18 @@ final class Demo implements Callable<Integer> {
         long[] lastRead = {0};
         float[] scores = new float[2];
         try (TopicReader reader =
-                new TopicReader(bootstrap, List.of("metrics", "predictions"), true)) {
+                new TopicReader(bootstrap, List.of("metrics", "predictions", "models"), true)) {
             reader.read(
                     null,
                     r -> {
                         try {
                             if (r.topic().equals("metrics")) {
                                 printWindow(++windows[0], metricsCodec.decode(r.value()));
+                            } else if (r.topic().equals("models")) {
+                                ModelSnapshot m = snapshotCodec.decode(r.value());
+                                if (m.getEvent() == null) {
+                                    freshness.add(System.currentTimeMillis() - m.getTime());
+                                }
                             } else {
                                 Prediction p = predictionCodec.decode(r.value());
                                 long now = System.currentTimeMillis();
@@ -274,6 +359,10 @@ final class Demo implements Callable<Integer> {
                             failure.compareAndSet(null, e);
                         }
                         if (failure.get() != null) {
+                            return false;
+                        }
+                        if (job.getJobExecutionResult().isDone()) {
+                            failure.compareAndSet(null, jobFailure());
                             return false;
                         }
                         long total = published.get();
@@ -325,6 +414,13 @@ final class Demo implements Callable<Integer> {
                 percentile(sorted, 0.50),
                 percentile(sorted, 0.99),
                 seconds);
+        long[] fresh = freshness.stream().mapToLong(Long::longValue).sorted().toArray();
+        say(
+                "model freshness (snapshot of a learned batch to readable on models): %d snapshots,"
+                        + " p50=%d ms max=%d ms",
+                fresh.length,
+                percentile(fresh, 0.50),
+                fresh.length == 0 ? -1 : fresh[fresh.length - 1]);
         System.out.printf(
                 "summary model=%s events=%d accuracy=%.4f auc=%.4f logloss=%.4f version=%d%n",
                 MODEL,

@@ -47,7 +47,15 @@ final class LocalJob implements Callable<Integer> {
         JobOptions options;
         OnlineLearningJob.Models models;
         try {
-            options = JobOptions.fromArgs(jobArgs.toArray(String[]::new));
+            List<String> args = new java.util.ArrayList<>(jobArgs);
+            if (!args.contains("--" + JobOptions.CHECKPOINT_DIR.key())) {
+                // A local run keeps its checkpoints on disk: a model outgrows in-memory storage.
+                java.nio.file.Path home =
+                        java.nio.file.Path.of(System.getProperty("perpetua.home", "."));
+                args.add("--" + JobOptions.CHECKPOINT_DIR.key());
+                args.add(home.resolve(".perpetua/checkpoints").toAbsolutePath().toUri().toString());
+            }
+            options = JobOptions.fromArgs(args.toArray(String[]::new));
             if (createTopics) {
                 KafkaIo.createTopics(options, partitions);
             }
@@ -86,6 +94,14 @@ final class LocalJob implements Callable<Integer> {
         conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
         conf.set(RestOptions.BIND_PORT, String.valueOf(webPort));
         conf.set(TaskManagerOptions.NUM_TASK_SLOTS, Math.max(1, parallelism));
+        // Locally a failing job should stop and say why, not restart for ever.
+        conf.set(
+                org.apache.flink.configuration.RestartStrategyOptions.RESTART_STRATEGY,
+                "fixed-delay");
+        conf.set(
+                org.apache.flink.configuration.RestartStrategyOptions
+                        .RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS,
+                3);
         return StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
     }
 }

@@ -73,6 +73,11 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
     public static final OutputTag<DeadLetter> DEAD_LETTERS =
             new OutputTag<>("learner-deadletters", AvroTypes.of(DeadLetter.class));
 
+    /** Timer namespaces: an event waiting for its label, a label waiting for its event. */
+    private static final String WAITING = "e:";
+
+    private static final String EARLY = "l:";
+
     private final Map<String, ModelSpec> specs;
     private final ModelSpec defaultSpec;
     private final Map<String, ModelSnapshot> warmStart;
@@ -80,6 +85,7 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
     private transient ValueState<LearnerState> state;
     private transient ValueState<Boolean> retired;
     private transient MapState<String, PendingLabel> waiting;
+    private transient MapState<String, EarlyLabel> early;
     private transient InternalTimerService<String> labelTimers;
     private transient WireFormat.Codec<ModelSpec> specCodec;
     private transient WireFormat.Codec<ModelSnapshot> snapshotCodec;
@@ -128,6 +134,9 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
         waiting =
                 getPartitionedState(
                         new MapStateDescriptor<>("waiting", String.class, PendingLabel.class));
+        early =
+                getPartitionedState(
+                        new MapStateDescriptor<>("early-labels", String.class, EarlyLabel.class));
         labelTimers = getInternalTimerService("label-wait", StringSerializer.INSTANCE, this);
         specCodec = WireFormat.codec(ModelSpec.class);
         snapshotCodec = WireFormat.codec(ModelSnapshot.class);
@@ -164,8 +173,21 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
             refuse(in, reason);
             return;
         }
+        if (in.event.getLabel() == null && m.spec.getLabelWaitMs() > 0) {
+            EarlyLabel label = early.get(in.event.getId());
+            if (label != null) {
+                early.remove(in.event.getId());
+                labelTimers.deleteProcessingTimeTimer(EARLY + in.event.getId(), label.expiresAt);
+                m.pendingLabels--;
+                in.event = labelled(m, in.event, (float) label.label);
+            }
+        }
         m.add(in);
         rowAdded(m);
+    }
+
+    private static Event labelled(ModelRuntime m, Event e, float label) {
+        return Event.newBuilder(e).setLabel(labelValue(m, label)).build();
     }
 
     private void feedback(LearnerInput in) throws Exception {
@@ -182,18 +204,28 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
         }
         PendingLabel served = waiting.get(f.getEventId());
         if (served == null) {
-            metricsOf(m).feedbackUnmatched.inc();
-            refuse(
-                    in,
-                    "no event '"
-                            + f.getEventId()
-                            + "' waits for a label in model '"
-                            + m.name
-                            + "' (never seen, labelled already, or its wait expired)");
+            long wait = m.spec.getLabelWaitMs();
+            if (wait > 0 && !early.contains(f.getEventId())) {
+                // Perhaps the event is still on its way: a replay reads both topics at once.
+                EarlyLabel label = new EarlyLabel();
+                label.label = ((Number) f.getLabel()).doubleValue();
+                label.expiresAt = now() + wait;
+                label.topic = in.topic;
+                label.partition = in.partition;
+                label.offset = in.offset;
+                label.publishedAt = in.publishedAt;
+                label.payload = in.payload;
+                early.put(f.getEventId(), label);
+                labelTimers.registerProcessingTimeTimer(EARLY + f.getEventId(), label.expiresAt);
+                m.pendingLabels++;
+                m.dirty = true;
+                return;
+            }
+            unmatched(m, in, f.getEventId());
             return;
         }
         waiting.remove(f.getEventId());
-        labelTimers.deleteProcessingTimeTimer(f.getEventId(), served.expiresAt);
+        labelTimers.deleteProcessingTimeTimer(WAITING + f.getEventId(), served.expiresAt);
         m.pendingLabels--;
         m.joined.add(
                 new ModelRuntime.Joined(
@@ -207,7 +239,12 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
     /** An unlabelled event's wait expired: learn the implicit label, or forget it. */
     @Override
     public void onProcessingTime(InternalTimer<Object, String> timer) throws Exception {
-        String eventId = timer.getNamespace();
+        String namespace = timer.getNamespace();
+        if (namespace.startsWith(EARLY)) {
+            earlyLabelExpired(timer, namespace.substring(EARLY.length()));
+            return;
+        }
+        String eventId = namespace.substring(WAITING.length());
         PendingLabel served = waiting.get(eventId);
         if (served == null) {
             return;
@@ -227,6 +264,50 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
                             served.event, implicit.floatValue(), served.event.getWeight(), served));
             rowAdded(m);
         }
+    }
+
+    /** A label waited for its event in vain: now it is a dead letter. */
+    private void earlyLabelExpired(InternalTimer<Object, String> timer, String eventId)
+            throws Exception {
+        EarlyLabel label = early.get(eventId);
+        if (label == null) {
+            return;
+        }
+        early.remove(eventId);
+        String model = (String) timer.getKey();
+        ModelRuntime m = runtime(model, false);
+        LearnerInput in = new LearnerInput();
+        in.model = model;
+        in.topic = label.topic;
+        in.partition = label.partition;
+        in.offset = label.offset;
+        in.publishedAt = label.publishedAt;
+        in.payload = label.payload;
+        in.feedback =
+                perpetua.schemas.Feedback.newBuilder()
+                        .setEventId(eventId)
+                        .setModel(model)
+                        .setTime(label.publishedAt)
+                        .setLabel(label.label)
+                        .build();
+        if (m != null) {
+            m.pendingLabels--;
+            m.dirty = true;
+        }
+        unmatched(m, in, eventId);
+    }
+
+    private void unmatched(ModelRuntime m, LearnerInput in, String eventId) {
+        if (m != null) {
+            metricsOf(m).feedbackUnmatched.inc();
+        }
+        refuse(
+                in,
+                "no event '"
+                        + eventId
+                        + "' waits for a label in model '"
+                        + in.model
+                        + "' (never seen, labelled already, or its wait expired)");
     }
 
     @Override
@@ -433,6 +514,7 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
         metricsOf(m).runtime = null;
         state.clear();
         waiting.clear();
+        early.clear();
         retired.update(true);
         LOG.info("model '{}' retired at version {}", m.name, m.version);
     }
@@ -489,9 +571,9 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
         }
         for (ModelRuntime.Joined j : m.joined) {
             scoreServed(m, j, variants, now);
-            Event labelled = Event.newBuilder(j.event()).setLabel(labelValue(m, j.label())).build();
+            Event withLabel = labelled(m, j.event(), j.label());
             for (Variant v : variants) {
-                v.encoder.encode(labelled, v.batch);
+                v.encoder.encode(withLabel, v.batch);
             }
         }
         for (Variant v : variants) {
@@ -547,7 +629,7 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
             m.pendingLabels++;
         }
         waiting.put(e.getId(), p);
-        labelTimers.registerProcessingTimeTimer(e.getId(), expiresAt);
+        labelTimers.registerProcessingTimeTimer(WAITING + e.getId(), expiresAt);
     }
 
     /** Scores a late label against the predictions that were served for its event. */

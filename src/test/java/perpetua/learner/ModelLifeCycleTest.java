@@ -173,15 +173,17 @@ class ModelLifeCycleTest {
 
         label("m-0", 1);
         label("m-1", 0);
+        // A label for an event not seen (yet) waits for it as long as an event would.
         label("nobody", 1);
-        assertThat(last(side(LearnerOperator.DEAD_LETTERS)).getReason())
-                .startsWith("no event 'nobody' waits for a label in model 'm'");
+        assertThat(side(LearnerOperator.DEAD_LETTERS)).isEmpty();
         flush();
-        assertThat(operator.pendingLabels(MODEL)).isEqualTo(2);
+        assertThat(operator.pendingLabels(MODEL)).isEqualTo(3);
 
         h.setProcessingTime(1_000);
         flush();
         assertThat(operator.pendingLabels(MODEL)).isZero();
+        assertThat(last(side(LearnerOperator.DEAD_LETTERS)).getReason())
+                .startsWith("no event 'nobody' waits for a label in model 'm'");
 
         // All four were served P(1) = 0.5, so class 1: right for m-0 only (labels 1, 0, 0, 0),
         // and each costs ln 2 in log loss, whatever the model learned since.
@@ -193,6 +195,68 @@ class ModelLifeCycleTest {
         send(unlabelled(events.get(0)));
         flush();
         assertThat(last().getModelVersion()).isEqualTo(2);
+        h.close();
+    }
+
+    @Test
+    void aLabelThatArrivesBeforeItsEventIsLearnedWithIt() throws Exception {
+        open();
+        send(
+                ModelSpec.newBuilder(Streams.binarySpec(MODEL, 2, 10_000))
+                        .setLabelWaitMs(1_000)
+                        .setMetricsWindow(2)
+                        .build());
+        List<Event> events = Streams.binaryEvents(MODEL, 2, 25);
+        label("m-0", 1);
+        label("m-1", 0);
+        assertThat(operator.pendingLabels(MODEL)).isEqualTo(2);
+        send(unlabelled(events.get(0)));
+        send(unlabelled(events.get(1)));
+        assertThat(operator.pendingLabels(MODEL)).isZero();
+        assertThat(predictions()).hasSize(2);
+        Metrics window = last(side(LearnerOperator.METRICS));
+        assertThat(window.getLabelled()).isEqualTo(2);
+        // Served P(1) = 0.5, class 1: right for the first only.
+        assertThat(window.getAccuracy()).isEqualTo(0.5);
+        send(unlabelled(events.get(0)));
+        flush();
+        assertThat(last().getModelVersion()).isEqualTo(1);
+        h.setProcessingTime(5_000);
+        flush();
+        assertThat(side(LearnerOperator.DEAD_LETTERS)).isEmpty();
+        h.close();
+    }
+
+    @Test
+    void waitingEventsAndEarlyLabelsSurviveARestore() throws Exception {
+        open();
+        send(
+                ModelSpec.newBuilder(Streams.binarySpec(MODEL, 2, 10_000))
+                        .setLabelWaitMs(1_000)
+                        .setMetricsWindow(2)
+                        .build());
+        List<Event> events = Streams.binaryEvents(MODEL, 3, 26);
+        send(unlabelled(events.get(0)));
+        send(unlabelled(events.get(1)));
+        label("m-2", 1);
+        flush();
+        var state = h.snapshot(1, 1);
+        h.close();
+
+        LearnerOperator restored = new LearnerOperator();
+        h =
+                new KeyedOneInputStreamOperatorTestHarness<>(
+                        restored, LearnerInput::model, Types.STRING);
+        h.setProcessingTime(0);
+        h.initializeState(state);
+        h.open();
+        label("m-0", 1);
+        label("m-1", 0);
+        send(unlabelled(events.get(2)));
+        flush();
+        assertThat(restored.pendingLabels(MODEL)).isZero();
+        Metrics window = last(side(LearnerOperator.METRICS));
+        assertThat(window.getLabelled()).isEqualTo(2);
         h.close();
     }
 
