@@ -158,7 +158,8 @@ final class Models implements Runnable {
                                                 : " on topic '" + topics.models + "'"));
                         return 1;
                     }
-                    String mismatch = mismatch(s, init.get().getSpec());
+                    String mismatch =
+                            perpetua.spec.SpecRules.incompatibility(init.get().getSpec(), s);
                     if (mismatch != null) {
                         System.err.println(
                                 "model '"
@@ -166,8 +167,7 @@ final class Models implements Runnable {
                                         + "' cannot start from "
                                         + from
                                         + ": "
-                                        + mismatch
-                                        + " differs");
+                                        + mismatch);
                         return 1;
                     }
                     b.setInitFrom(from)
@@ -205,26 +205,6 @@ final class Models implements Runnable {
                         "initFrom must be NAME or NAME@VERSION: " + from);
             }
             return ModelRegistry.findVersion(topics.bootstrap, topics.history, name, version);
-        }
-
-        /** The first field of the architecture or input encoding that differs, or null. */
-        private static String mismatch(ModelSpec a, ModelSpec b) {
-            if (a.getTask() != b.getTask()) {
-                return "task";
-            }
-            if (a.getClasses() != b.getClasses()) {
-                return "classes";
-            }
-            if (a.getDenseSize() != b.getDenseSize()) {
-                return "denseSize";
-            }
-            if (!a.getNumericFeatures().equals(b.getNumericFeatures())) {
-                return "numericFeatures";
-            }
-            if (a.getHashBits() != b.getHashBits()) {
-                return "hashBits";
-            }
-            return null;
         }
     }
 

@@ -23,6 +23,7 @@ import perpetua.ingest.AvroTypes;
 import perpetua.ingest.DecodeAndValidate;
 import perpetua.ingest.EventValidator;
 import perpetua.ingest.LearnerInput;
+import perpetua.model.ModelRecords;
 import perpetua.schemas.DeadLetter;
 import perpetua.schemas.Event;
 import perpetua.schemas.Feedback;
@@ -764,30 +765,18 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
 
     private static Prediction prediction(
             ModelRuntime m, LearnerInput in, int row, int width, long version, long now) {
-        Object label;
-        List<Float> scores;
-        float[] predicted = m.champion.predicted;
-        if (m.spec.getTask() == Task.REGRESSION) {
-            label = (double) predicted[row];
-            scores = List.of();
-        } else {
-            label = (int) predicted[row];
-            Float[] s = new Float[width];
-            for (int k = 0; k < width; k++) {
-                s[k] = m.champion.scores[row * width + k];
-            }
-            scores = java.util.Arrays.asList(s);
-        }
-        return Prediction.newBuilder()
-                .setEventId(in.event.getId())
-                .setModel(m.name)
-                .setModelVersion(version)
-                .setTime(in.event.getTime())
-                .setLabel(label)
-                .setScores(scores)
-                .setPublishedAt(in.publishedAt)
-                .setPredictedAt(now)
-                .build();
+        Variant c = m.champion;
+        return ModelRecords.prediction(
+                m.spec.getTask(),
+                m.name,
+                in.event,
+                version,
+                c.scores,
+                c.predicted,
+                row,
+                width,
+                in.publishedAt,
+                now);
     }
 
     private static boolean snapshotDue(ModelRuntime m, long now) {

@@ -1,17 +1,15 @@
 package perpetua.learner;
 
-import java.util.List;
 import perpetua.eval.PrequentialEvaluator;
 import perpetua.features.OnlineStandardizer;
 import perpetua.model.FeatureEncoder;
 import perpetua.model.LinearModel;
 import perpetua.model.MicroBatch;
-import perpetua.model.Tensors;
+import perpetua.model.ModelRecords;
 import perpetua.schemas.Metrics;
 import perpetua.schemas.ModelSnapshot;
 import perpetua.schemas.ModelSpec;
 import perpetua.schemas.OptimizerKind;
-import perpetua.schemas.Tensor;
 
 /**
  * One learner of a model: the served champion or a challenger learning in its shadow. It owns its
@@ -75,34 +73,14 @@ final class Variant {
                 new Variant(
                         spec,
                         reconfigure(model, snapshot.getSpec(), spec),
-                        new FeatureEncoder(spec, standardizer(snapshot.getFeatureState())),
+                        new FeatureEncoder(
+                                spec,
+                                ModelRecords.standardizer(
+                                        snapshot.getFeatureState(),
+                                        spec.getNumericFeatures().size())),
                         new PrequentialEvaluator(spec.getTask(), spec.getMetricsWindow()));
         v.examplesSeen = snapshot.getExamplesSeen();
         return v;
-    }
-
-    private static OnlineStandardizer standardizer(List<Tensor> featureState) {
-        float[] count = find(featureState, "featureCount");
-        float[] mean = find(featureState, "featureMean");
-        float[] m2 = find(featureState, "featureM2");
-        long[] c = new long[count.length];
-        double[] mu = new double[mean.length];
-        double[] s = new double[m2.length];
-        for (int i = 0; i < c.length; i++) {
-            c[i] = (long) count[i];
-            mu[i] = mean[i];
-            s[i] = m2[i];
-        }
-        return new OnlineStandardizer(c, mu, s);
-    }
-
-    private static float[] find(List<Tensor> tensors, String name) {
-        for (Tensor t : tensors) {
-            if (t.getName().equals(name)) {
-                return Tensors.toFloats(t);
-            }
-        }
-        throw new IllegalArgumentException("snapshot has no feature tensor '" + name + "'");
     }
 
     /**

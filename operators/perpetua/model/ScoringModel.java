@@ -1,15 +1,11 @@
 package perpetua.model;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import perpetua.features.OnlineStandardizer;
 import perpetua.schemas.Event;
 import perpetua.schemas.ModelSnapshot;
 import perpetua.schemas.ModelSpec;
 import perpetua.schemas.Prediction;
-import perpetua.schemas.Task;
-import perpetua.schemas.Tensor;
 
 /**
  * Scores events with one version of a model, rebuilt from its {@link ModelSnapshot}, outside Flink.
@@ -39,7 +35,11 @@ public final class ScoringModel {
         this.linear =
                 LinearModel.fromTensors(
                         spec, s.getTensors(), s.getOptimizerState(), s.getVersion());
-        this.encoder = new FeatureEncoder(spec, standardizer(spec, s.getFeatureState()));
+        this.encoder =
+                new FeatureEncoder(
+                        spec,
+                        ModelRecords.standardizer(
+                                s.getFeatureState(), spec.getNumericFeatures().size()));
         this.batch = encoder.newBatch();
     }
 
@@ -107,71 +107,19 @@ public final class ScoringModel {
         }
         List<Prediction> out = new ArrayList<>(n);
         for (int r = 0; r < n; r++) {
-            Event e = events.get(r);
-            Object label;
-            List<Float> s;
-            if (spec.getTask() == Task.REGRESSION) {
-                label = (double) predicted[r];
-                s = List.of();
-            } else {
-                label = (int) predicted[r];
-                Float[] row = new Float[width];
-                for (int k = 0; k < width; k++) {
-                    row[k] = scores[r * width + k];
-                }
-                s = Arrays.asList(row);
-            }
             out.add(
-                    Prediction.newBuilder()
-                            .setEventId(e.getId())
-                            .setModel(model)
-                            .setModelVersion(version)
-                            .setTime(e.getTime())
-                            .setLabel(label)
-                            .setScores(s)
-                            .setPublishedAt(0L)
-                            .setPredictedAt(now)
-                            .build());
+                    ModelRecords.prediction(
+                            spec.getTask(),
+                            model,
+                            events.get(r),
+                            version,
+                            scores,
+                            predicted,
+                            r,
+                            width,
+                            0L,
+                            now));
         }
         return out;
-    }
-
-    private static OnlineStandardizer standardizer(ModelSpec spec, List<Tensor> state) {
-        int n = spec.getNumericFeatures().size();
-        float[] count = tensor(state, "featureCount", n);
-        float[] mean = tensor(state, "featureMean", n);
-        float[] m2 = tensor(state, "featureM2", n);
-        long[] counts = new long[n];
-        double[] means = new double[n];
-        double[] m2s = new double[n];
-        for (int i = 0; i < n; i++) {
-            counts[i] = Math.round((double) count[i]);
-            means[i] = mean[i];
-            m2s[i] = m2[i];
-        }
-        return new OnlineStandardizer(counts, means, m2s);
-    }
-
-    private static float[] tensor(List<Tensor> state, String name, int n) {
-        for (Tensor t : state) {
-            if (t.getName().equals(name)) {
-                float[] v = Tensors.toFloats(t);
-                if (v.length != n) {
-                    throw new IllegalArgumentException(
-                            "snapshot tensor "
-                                    + name
-                                    + " has "
-                                    + v.length
-                                    + " values, the spec names "
-                                    + n
-                                    + " numeric features");
-                }
-                return v;
-            }
-        }
-        if (n == 0) {
-            return new float[0];
-        }
-        throw new IllegalArgumentException("snapshot has no feature state tensor " + name);
     }
 }

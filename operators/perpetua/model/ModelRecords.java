@@ -1,0 +1,116 @@
+package perpetua.model;
+
+import java.util.Arrays;
+import java.util.List;
+import perpetua.features.OnlineStandardizer;
+import perpetua.schemas.Event;
+import perpetua.schemas.Prediction;
+import perpetua.schemas.Task;
+import perpetua.schemas.Tensor;
+
+/**
+ * The records a model writes and reads, built in one place so that the Learner and a scorer outside
+ * Flink write the same predictions and read the same snapshots.
+ */
+public final class ModelRecords {
+    private ModelRecords() {}
+
+    /**
+     * The prediction of row {@code row} of a predicted batch: the class and its probabilities, or
+     * the regression value with no scores.
+     */
+    public static Prediction prediction(
+            Task task,
+            String model,
+            Event event,
+            long version,
+            float[] scores,
+            float[] predicted,
+            int row,
+            int width,
+            long publishedAt,
+            long now) {
+        Object label;
+        List<Float> probabilities;
+        if (task == Task.REGRESSION) {
+            label = (double) predicted[row];
+            probabilities = List.of();
+        } else {
+            label = (int) predicted[row];
+            Float[] s = new Float[width];
+            for (int k = 0; k < width; k++) {
+                s[k] = scores[row * width + k];
+            }
+            probabilities = Arrays.asList(s);
+        }
+        return Prediction.newBuilder()
+                .setEventId(event.getId())
+                .setModel(model)
+                .setModelVersion(version)
+                .setTime(event.getTime())
+                .setLabel(label)
+                .setScores(probabilities)
+                .setPublishedAt(publishedAt)
+                .setPredictedAt(now)
+                .build();
+    }
+
+    /** The moments of the numeric features as snapshot tensors (float32). */
+    public static List<Tensor> featureTensors(OnlineStandardizer std) {
+        int n = std.size();
+        long[] counts = std.counts();
+        double[] means = std.means();
+        double[] m2s = std.m2s();
+        float[] count = new float[n];
+        float[] mean = new float[n];
+        float[] m2 = new float[n];
+        for (int i = 0; i < n; i++) {
+            count[i] = counts[i];
+            mean[i] = (float) means[i];
+            m2[i] = (float) m2s[i];
+        }
+        return List.of(
+                Tensors.toTensor("featureCount", new int[] {n}, count),
+                Tensors.toTensor("featureMean", new int[] {n}, mean),
+                Tensors.toTensor("featureM2", new int[] {n}, m2));
+    }
+
+    /** The moments of {@code n} numeric features read back from snapshot tensors. */
+    public static OnlineStandardizer standardizer(List<Tensor> state, int n) {
+        float[] count = tensor(state, "featureCount", n);
+        float[] mean = tensor(state, "featureMean", n);
+        float[] m2 = tensor(state, "featureM2", n);
+        long[] counts = new long[n];
+        double[] means = new double[n];
+        double[] m2s = new double[n];
+        for (int i = 0; i < n; i++) {
+            counts[i] = Math.round((double) count[i]);
+            means[i] = mean[i];
+            m2s[i] = m2[i];
+        }
+        return new OnlineStandardizer(counts, means, m2s);
+    }
+
+    private static float[] tensor(List<Tensor> state, String name, int n) {
+        for (Tensor t : state) {
+            if (t.getName().equals(name)) {
+                float[] v = Tensors.toFloats(t);
+                if (v.length != n) {
+                    throw new IllegalArgumentException(
+                            "snapshot tensor "
+                                    + name
+                                    + " has "
+                                    + v.length
+                                    + " values, the spec names "
+                                    + n
+                                    + " numeric features");
+                }
+                return v;
+            }
+        }
+        if (n == 0) {
+            return new float[0];
+        }
+        throw new IllegalArgumentException("snapshot has no feature state tensor " + name);
+    }
+}
