@@ -2,22 +2,14 @@ package perpetua.cli;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import perpetua.runtime.Topics;
 import perpetua.schemas.ModelSnapshot;
 import perpetua.schemas.ModelSpec;
@@ -175,44 +167,8 @@ public final class ModelRegistry {
         if (!Topics.exists(bootstrap, topic)) {
             return;
         }
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(64 * 1024 * 1024));
-        try (KafkaConsumer<byte[], byte[]> consumer =
-                new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
-            if (infos == null || infos.isEmpty()) {
-                return;
-            }
-            List<TopicPartition> parts = new ArrayList<>();
-            infos.forEach(i -> parts.add(new TopicPartition(topic, i.partition())));
-            consumer.assign(parts);
-            consumer.seekToBeginning(parts);
-            Map<TopicPartition, Long> end = consumer.endOffsets(parts, Duration.ofSeconds(30));
-            long deadline = System.nanoTime() + READ_TIMEOUT.toNanos();
-            while (!reachedEnd(consumer, parts, end)) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException(
-                            "reading topic '" + topic + "' to its end timed out");
-                }
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    handler.accept(r);
-                }
-            }
+        try (TopicReader reader = new TopicReader(bootstrap, topic, true)) {
+            reader.readToEnd(READ_TIMEOUT, handler);
         }
-    }
-
-    private static boolean reachedEnd(
-            KafkaConsumer<byte[], byte[]> consumer,
-            List<TopicPartition> parts,
-            Map<TopicPartition, Long> end) {
-        for (TopicPartition tp : parts) {
-            if (consumer.position(tp) < end.getOrDefault(tp, 0L)) {
-                return false;
-            }
-        }
-        return true;
     }
 }

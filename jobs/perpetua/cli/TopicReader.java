@@ -79,12 +79,19 @@ public final class TopicReader implements AutoCloseable {
      * Hands each record to {@code handler} until every partition is read up to the end it had when
      * this call began (the last stable offset under read_committed).
      *
+     * @throws IllegalStateException when that takes longer than {@code timeout}
      * @return the number of records handled
      */
-    public long readToEnd(java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> handler) {
+    public long readToEnd(
+            Duration timeout, java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> handler) {
         Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment());
+        long deadline = System.nanoTime() + timeout.toNanos();
         long count = 0;
         while (!caughtUp(end)) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(
+                        "reading " + consumer.assignment() + " to its end took over " + timeout);
+            }
             for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                 handler.accept(r);
                 count++;

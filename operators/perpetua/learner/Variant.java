@@ -6,6 +6,7 @@ import perpetua.model.FeatureEncoder;
 import perpetua.model.LinearModel;
 import perpetua.model.MicroBatch;
 import perpetua.model.ModelRecords;
+import perpetua.model.Optimizer;
 import perpetua.schemas.Metrics;
 import perpetua.schemas.ModelSnapshot;
 import perpetua.schemas.ModelSpec;
@@ -92,7 +93,7 @@ final class Variant {
         float[] state =
                 was == to.getOptimizer()
                         ? model.optimizerState()
-                        : new LinearModel(to).optimizerState();
+                        : Optimizer.create(to, model.parameterCount()).state();
         return LinearModel.restore(to, model.parameters(), state, model.steps());
     }
 
