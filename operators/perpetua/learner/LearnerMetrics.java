@@ -10,7 +10,8 @@ import perpetua.schemas.Metrics;
  *
  * <p>Gauges show the champion's last metrics window (NaN where the task has no such figure), the
  * served version and the events waiting for a label; counters count predictions, learned examples,
- * learned batches, late labels that found no event, waits that expired, and promotions.
+ * learned batches, late labels that found no event, waits that expired, promotions, and batches not
+ * learned because their loss, gradient or weight norm was unhealthy.
  */
 final class LearnerMetrics {
     final Counter predictions;
@@ -19,6 +20,7 @@ final class LearnerMetrics {
     final Counter feedbackUnmatched;
     final Counter labelsExpired;
     final Counter promotions;
+    final Counter unhealthyBatches;
     private volatile Metrics last;
 
     /** The model's current working copy; replaced when a model is re-created. */
@@ -34,6 +36,7 @@ final class LearnerMetrics {
         feedbackUnmatched = g.counter("feedbackUnmatched");
         labelsExpired = g.counter("labelsExpired");
         promotions = g.counter("promotions");
+        unhealthyBatches = g.counter("unhealthyBatches");
         g.gauge("accuracy", (Gauge<Double>) () -> value(last == null ? null : last.getAccuracy()));
         g.gauge("auc", (Gauge<Double>) () -> value(last == null ? null : last.getAuc()));
         g.gauge("logLoss", (Gauge<Double>) () -> value(last == null ? null : last.getLogLoss()));

@@ -582,16 +582,32 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
             v.encoder.discardPending();
         }
         int labelled = champion.batch.labelledCount();
+        boolean championLearned = false;
         for (Variant v : variants) {
             int count = v.batch.labelledCount();
             if (count > 0) {
+                long before = v.model.steps();
                 v.model.learn(v.batch);
-                v.examplesSeen += count;
+                if (v.model.steps() > before) {
+                    v.examplesSeen += count;
+                    championLearned |= v == champion;
+                } else {
+                    // Not applied: the model stays as it was and learning goes on next batch.
+                    metricsOf(m).unhealthyBatches.inc();
+                    LOG.warn(
+                            "model '{}' ({}): batch of {} labelled examples not learned at"
+                                    + " version {}: {}",
+                            m.name,
+                            v.spec.getModel(),
+                            count,
+                            m.version,
+                            v.model.lastProblem());
+                }
             }
             v.batch.clear();
         }
         m.joined.clear();
-        if (labelled > 0) {
+        if (championLearned) {
             m.version++;
             m.batchesSinceSnapshot++;
             LearnerMetrics lm = metricsOf(m);

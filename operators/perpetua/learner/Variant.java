@@ -3,14 +3,12 @@ package perpetua.learner;
 import perpetua.eval.PrequentialEvaluator;
 import perpetua.features.OnlineStandardizer;
 import perpetua.model.FeatureEncoder;
-import perpetua.model.LinearModel;
 import perpetua.model.MicroBatch;
 import perpetua.model.ModelRecords;
-import perpetua.model.Optimizer;
+import perpetua.model.NeuralModel;
 import perpetua.schemas.Metrics;
 import perpetua.schemas.ModelSnapshot;
 import perpetua.schemas.ModelSpec;
-import perpetua.schemas.OptimizerKind;
 
 /**
  * One learner of a model: the served champion or a challenger learning in its shadow. It owns its
@@ -18,7 +16,7 @@ import perpetua.schemas.OptimizerKind;
  */
 final class Variant {
     ModelSpec spec;
-    LinearModel model;
+    NeuralModel model;
     final FeatureEncoder encoder;
     final MicroBatch batch;
     PrequentialEvaluator evaluator;
@@ -32,7 +30,7 @@ final class Variant {
     Metrics lastWindow;
 
     private Variant(
-            ModelSpec spec, LinearModel model, FeatureEncoder encoder, PrequentialEvaluator ev) {
+            ModelSpec spec, NeuralModel model, FeatureEncoder encoder, PrequentialEvaluator ev) {
         this.spec = spec;
         this.model = model;
         this.encoder = encoder;
@@ -43,7 +41,7 @@ final class Variant {
     static Variant fresh(ModelSpec spec) {
         return new Variant(
                 spec,
-                new LinearModel(spec),
+                new NeuralModel(spec),
                 new FeatureEncoder(spec),
                 new PrequentialEvaluator(spec.getTask(), spec.getMetricsWindow()));
     }
@@ -52,20 +50,21 @@ final class Variant {
         Variant v =
                 new Variant(
                         spec,
-                        LinearModel.restore(spec, s.parameters, s.optimizerState, s.steps),
+                        NeuralModel.restore(spec, s.parameters, s.optimizerState, s.steps),
                         new FeatureEncoder(
                                 spec,
                                 new OnlineStandardizer(s.featureCount, s.featureMean, s.featureM2)),
                         s.evaluator);
         v.examplesSeen = s.examplesSeen;
+        v.model.setUnhealthyBatches(s.unhealthyBatches);
         v.winStreak = s.winStreak;
         return v;
     }
 
     /** A variant that starts from a published snapshot's parameters and feature moments. */
     static Variant fromSnapshot(ModelSpec spec, ModelSnapshot snapshot) {
-        LinearModel model =
-                LinearModel.fromTensors(
+        NeuralModel model =
+                NeuralModel.fromTensors(
                         snapshot.getSpec(),
                         snapshot.getTensors(),
                         snapshot.getOptimizerState(),
@@ -88,13 +87,8 @@ final class Variant {
      * The same weights under a new spec of the same architecture: hyper-parameters change, the
      * optimizer state is kept when the optimizer is the same kind and starts anew otherwise.
      */
-    static LinearModel reconfigure(LinearModel model, ModelSpec from, ModelSpec to) {
-        OptimizerKind was = from.getOptimizer();
-        float[] state =
-                was == to.getOptimizer()
-                        ? model.optimizerState()
-                        : Optimizer.create(to, model.parameterCount()).state();
-        return LinearModel.restore(to, model.parameters(), state, model.steps());
+    static NeuralModel reconfigure(NeuralModel model, ModelSpec from, ModelSpec to) {
+        return model.reconfigured(to);
     }
 
     /** Applies a compatible spec change in place, keeping what was learned. */
@@ -111,6 +105,7 @@ final class Variant {
         s.parameters = model.parameters();
         s.optimizerState = model.optimizerState();
         s.steps = model.steps();
+        s.unhealthyBatches = model.unhealthyBatches();
         s.examplesSeen = examplesSeen;
         OnlineStandardizer std = encoder.standardizer();
         s.featureCount = std.counts();

@@ -7,6 +7,7 @@ public class VariantState {
     public float[] parameters;
     public float[] optimizerState;
     public long steps;
+    public long unhealthyBatches;
     public long examplesSeen;
     public long[] featureCount;
     public double[] featureMean;

@@ -4,6 +4,8 @@ import java.util.List;
 import java.util.Map;
 import perpetua.features.FeatureHasher;
 import perpetua.features.OnlineStandardizer;
+import perpetua.features.Tokenizer;
+import perpetua.schemas.Embedding;
 import perpetua.schemas.Event;
 import perpetua.schemas.ModelSpec;
 
@@ -12,9 +14,13 @@ import perpetua.schemas.ModelSpec;
  *
  * <p>A row is the event's dense floats, then every numeric feature the spec names in the spec's
  * order (standardized online; a missing one encodes as 0, the mean after standardization), then one
- * hashed slot per categorical entry. The encoder keeps the running moments of the numerics; they
- * belong to the model's state and are exposed through {@link #standardizer()}. Events are assumed
- * validated: finite values and a dense array of the spec's size.
+ * hashed slot per categorical entry for the wide part, plus one per interaction {@code A*B} whose
+ * two features are present and, when the spec asks for text n-grams, one per n-gram of the text
+ * (value 1/sqrt(tokens)). Each embedded field adds a bag of ids into its table: the hashed value of
+ * a categorical (empty when missing) or the hashed tokens of the text ({@link #TEXT_FIELD}). The
+ * encoder keeps the running moments of the numerics; they belong to the model's state and are
+ * exposed through {@link #standardizer()}. Events are assumed validated: finite values and a dense
+ * array of the spec's size.
  *
  * <p>Rows are scaled with the moments as they stand, and their raw values wait until {@link
  * #commitMoments()} adds them. The Learner commits once per micro-batch, after predicting it, so a
@@ -23,13 +29,24 @@ import perpetua.schemas.ModelSpec;
  */
 public final class FeatureEncoder {
 
+    /** The embedding feature name that stands for the tokens of the event's text. */
+    public static final String TEXT_FIELD = "@text";
+
     private final int denseSize;
     private final int hashBits;
+    private final boolean wide;
     private final String[] numericNames;
+    private final String[][] interactions;
+    private final int textNgrams;
+    private final String[] fieldNames;
+    private final int embeddingBits;
     private final OnlineStandardizer standardizer;
     // Per-event scratch, reused so that encoding allocates only the hashed key strings.
     private final float[] rowScratch;
     private int[] slotScratch = new int[8];
+    private float[] valueScratch = new float[8];
+    private final int[] bagEnds;
+    private int[] idScratch = new int[8];
     // Raw numeric values of the rows encoded since the last commit; NaN where one was missing.
     private double[] pendingRaw = new double[0];
     private int pendingRows;
@@ -51,7 +68,20 @@ public final class FeatureEncoder {
         }
         this.denseSize = spec.getDenseSize();
         this.hashBits = spec.getHashBits();
+        this.wide = spec.getWide();
         this.numericNames = names.toArray(new String[0]);
+        this.interactions = new String[spec.getInteractions().size()][];
+        for (int i = 0; i < interactions.length; i++) {
+            interactions[i] = interactionPair(spec.getInteractions().get(i));
+        }
+        this.textNgrams = spec.getTextNgrams();
+        List<Embedding> embeddings = spec.getEmbeddings();
+        this.fieldNames = new String[embeddings.size()];
+        for (int f = 0; f < fieldNames.length; f++) {
+            fieldNames[f] = embeddings.get(f).getFeature();
+        }
+        this.embeddingBits = spec.getEmbeddingBits();
+        this.bagEnds = new int[fieldNames.length];
         this.standardizer = standardizer;
         this.rowScratch = new float[denseWidth()];
     }
@@ -63,7 +93,19 @@ public final class FeatureEncoder {
 
     /** Returns a new empty batch whose rows fit this encoder. */
     public MicroBatch newBatch() {
-        return new MicroBatch(denseWidth());
+        return new MicroBatch(denseWidth(), fieldNames.length, 16);
+    }
+
+    /** Splits an interaction {@code A*B} into its two feature names. */
+    public static String[] interactionPair(String interaction) {
+        int star = interaction.indexOf('*');
+        if (star <= 0
+                || star == interaction.length() - 1
+                || interaction.indexOf('*', star + 1) >= 0) {
+            throw new IllegalArgumentException(
+                    "an interaction is two categorical features A*B: " + interaction);
+        }
+        return new String[] {interaction.substring(0, star), interaction.substring(star + 1)};
     }
 
     /** Returns the running moments of the numeric features; live, not a copy. */
@@ -100,16 +142,91 @@ public final class FeatureEncoder {
             pendingRows++;
         }
         Map<String, String> categorical = event.getCategorical();
-        if (slotScratch.length < categorical.size()) {
-            slotScratch = new int[Math.max(categorical.size(), slotScratch.length * 2)];
-        }
         int slotCount = 0;
-        for (Map.Entry<String, String> entry : categorical.entrySet()) {
-            slotScratch[slotCount++] =
-                    FeatureHasher.slot(entry.getKey(), entry.getValue(), hashBits);
+        List<String> tokens = null;
+        if (wide) {
+            for (Map.Entry<String, String> entry : categorical.entrySet()) {
+                slotCount =
+                        addSlot(
+                                slotCount,
+                                FeatureHasher.slot(entry.getKey(), entry.getValue(), hashBits),
+                                1f);
+            }
+            for (String[] pair : interactions) {
+                String a = categorical.get(pair[0]);
+                String b = categorical.get(pair[1]);
+                if (a != null && b != null) {
+                    int slot =
+                            FeatureHasher.slot(pair[0] + '*' + pair[1], a + '\u0001' + b, hashBits);
+                    slotCount = addSlot(slotCount, slot, 1f);
+                }
+            }
+            if (textNgrams > 0 && event.getText() != null) {
+                tokens = Tokenizer.tokens(event.getText());
+                float value = tokens.isEmpty() ? 0f : (float) (1.0 / Math.sqrt(tokens.size()));
+                for (int t = 0; t < tokens.size(); t++) {
+                    slotCount =
+                            addSlot(
+                                    slotCount,
+                                    FeatureHasher.slot(TEXT_FIELD, tokens.get(t), hashBits),
+                                    value);
+                    if (textNgrams > 1 && t > 0) {
+                        String bigram = tokens.get(t - 1) + ' ' + tokens.get(t);
+                        slotCount =
+                                addSlot(
+                                        slotCount,
+                                        FeatureHasher.slot(TEXT_FIELD, bigram, hashBits),
+                                        value);
+                    }
+                }
+            }
+        }
+        int idCount = 0;
+        for (int f = 0; f < fieldNames.length; f++) {
+            String name = fieldNames[f];
+            if (TEXT_FIELD.equals(name)) {
+                if (tokens == null) {
+                    tokens = Tokenizer.tokens(event.getText());
+                }
+                for (String token : tokens) {
+                    idCount = addId(idCount, FeatureHasher.slot(TEXT_FIELD, token, embeddingBits));
+                }
+            } else {
+                String value = categorical.get(name);
+                if (value != null) {
+                    idCount = addId(idCount, FeatureHasher.slot(name, value, embeddingBits));
+                }
+            }
+            bagEnds[f] = idCount;
         }
         float label = labelOf(event);
-        batch.addRow(rowScratch, slotScratch, slotCount, label, event.getWeight());
+        batch.addRow(
+                rowScratch,
+                slotScratch,
+                valueScratch,
+                slotCount,
+                bagEnds.length == 0 ? null : bagEnds,
+                idScratch,
+                label,
+                event.getWeight());
+    }
+
+    private int addSlot(int count, int slot, float value) {
+        if (count == slotScratch.length) {
+            slotScratch = java.util.Arrays.copyOf(slotScratch, count * 2);
+            valueScratch = java.util.Arrays.copyOf(valueScratch, count * 2);
+        }
+        slotScratch[count] = slot;
+        valueScratch[count] = value;
+        return count + 1;
+    }
+
+    private int addId(int count, int id) {
+        if (count == idScratch.length) {
+            idScratch = java.util.Arrays.copyOf(idScratch, count * 2);
+        }
+        idScratch[count] = id;
+        return count + 1;
     }
 
     /** Adds the raw numerics of every row encoded since the last commit to the moments. */

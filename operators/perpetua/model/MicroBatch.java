@@ -17,10 +17,14 @@ public final class MicroBatch {
     private static final int INITIAL_ROWS = 16;
 
     private final int denseWidth;
+    private final int fields;
     private int size;
     private float[] dense;
     private int[] slotStart;
     private int[] slots;
+    private float[] slotValues;
+    private int[] bagStart;
+    private int[] bagIds;
     private float[] label;
     private float[] weight;
 
@@ -31,7 +35,12 @@ public final class MicroBatch {
 
     /** Creates an empty batch with room for {@code rowCapacity} rows before it grows. */
     public MicroBatch(int denseWidth, int rowCapacity) {
-        if (denseWidth < 0 || rowCapacity < 1) {
+        this(denseWidth, 0, rowCapacity);
+    }
+
+    /** Creates an empty batch whose rows carry dense values and {@code fields} embedding bags. */
+    public MicroBatch(int denseWidth, int fields, int rowCapacity) {
+        if (denseWidth < 0 || fields < 0 || rowCapacity < 1) {
             throw new IllegalArgumentException(
                     "denseWidth must be >= 0 and rowCapacity >= 1: "
                             + denseWidth
@@ -39,9 +48,13 @@ public final class MicroBatch {
                             + rowCapacity);
         }
         this.denseWidth = denseWidth;
+        this.fields = fields;
         this.dense = new float[rowCapacity * denseWidth];
         this.slotStart = new int[rowCapacity + 1];
         this.slots = new int[rowCapacity * 4];
+        this.slotValues = new float[rowCapacity * 4];
+        this.bagStart = new int[rowCapacity * fields + 1];
+        this.bagIds = new int[rowCapacity * fields + 1];
         this.label = new float[rowCapacity];
         this.weight = new float[rowCapacity];
     }
@@ -52,7 +65,8 @@ public final class MicroBatch {
     }
 
     /**
-     * Appends one row and returns its index.
+     * Appends one row whose slots all have value 1 and which has no embedding bag; the batch must
+     * have no embedded field.
      *
      * @param denseRow the row's dense values; its first {@code denseWidth} entries are copied
      * @param rowSlots the row's active hashed slots; the first {@code slotCount} are copied
@@ -62,6 +76,34 @@ public final class MicroBatch {
      */
     public int addRow(
             float[] denseRow, int[] rowSlots, int slotCount, float rowLabel, float rowWeight) {
+        if (fields != 0) {
+            throw new IllegalStateException("this batch needs the embedding bags of every row");
+        }
+        return addRow(denseRow, rowSlots, null, slotCount, null, null, rowLabel, rowWeight);
+    }
+
+    /**
+     * Appends one row and returns its index.
+     *
+     * @param denseRow the row's dense values; its first {@code denseWidth} entries are copied
+     * @param rowSlots the row's active hashed slots; the first {@code slotCount} are copied
+     * @param rowValues the slots' values, or null when they are all 1
+     * @param slotCount how many entries of {@code rowSlots} are active
+     * @param bagEnds per embedded field, the end of its ids in {@code ids} (field f owns {@code
+     *     ids[bagEnds[f - 1] .. bagEnds[f])}, from 0 for the first); null when there is no field
+     * @param ids the embedding ids of every field, concatenated
+     * @param rowLabel class index or regression value, NaN when unlabelled
+     * @param rowWeight example weight; stored as 0 when the label is NaN
+     */
+    public int addRow(
+            float[] denseRow,
+            int[] rowSlots,
+            float[] rowValues,
+            int slotCount,
+            int[] bagEnds,
+            int[] ids,
+            float rowLabel,
+            float rowWeight) {
         if (denseRow.length < denseWidth) {
             throw new IllegalArgumentException(
                     "dense row has " + denseRow.length + " values, the batch needs " + denseWidth);
@@ -71,7 +113,22 @@ public final class MicroBatch {
         ensureSlots(start + slotCount);
         System.arraycopy(denseRow, 0, dense, size * denseWidth, denseWidth);
         System.arraycopy(rowSlots, 0, slots, start, slotCount);
+        if (rowValues == null) {
+            Arrays.fill(slotValues, start, start + slotCount, 1f);
+        } else {
+            System.arraycopy(rowValues, 0, slotValues, start, slotCount);
+        }
         slotStart[size + 1] = start + slotCount;
+        if (fields > 0) {
+            int bag = size * fields;
+            int idStart = bagStart[bag];
+            int idCount = bagEnds[fields - 1];
+            ensureIds(idStart + idCount);
+            System.arraycopy(ids, 0, bagIds, idStart, idCount);
+            for (int f = 0; f < fields; f++) {
+                bagStart[bag + f + 1] = idStart + bagEnds[f];
+            }
+        }
         label[size] = rowLabel;
         // An unlabelled row must not pull the gradient, whatever weight its event carried.
         weight[size] = Float.isNaN(rowLabel) ? 0f : rowWeight;
@@ -91,6 +148,11 @@ public final class MicroBatch {
     /** Returns the number of dense values per row. */
     public int denseWidth() {
         return denseWidth;
+    }
+
+    /** Returns the number of embedded fields per row. */
+    public int fields() {
+        return fields;
     }
 
     /** Returns the rows that carry a label (non-NaN), learnable when their weight is positive. */
@@ -117,6 +179,21 @@ public final class MicroBatch {
     /** Returns the active hashed slots of all rows; the backing array. */
     public int[] slots() {
         return slots;
+    }
+
+    /** Returns the values of {@link #slots()}; the backing array. */
+    public float[] slotValues() {
+        return slotValues;
+    }
+
+    /** Returns the starts of the embedding bags into {@link #bagIds()}; size x fields + 1 valid. */
+    public int[] bagStart() {
+        return bagStart;
+    }
+
+    /** Returns the embedding ids of all bags; the backing array. */
+    public int[] bagIds() {
+        return bagIds;
     }
 
     /** Returns the labels (NaN for unlabelled rows); the backing array. */
@@ -146,13 +223,22 @@ public final class MicroBatch {
         int capacity = Math.max(rows, label.length * 2);
         dense = Arrays.copyOf(dense, capacity * denseWidth);
         slotStart = Arrays.copyOf(slotStart, capacity + 1);
+        bagStart = Arrays.copyOf(bagStart, capacity * fields + 1);
         label = Arrays.copyOf(label, capacity);
         weight = Arrays.copyOf(weight, capacity);
     }
 
     private void ensureSlots(int count) {
         if (count > slots.length) {
-            slots = Arrays.copyOf(slots, Math.max(count, slots.length * 2));
+            int capacity = Math.max(count, slots.length * 2);
+            slots = Arrays.copyOf(slots, capacity);
+            slotValues = Arrays.copyOf(slotValues, capacity);
+        }
+    }
+
+    private void ensureIds(int count) {
+        if (count > bagIds.length) {
+            bagIds = Arrays.copyOf(bagIds, Math.max(count, bagIds.length * 2));
         }
     }
 }

@@ -22,7 +22,7 @@ public final class ScoringModel {
     private final String model;
     private final long version;
     private final ModelSpec spec;
-    private final LinearModel linear;
+    private final NeuralModel network;
     private final FeatureEncoder encoder;
     private final MicroBatch batch;
     private float[] scores = new float[0];
@@ -32,8 +32,8 @@ public final class ScoringModel {
         this.model = s.getModel();
         this.version = s.getVersion();
         this.spec = s.getSpec();
-        this.linear =
-                LinearModel.fromTensors(
+        this.network =
+                NeuralModel.fromTensors(
                         spec, s.getTensors(), s.getOptimizerState(), s.getVersion());
         this.encoder =
                 new FeatureEncoder(
@@ -75,7 +75,7 @@ public final class ScoringModel {
         if (n == 0) {
             return List.of();
         }
-        int width = linear.scoreWidth();
+        int width = network.scoreWidth();
         if (scores.length < n * width) {
             scores = new float[n * width];
         }
@@ -99,7 +99,7 @@ public final class ScoringModel {
                 }
                 encoder.encode(e, batch);
             }
-            linear.predict(batch, scores, predicted);
+            network.predict(batch, scores, predicted);
         } finally {
             batch.clear();
             // The scorer never commits: the moments stay the snapshot's.

@@ -1,7 +1,14 @@
 package perpetua.spec;
 
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import perpetua.model.FeatureEncoder;
+import perpetua.schemas.Embedding;
+import perpetua.schemas.Layer;
+import perpetua.schemas.Loss;
 import perpetua.schemas.ModelSpec;
 import perpetua.schemas.Task;
 
@@ -10,8 +17,10 @@ import perpetua.schemas.Task;
  *
  * <p>A spec is refused when no model can be built from it. An update keeps the learned weights only
  * when the architecture and the input encoding stay the same: task, classes, dense size, numeric
- * features and hash bits. Everything else (learning rate, optimizer, regularization, batching,
- * snapshots, metrics window, label wait, challengers) applies to the live model.
+ * features, hash bits, the wide part, interactions, text n-grams, hidden layers (units and
+ * activations), embeddings and their tables. Everything else (learning rate and its schedule,
+ * optimizers, regularization, clipping, dropout, loss, kernel, batching, snapshots, metrics window,
+ * label wait, challengers) applies to the live model.
  */
 public final class SpecRules {
     public static final List<String> PROMOTION_METRICS =
@@ -37,6 +46,10 @@ public final class SpecRules {
         if (!(s.getLearningRate() > 0) || s.getL2() < 0) {
             return m + "learningRate > 0 and l2 >= 0";
         }
+        String deep = deepProblem(s);
+        if (deep != null) {
+            return m + deep;
+        }
         if (s.getMaxBatch() < 1 || s.getMaxDelayMs() < 0 || s.getMetricsWindow() < 1) {
             return m + "maxBatch >= 1, maxDelayMs >= 0, metricsWindow >= 1";
         }
@@ -61,6 +74,60 @@ public final class SpecRules {
         return null;
     }
 
+    private static String deepProblem(ModelSpec s) {
+        if (s.getL1() < 0 || s.getClipNorm() < 0 || s.getMaxWeightNorm() < 0) {
+            return "l1, clipNorm and maxWeightNorm must be >= 0";
+        }
+        if (!(s.getMomentum() >= 0 && s.getMomentum() < 1)
+                || !(s.getRho() >= 0 && s.getRho() < 1)) {
+            return "momentum and rho must lie in [0, 1)";
+        }
+        if (!(s.getBeta1() >= 0 && s.getBeta1() < 1) || !(s.getBeta2() >= 0 && s.getBeta2() < 1)) {
+            return "beta1 and beta2 must lie in [0, 1)";
+        }
+        if (!(s.getEpsilon() > 0) || s.getFtrlBeta() < 0 || !(s.getHuberDelta() > 0)) {
+            return "epsilon > 0, ftrlBeta >= 0 and huberDelta > 0";
+        }
+        if (s.getScheduleSteps() < 1 || s.getSchedulePower() < 0 || !(s.getScheduleFactor() > 0)) {
+            return "scheduleSteps >= 1, schedulePower >= 0 and scheduleFactor > 0";
+        }
+        boolean regression = s.getTask() == Task.REGRESSION;
+        Loss loss = s.getLoss();
+        if (loss != Loss.AUTO && regression != (loss == Loss.SQUARED || loss == Loss.HUBER)) {
+            return "loss " + loss + " does not fit a " + s.getTask() + " model";
+        }
+        for (int l = 0; l < s.getHidden().size(); l++) {
+            Layer layer = s.getHidden().get(l);
+            if (layer.getUnits() < 1 || !(layer.getDropout() >= 0 && layer.getDropout() < 1)) {
+                return "hidden layer " + (l + 1) + " needs units >= 1 and dropout in [0, 1)";
+            }
+        }
+        Set<String> embedded = new HashSet<>();
+        for (Embedding e : s.getEmbeddings()) {
+            if (e.getDim() < 1 || !embedded.add(e.getFeature())) {
+                return "embedding of '" + e.getFeature() + "' needs dim >= 1 and one entry";
+            }
+            if (s.getSharedEmbeddings() && e.getDim() != s.getEmbeddings().get(0).getDim()) {
+                return "shared embeddings need equal dims";
+            }
+        }
+        if (!s.getEmbeddings().isEmpty()
+                && (s.getEmbeddingBits() < 1 || s.getEmbeddingBits() > 24)) {
+            return "embeddingBits in 1..24";
+        }
+        for (String interaction : s.getInteractions()) {
+            try {
+                FeatureEncoder.interactionPair(interaction);
+            } catch (IllegalArgumentException e) {
+                return e.getMessage();
+            }
+        }
+        if (s.getTextNgrams() < 0 || s.getTextNgrams() > 2) {
+            return "textNgrams is 0, 1 or 2";
+        }
+        return null;
+    }
+
     /** Returns null when {@code next} can keep the weights learned under {@code current}. */
     public static String incompatibility(ModelSpec current, ModelSpec next) {
         if (current.getTask() != next.getTask()) {
@@ -81,7 +148,45 @@ public final class SpecRules {
         if (current.getHashBits() != next.getHashBits()) {
             return "hashBits " + current.getHashBits() + " -> " + next.getHashBits();
         }
+        if (current.getWide() != next.getWide()) {
+            return "wide " + current.getWide() + " -> " + next.getWide();
+        }
+        if (!Objects.equals(current.getInteractions(), next.getInteractions())) {
+            return "interactions " + current.getInteractions() + " -> " + next.getInteractions();
+        }
+        if (current.getTextNgrams() != next.getTextNgrams()) {
+            return "textNgrams " + current.getTextNgrams() + " -> " + next.getTextNgrams();
+        }
+        if (!layers(current).equals(layers(next))) {
+            return "hidden " + layers(current) + " -> " + layers(next);
+        }
+        if (!embeddings(current).equals(embeddings(next))
+                || current.getEmbeddingBits() != next.getEmbeddingBits()
+                || current.getSharedEmbeddings() != next.getSharedEmbeddings()) {
+            return "embeddings "
+                    + embeddings(current)
+                    + " -> "
+                    + embeddings(next)
+                    + " (embeddingBits, sharedEmbeddings)";
+        }
         return null;
+    }
+
+    // units and activation per layer: what the weights mean (dropout does not change it)
+    private static List<String> layers(ModelSpec s) {
+        List<String> out = new ArrayList<>();
+        for (Layer l : s.getHidden()) {
+            out.add(l.getUnits() + " " + l.getActivation());
+        }
+        return out;
+    }
+
+    private static List<String> embeddings(ModelSpec s) {
+        List<String> out = new ArrayList<>();
+        for (Embedding e : s.getEmbeddings()) {
+            out.add(e.getFeature() + ":" + e.getDim());
+        }
+        return out;
     }
 
     /** The metric that decides promotions, resolved for the task. */

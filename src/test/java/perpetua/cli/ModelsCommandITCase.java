@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import perpetua.features.OnlineStandardizer;
 import perpetua.model.FeatureEncoder;
-import perpetua.model.LinearModel;
 import perpetua.model.MicroBatch;
+import perpetua.model.NeuralModel;
 import perpetua.model.ScoringModel;
 import perpetua.model.Tensors;
 import perpetua.runtime.KafkaBroker;
@@ -58,7 +58,7 @@ class ModelsCommandITCase {
 
     /** Trains a model two steps, returning the snapshots at version 1 and 2. */
     private static List<ModelSnapshot> trainedSnapshots(ModelSpec spec, List<Event> events) {
-        LinearModel model = new LinearModel(spec);
+        NeuralModel model = new NeuralModel(spec);
         FeatureEncoder encoder = new FeatureEncoder(spec);
         List<ModelSnapshot> out = new ArrayList<>();
         for (int step = 0; step < 2; step++) {

@@ -38,7 +38,7 @@ class OptimizerStepTest {
         return batch;
     }
 
-    private static void assertParams(LinearModel model, double bias, double w, double h) {
+    private static void assertParams(NeuralModel model, double bias, double w, double h) {
         float[] p = model.parameters();
         assertThat(p[0]).as("bias").isCloseTo((float) bias, within(TOL));
         assertThat(p[1]).as("w").isCloseTo((float) w, within(TOL));
@@ -47,7 +47,7 @@ class OptimizerStepTest {
 
     @Test
     void sgdStepsEqualHandComputedValues() {
-        LinearModel model = new LinearModel(spec(OptimizerKind.SGD, 0f));
+        NeuralModel model = new NeuralModel(spec(OptimizerKind.SGD, 0f));
 
         // z = 0, d = -1: bias = 0.1 * 1, w = 0.1 * 2, h = 0.1 * 1
         assertThat(model.learn(row(true))).isCloseTo(0.5, within(1e-9));
@@ -63,7 +63,7 @@ class OptimizerStepTest {
 
     @Test
     void sgdWithL2DecaysWeightsButNotBiasAndHashedOnlyWhenActive() {
-        LinearModel model = new LinearModel(spec(OptimizerKind.SGD, 0.5f));
+        NeuralModel model = new NeuralModel(spec(OptimizerKind.SGD, 0.5f));
 
         // All weights 0, so L2 adds nothing yet: as without L2.
         model.learn(row(true));
@@ -83,7 +83,7 @@ class OptimizerStepTest {
 
     @Test
     void adamStepsEqualHandComputedValues() {
-        LinearModel model = new LinearModel(spec(OptimizerKind.ADAM, 0f));
+        NeuralModel model = new NeuralModel(spec(OptimizerKind.ADAM, 0f));
         MicroBatch batch = row(false);
 
         // t = 1, d = -1: m = 0.1 g, v = 0.001 g^2; corrected m/sqrt(v) = g/|g| = -1
@@ -107,11 +107,11 @@ class OptimizerStepTest {
 
     @Test
     void sparseUpdateTouchesOnlyTheListedParametersAndTheirMoments() {
-        Adam adam = new Adam(0.1f, 0.9f, 0.999f, 1e-8f, 4);
+        Adam adam = new Adam(0.9f, 0.999f, 1e-8f, 0, 4);
         float[] params = {1f, 1f, 1f, 1f};
         float[] grad = {5f, 5f, 5f, 5f};
 
-        adam.updateSparse(params, grad, new int[] {2, 0}, 2, 1);
+        adam.updateSparse(params, grad, new int[] {2, 0}, 2, 1, 0.1f);
 
         // First step moves by lr against the gradient's sign.
         assertThat(params).containsExactly(0.9f, 1f, 0.9f, 1f);
@@ -128,9 +128,9 @@ class OptimizerStepTest {
 
     @Test
     void sgdFullUpdateRespectsItsRange() {
-        Sgd sgd = new Sgd(0.5f);
+        Sgd sgd = new Sgd();
         float[] params = {1f, 1f, 1f};
-        sgd.update(params, new float[] {2f, 2f, 2f}, 1, 3, 1);
+        sgd.update(params, new float[] {2f, 2f, 2f}, 1, 3, 1, 0.5f);
         assertThat(params).containsExactly(1f, 0f, 0f);
         assertThat(sgd.state()).isEmpty();
     }

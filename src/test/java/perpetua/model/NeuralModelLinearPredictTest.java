@@ -9,10 +9,10 @@ import org.junit.jupiter.params.provider.EnumSource;
 import perpetua.schemas.ModelSpec;
 import perpetua.schemas.Task;
 
-class LinearModelPredictTest {
+class NeuralModelLinearPredictTest {
 
     /** z[r][c] = b[c] + sum_j W_d[c][j] x[r][j] + sum_{s in slots(r)} W_h[c][s], in double. */
-    private static double[][] referenceLogits(LinearModel model, MicroBatch batch, float[] p) {
+    private static double[][] referenceLogits(NeuralModel model, MicroBatch batch, float[] p) {
         int k = model.outputs();
         int d = model.denseWidth();
         int hashSize = 1 << model.spec().getHashBits();
@@ -38,7 +38,7 @@ class LinearModelPredictTest {
         Random random = new Random(9);
         ModelSpec spec = ModelFixtures.spec(task, 5).build();
         FeatureEncoder encoder = new FeatureEncoder(spec);
-        LinearModel model = new LinearModel(spec);
+        NeuralModel model = new NeuralModel(spec);
         float[] theta = new float[model.parameterCount()];
         for (int i = 0; i < theta.length; i++) {
             theta[i] = (float) random.nextGaussian();

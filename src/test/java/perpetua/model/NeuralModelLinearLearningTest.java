@@ -14,7 +14,7 @@ import perpetua.schemas.ModelSpec;
 import perpetua.schemas.Task;
 
 /** Learns synthetic problems that a linear model can solve and checks that it does. */
-class LinearModelLearningTest {
+class NeuralModelLinearLearningTest {
 
     private static final int BATCHES = 200;
     private static final int BATCH_SIZE = 32;
@@ -82,7 +82,7 @@ class LinearModelLearningTest {
     }
 
     /** Trains for BATCHES batches; returns {first loss, mean of last 10 losses}. */
-    private static double[] train(LinearModel model, FeatureEncoder encoder, Random random) {
+    private static double[] train(NeuralModel model, FeatureEncoder encoder, Random random) {
         MicroBatch batch = encoder.newBatch();
         double first = Double.NaN;
         double lastSum = 0;
@@ -103,7 +103,7 @@ class LinearModelLearningTest {
         return new double[] {first, lastSum / 10};
     }
 
-    private static double accuracy(LinearModel model, FeatureEncoder encoder, Random random) {
+    private static double accuracy(NeuralModel model, FeatureEncoder encoder, Random random) {
         MicroBatch batch = encoder.newBatch();
         for (int r = 0; r < 1000; r++) {
             encoder.encode(sample(random, model.spec().getTask()).event(), batch);
@@ -123,7 +123,7 @@ class LinearModelLearningTest {
     void logisticRegressionSeparatesASeparableProblem() {
         Random random = new Random(1);
         ModelSpec spec = spec(Task.BINARY);
-        LinearModel model = new LinearModel(spec);
+        NeuralModel model = new NeuralModel(spec);
         FeatureEncoder encoder = new FeatureEncoder(spec);
 
         double[] loss = train(model, encoder, random);
@@ -138,7 +138,7 @@ class LinearModelLearningTest {
     void softmaxRegressionSeparatesThreeClasses() {
         Random random = new Random(2);
         ModelSpec spec = spec(Task.MULTICLASS);
-        LinearModel model = new LinearModel(spec);
+        NeuralModel model = new NeuralModel(spec);
         FeatureEncoder encoder = new FeatureEncoder(spec);
 
         double[] loss = train(model, encoder, random);
@@ -152,7 +152,7 @@ class LinearModelLearningTest {
     void linearRegressionFitsALinearTarget() {
         Random random = new Random(3);
         ModelSpec spec = spec(Task.REGRESSION);
-        LinearModel model = new LinearModel(spec);
+        NeuralModel model = new NeuralModel(spec);
         FeatureEncoder encoder = new FeatureEncoder(spec);
 
         double[] loss = train(model, encoder, random);

@@ -9,7 +9,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import perpetua.schemas.ModelSpec;
 import perpetua.schemas.Task;
 
-class LinearModelGradientTest {
+class NeuralModelLinearGradientTest {
 
     @ParameterizedTest
     @EnumSource(Task.class)
@@ -18,7 +18,7 @@ class LinearModelGradientTest {
         ModelSpec spec = ModelFixtures.spec(task, 4).setL2(0.1f).build();
         FeatureEncoder encoder = new FeatureEncoder(spec);
         MicroBatch batch = ModelFixtures.randomBatch(random, task, encoder, 12);
-        LinearModel model = new LinearModel(spec);
+        NeuralModel model = new NeuralModel(spec);
         float[] theta = new float[model.parameterCount()];
         for (int i = 0; i < theta.length; i++) {
             theta[i] = (float) (0.3 * random.nextGaussian());
@@ -60,7 +60,7 @@ class LinearModelGradientTest {
         FeatureEncoder encoder = new FeatureEncoder(spec);
         MicroBatch batch = encoder.newBatch();
         encoder.encode(ModelFixtures.event(random, null, 1f), batch);
-        LinearModel model = new LinearModel(spec);
+        NeuralModel model = new NeuralModel(spec);
         float[] theta = new float[model.parameterCount()];
         for (int i = 0; i < theta.length; i++) {
             theta[i] = i * 0.01f;

@@ -12,10 +12,10 @@ import perpetua.schemas.OptimizerKind;
 import perpetua.schemas.Task;
 import perpetua.schemas.Tensor;
 
-class LinearModelStateTest {
+class NeuralModelLinearStateTest {
 
-    private static LinearModel trained(ModelSpec spec, FeatureEncoder encoder, Random random) {
-        LinearModel model = new LinearModel(spec);
+    private static NeuralModel trained(ModelSpec spec, FeatureEncoder encoder, Random random) {
+        NeuralModel model = new NeuralModel(spec);
         for (int i = 0; i < 5; i++) {
             model.learn(ModelFixtures.randomBatch(random, spec.getTask(), encoder, 20));
         }
@@ -23,7 +23,7 @@ class LinearModelStateTest {
     }
 
     private static void assertSameBehaviour(
-            LinearModel original, LinearModel restored, MicroBatch probe, MicroBatch next) {
+            NeuralModel original, NeuralModel restored, MicroBatch probe, MicroBatch next) {
         int n = probe.size();
         float[] scoresA = new float[n * original.scoreWidth()];
         float[] scoresB = new float[n * original.scoreWidth()];
@@ -48,10 +48,10 @@ class LinearModelStateTest {
         Random random = new Random(5);
         ModelSpec spec = ModelFixtures.spec(task, 6).setL2(0.01f).build();
         FeatureEncoder encoder = new FeatureEncoder(spec);
-        LinearModel original = trained(spec, encoder, random);
+        NeuralModel original = trained(spec, encoder, random);
 
-        LinearModel restored =
-                LinearModel.restore(
+        NeuralModel restored =
+                NeuralModel.restore(
                         spec, original.parameters(), original.optimizerState(), original.steps());
 
         assertThat(restored.steps()).isEqualTo(5);
@@ -68,7 +68,7 @@ class LinearModelStateTest {
         Random random = new Random(6);
         ModelSpec spec = ModelFixtures.spec(Task.MULTICLASS, 5).setOptimizer(kind).build();
         FeatureEncoder encoder = new FeatureEncoder(spec);
-        LinearModel original = trained(spec, encoder, random);
+        NeuralModel original = trained(spec, encoder, random);
 
         List<Tensor> params = original.parameterTensors();
         List<Tensor> state = original.optimizerTensors();
@@ -76,8 +76,14 @@ class LinearModelStateTest {
         assertThat(params).extracting(Tensor::getName).containsExactly("bias", "dense", "hashed");
         assertThat(params.get(1).getShape()).containsExactly(3, 5);
         assertThat(params.get(2).getShape()).containsExactly(3, 32);
-        assertThat(state).hasSize(kind == OptimizerKind.ADAM ? 2 : 0);
-        LinearModel restored = LinearModel.fromTensors(spec, params, state, original.steps());
+        int arrays =
+                switch (kind) {
+                    case SGD -> 0;
+                    case MOMENTUM, NESTEROV, ADAGRAD, RMSPROP -> 1;
+                    case ADAM, FTRL -> 2;
+                };
+        assertThat(state).hasSize(arrays);
+        NeuralModel restored = NeuralModel.fromTensors(spec, params, state, original.steps());
         assertThat(restored.parameters()).containsExactly(original.parameters());
         assertSameBehaviour(
                 original,
@@ -90,7 +96,7 @@ class LinearModelStateTest {
     @EnumSource(Task.class)
     void tensorsHoldLittleEndianFloat32InParameterOrder(Task task) {
         ModelSpec spec = ModelFixtures.spec(task, 2).build();
-        LinearModel model = new LinearModel(spec);
+        NeuralModel model = new NeuralModel(spec);
         float[] theta = new float[model.parameterCount()];
         for (int i = 0; i < theta.length; i++) {
             theta[i] = i + 0.25f;
@@ -115,14 +121,14 @@ class LinearModelStateTest {
     @EnumSource(Task.class)
     void restoreRejectsParametersOfAnotherShape(Task task) {
         ModelSpec spec = ModelFixtures.spec(task, 3).build();
-        LinearModel model = new LinearModel(spec);
+        NeuralModel model = new NeuralModel(spec);
         float[] tooShort = new float[model.parameterCount() - 1];
-        assertThatThrownBy(() -> LinearModel.restore(spec, tooShort, model.optimizerState(), 0))
+        assertThatThrownBy(() -> NeuralModel.restore(spec, tooShort, model.optimizerState(), 0))
                 .isInstanceOf(IllegalArgumentException.class);
         ModelSpec wider = ModelFixtures.spec(task, 4).build();
         assertThatThrownBy(
                         () ->
-                                LinearModel.fromTensors(
+                                NeuralModel.fromTensors(
                                         wider,
                                         model.parameterTensors(),
                                         model.optimizerTensors(),

@@ -1,0 +1,43 @@
+package perpetua.model;
+
+import perpetua.schemas.Activation;
+
+/**
+ * The dense math of one fully connected layer over a micro-batch, {@code Z = A W^T + b} and its
+ * gradients, with weights {@code W [out x in]} (row-major) and biases {@code b [out]} read from a
+ * model's flat parameters. One instance serves one layer and keeps its working buffers between
+ * batches, so a steady stream of batches allocates nothing.
+ *
+ * <p>Two implementations exist because neither wins everywhere: {@link Nd4jKernel} hands the
+ * products to ND4J's BLAS GEMM and pays a copy in and out per call; {@link PrimitiveKernel} runs
+ * plain Java loops on the arrays and pays nothing else. {@link Kernels#choose} picks by shape.
+ */
+public interface DenseKernel {
+
+    /**
+     * Computes {@code out[n x outWidth] = act(a[n x in] W^T + b)}.
+     *
+     * @param a the layer input, row-major, its first n rows valid
+     * @param params the model's parameters, W at {@code w} and b at {@code b}
+     * @param act the activation applied element-wise
+     * @param out receives the activations, row-major
+     */
+    void forward(float[] a, int n, float[] params, int w, int b, Activation act, float[] out);
+
+    /**
+     * Given {@code dz = dLoss/dZ [n x outWidth]}, sets {@code grad[w ..]} to {@code dz^T a}, {@code
+     * grad[b ..]} to the column sums of {@code dz}, and, when {@code da} is not null, {@code da[n x
+     * in]} to {@code dz W}. {@code a} must be the input of the last forward pass.
+     */
+    void backward(
+            float[] dz, float[] a, int n, float[] params, int w, int b, float[] grad, float[] da);
+
+    /** Returns the input width. */
+    int in();
+
+    /** Returns the output width. */
+    int out();
+
+    /** Returns the kernel's name as a spec names it: ND4J or PRIMITIVE. */
+    String name();
+}

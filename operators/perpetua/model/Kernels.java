@@ -1,0 +1,47 @@
+package perpetua.model;
+
+import perpetua.schemas.Kernel;
+import perpetua.schemas.ModelSpec;
+
+/**
+ * Chooses the dense kernel of each layer from its shape and the model's batch size.
+ *
+ * <p>The rule comes from the kernel benchmark in {@code BENCHMARKS.md} (one training step, ND4J
+ * against primitive loops, over inputs, hidden widths and batch sizes): ND4J's GEMM pays a fixed
+ * cost per call (native call, copies in and out) that a product of {@code batch x in x out}
+ * multiply-adds must amortize. Below {@link #ND4J_MIN_WORK} multiply-adds per product the primitive
+ * loops are faster; above it ND4J is.
+ */
+public final class Kernels {
+
+    /** Multiply-adds per product from which ND4J's GEMM beats the primitive loops. */
+    public static final long ND4J_MIN_WORK = 1L << 20;
+
+    private Kernels() {}
+
+    /** Returns the kernel for a layer of {@code in} inputs and {@code out} outputs. */
+    public static Kernel choose(ModelSpec spec, int in, int out) {
+        if (spec.getKernel() != Kernel.AUTO) {
+            return spec.getKernel();
+        }
+        long work = (long) Math.max(1, spec.getMaxBatch()) * in * out;
+        return work >= ND4J_MIN_WORK ? Kernel.ND4J : Kernel.PRIMITIVE;
+    }
+
+    /** Returns a new kernel of the given kind. */
+    public static DenseKernel create(Kernel kind, int in, int out) {
+        switch (kind) {
+            case ND4J:
+                return new Nd4jKernel(in, out);
+            case PRIMITIVE:
+                return new PrimitiveKernel(in, out);
+            default:
+                throw new IllegalArgumentException("no kernel of kind " + kind);
+        }
+    }
+
+    /** Returns the rule in words, as it is logged when a model is created. */
+    public static String rule() {
+        return "AUTO: ND4J when maxBatch x in x out >= " + ND4J_MIN_WORK + ", else PRIMITIVE";
+    }
+}
