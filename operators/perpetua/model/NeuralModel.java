@@ -560,6 +560,10 @@ public final class NeuralModel {
         if (!hasLearnableRow(batch)) {
             return Double.NaN;
         }
+        String bad = nonFiniteInput(batch);
+        if (bad != null) {
+            return refuse(Double.NaN, bad);
+        }
         long t = steps + 1;
         double value = backward(batch, t);
         double norm2 = gradientNormSquared();
@@ -599,6 +603,28 @@ public final class NeuralModel {
         }
         steps = t;
         return value;
+    }
+
+    // A non-finite input can vanish inside a ReLU and leave a finite loss over a meaningless step.
+    private String nonFiniteInput(MicroBatch batch) {
+        float[] dense = batch.dense();
+        for (int i = 0, end = batch.size() * denseWidth; i < end; i++) {
+            if (!Float.isFinite(dense[i])) {
+                return "input is not finite: row " + i / Math.max(1, denseWidth);
+            }
+        }
+        float[] values = batch.slotValues();
+        for (int i = 0, end = batch.slotStart()[batch.size()]; i < end; i++) {
+            if (!Float.isFinite(values[i])) {
+                return "a hashed feature value is not finite";
+            }
+        }
+        for (int r = 0; r < batch.size(); r++) {
+            if (batch.weight(r) > 0 && !Float.isFinite(batch.label(r))) {
+                return "label is not finite: row " + r;
+            }
+        }
+        return null;
     }
 
     private double refuse(double value, String why) {

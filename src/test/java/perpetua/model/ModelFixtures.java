@@ -14,6 +14,7 @@ import perpetua.schemas.Task;
 final class ModelFixtures {
 
     static final String[] COLOURS = {"red", "green", "blue", "amber"};
+    static final String[] WORDS = {"free", "offer", "meeting", "today", "win", "report", "cash"};
 
     private ModelFixtures() {}
 
@@ -44,6 +45,11 @@ final class ModelFixtures {
         Map<String, String> categorical = new HashMap<>();
         categorical.put("colour", COLOURS[random.nextInt(COLOURS.length)]);
         categorical.put("shop", "s" + random.nextInt(5));
+        StringBuilder text = new StringBuilder();
+        int words = random.nextInt(6);
+        for (int w = 0; w < words; w++) {
+            text.append(WORDS[random.nextInt(WORDS.length)]).append(w % 2 == 0 ? " " : ", ");
+        }
         return Event.newBuilder()
                 .setId(Long.toString(random.nextLong()))
                 .setModel("m")
@@ -51,6 +57,7 @@ final class ModelFixtures {
                 .setDense(dense)
                 .setNumeric(numeric)
                 .setCategorical(categorical)
+                .setText(text.toString())
                 .setLabel(label)
                 .setWeight(weight)
                 .build();
