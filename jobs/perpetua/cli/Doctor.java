@@ -25,9 +25,11 @@ import picocli.CommandLine.Option;
         name = "doctor",
         mixinStandardHelpOptions = true,
         description = {
-            "Show the ND4J backend (CPU or CUDA), BLAS, threads, devices and memory,",
-            "and check a small matrix product against plain Java.",
-            "Exit 0 when healthy, 1 when the product is wrong, 3 when ND4J cannot load."
+            "Show the ND4J backend, BLAS, threads, devices and memory; check a GEMM.",
+            "The product of two seeded random N x N float matrices is checked against plain"
+                    + " Java.",
+            "Exit 0 when healthy, 1 when the product is wrong, 3 when ND4J cannot load.",
+            "PERPETUA_PROFILE=cuda ./perpetua doctor runs it on the CUDA backend."
         })
 final class Doctor implements Callable<Integer> {
     static final int HEALTHY = 0;
@@ -41,13 +43,15 @@ final class Doctor implements Callable<Integer> {
     int n;
 
     private final Supplier<Backend.Description> backend;
+    private final Supplier<List<String>> nativeLoadErrors;
 
     Doctor() {
-        this(Backend::describe);
+        this(Backend::describe, Backend::nativeLoadErrors);
     }
 
-    Doctor(Supplier<Backend.Description> backend) {
+    Doctor(Supplier<Backend.Description> backend, Supplier<List<String>> nativeLoadErrors) {
         this.backend = backend;
+        this.nativeLoadErrors = nativeLoadErrors;
     }
 
     @Override
@@ -57,6 +61,8 @@ final class Doctor implements Callable<Integer> {
             return 2;
         }
         PrintStream out = System.out;
+        // Before ND4J tries: once it has, a class whose natives failed reports only that.
+        List<String> nativeErrors = nativeLoadErrors.get();
         Backend.Description d;
         try {
             d = backend.get();
@@ -66,17 +72,20 @@ final class Doctor implements Callable<Integer> {
             for (String cause : causes(e)) {
                 System.err.println("  " + cause);
             }
+            for (String error : nativeErrors) {
+                System.err.println("  natives of " + error);
+            }
             System.err.println(
                     "  CPU: the nd4j-native linux-x86_64 jar must be on the classpath (the default"
                             + " build).");
             System.err.println(
-                    "  CUDA (-Pcuda, PERPETUA_PROFILE=cuda): an NVIDIA driver, libcublas.so.11 and"
-                            + " libcusolver.so.11 from CUDA 11.x (or -Pcuda,cuda-redist), and a"
-                            + " GPU of compute capability 3.7 to 8.6.");
+                    "  CUDA (-Pcuda, PERPETUA_PROFILE=cuda): an NVIDIA driver, the CUDA 11"
+                            + " libraries (cudart, cublas, cublasLt, cusolver; or -Pcuda,cuda-redist)"
+                            + " and a GPU of compute capability 3.7 or 5.0 to 8.9 (not Hopper).");
             return NO_BACKEND;
         }
         row(out, "backend", d.backend() + " (" + d.backendClass() + ")");
-        row(out, "blas", d.blasVendor() + " " + d.blasVersion());
+        row(out, "blas", (d.blasVendor() + " " + d.blasVersion()).strip());
         row(
                 out,
                 "threads",
@@ -133,7 +142,10 @@ final class Doctor implements Callable<Integer> {
     private static List<String> causes(Throwable e) {
         List<String> out = new ArrayList<>();
         for (Throwable t = e; t != null && out.size() < 8; t = t.getCause()) {
-            out.add(t.getClass().getName() + ": " + t.getMessage());
+            out.add(
+                    t.getMessage() == null
+                            ? t.getClass().getName()
+                            : t.getClass().getName() + ": " + t.getMessage());
             if (t.getCause() == t) {
                 break;
             }

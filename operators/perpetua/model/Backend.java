@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.factory.Environment;
 import org.nd4j.linalg.factory.Nd4j;
@@ -44,7 +45,7 @@ public final class Backend {
      * @param backend {@code CPU} or {@code CUDA}
      * @param backendClass the {@code Nd4jBackend} class ND4J loaded
      * @param blasVendor {@code OPENBLAS}, {@code MKL} or {@code CUBLAS}
-     * @param blasVersion major.minor.patch of that BLAS, as ND4J reports it
+     * @param blasVersion major.minor.patch of that BLAS where ND4J reports it (cuBLAS), else empty
      * @param ompThreads OpenMP threads of the CPU backend; 0 on CUDA, which does not report them
      * @param blasThreads BLAS threads of the CPU backend; 0 on CUDA
      * @param maxThreads the native library's own thread limit ({@code Environment.maxThreads})
@@ -96,7 +97,10 @@ public final class Backend {
         public String summary() {
             StringBuilder s = new StringBuilder();
             s.append("ND4J backend ").append(backend).append(" (").append(backendClass).append(')');
-            s.append(", BLAS ").append(blasVendor).append(' ').append(blasVersion);
+            s.append(", BLAS ").append(blasVendor);
+            if (!blasVersion.isEmpty()) {
+                s.append(' ').append(blasVersion);
+            }
             s.append(", threads ").append(threads());
             if (!isCuda()) {
                 s.append(" (omp ").append(ompThreads).append(", blas ").append(blasThreads);
@@ -152,11 +156,7 @@ public final class Backend {
                 String.valueOf(info.getOrDefault(BACKEND, env.isCPU() ? "CPU" : "unknown")),
                 Nd4j.getBackend().getClass().getName(),
                 String.valueOf(info.getOrDefault(BLAS_VENDOR, "unknown")),
-                env.blasMajorVersion()
-                        + "."
-                        + env.blasMinorVersion()
-                        + "."
-                        + env.blasPatchVersion(),
+                blasVersion(env),
                 (int) number(info.get(OMP_THREADS)),
                 (int) number(info.get(BLAS_THREADS)),
                 env.maxThreads(),
@@ -210,6 +210,45 @@ public final class Backend {
             u++;
         }
         return String.format(java.util.Locale.ROOT, "%.1f %s", v, units[u]);
+    }
+
+    /**
+     * Why this JVM cannot load the natives of the ND4J backends on its classpath, tried in the
+     * order ND4J tries them, or empty when they load. ND4J itself reports only that no backend is
+     * available; the linker's message (a missing {@code libcuda.so.1}, {@code libcublas.so.11},
+     * ...) is what says what to install.
+     */
+    public static List<String> nativeLoadErrors() {
+        List<String> errors = new ArrayList<>();
+        // Each backend's JavaCPP classes whose loading pulls in its whole chain of libraries.
+        String[][] probes = {
+            {"CUDA", "org.bytedeco.cuda.global.cudart"},
+            {"CUDA", "org.nd4j.linalg.jcublas.bindings.Nd4jCuda"},
+            {"CPU", "org.nd4j.linalg.cpu.nativecpu.bindings.Nd4jCpu"}
+        };
+        ClassLoader loader = Backend.class.getClassLoader();
+        for (String[] probe : probes) {
+            Class<?> bindings;
+            try {
+                bindings = Class.forName(probe[1], false, loader);
+            } catch (ClassNotFoundException | LinkageError absent) {
+                continue; // that backend is not on the classpath
+            }
+            try {
+                Loader.load(bindings);
+            } catch (LinkageError | RuntimeException e) {
+                errors.add(probe[0] + ": " + rootCause(e));
+            }
+        }
+        return errors;
+    }
+
+    // The CPU backend reports 0.0.0 (it does not ask OpenBLAS); CUDA reports cuBLAS's version.
+    private static String blasVersion(Environment env) {
+        int major = env.blasMajorVersion();
+        int minor = env.blasMinorVersion();
+        int patch = env.blasPatchVersion();
+        return major == 0 && minor == 0 && patch == 0 ? "" : major + "." + minor + "." + patch;
     }
 
     private static long number(Object value) {

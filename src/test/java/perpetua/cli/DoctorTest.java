@@ -33,7 +33,7 @@ class DoctorTest {
                         "status");
         assertThat(run.out())
                 .contains("backend:   CPU (org.nd4j.linalg.cpu.nativecpu.CpuBackend)\n")
-                .contains("blas:      OPENBLAS ")
+                .contains("blas:      OPENBLAS\n")
                 .contains("devices:   1\n")
                 .contains("cpu cores: " + Runtime.getRuntime().availableProcessors() + "\n")
                 .contains("gemm:      64x64 * 64x64 float, max error ")
@@ -66,7 +66,12 @@ class DoctorTest {
                                                         new UnsatisfiedLinkError(
                                                                 "no jnind4jcuda in"
                                                                         + " java.library.path"));
-                                            }))
+                                            },
+                                            () ->
+                                                    List.of(
+                                                            "CUDA: java.lang.UnsatisfiedLinkError:"
+                                                                    + " libcuda.so.1: cannot open"
+                                                                    + " shared object file")))
                             .execute();
         } finally {
             System.setErr(savedErr);
@@ -75,6 +80,7 @@ class DoctorTest {
         assertThat(code).isEqualTo(Doctor.NO_BACKEND);
         assertThat(err.toString(StandardCharsets.UTF_8))
                 .startsWith("doctor: ND4J cannot load its native backend.\n")
-                .contains("java.lang.UnsatisfiedLinkError: no jnind4jcuda in java.library.path");
+                .contains("java.lang.UnsatisfiedLinkError: no jnind4jcuda in java.library.path")
+                .contains("  natives of CUDA: java.lang.UnsatisfiedLinkError: libcuda.so.1: ");
     }
 }

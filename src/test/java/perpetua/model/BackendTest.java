@@ -2,8 +2,13 @@ package perpetua.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.lang.reflect.Proxy;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.cpu.nativecpu.CpuBackend;
+import org.slf4j.Logger;
 
 class BackendTest {
 
@@ -32,11 +37,45 @@ class BackendTest {
 
         assertThat(d.summary())
                 .startsWith("ND4J backend CPU (" + CpuBackend.class.getName() + ")")
-                .contains(", BLAS OPENBLAS ")
+                .contains(", BLAS OPENBLAS, threads ")
                 .contains(", threads " + d.ompThreads() + " (omp ")
                 .contains(", devices 1,")
                 .contains(", JavaCPP max ")
                 .doesNotContain("\n");
+    }
+
+    @Test
+    void logsTheSummaryOnlyOncePerJvm() {
+        List<String> first = new ArrayList<>();
+        List<String> second = new ArrayList<>();
+
+        Backend.logOnce(recording(first));
+        Backend.logOnce(recording(second));
+
+        // Another test in this JVM may have logged it already; never a second time.
+        assertThat(first).hasSizeLessThanOrEqualTo(1);
+        first.forEach(line -> assertThat(line).startsWith("INFO ND4J backend CPU ("));
+        assertThat(second).isEmpty();
+    }
+
+    /** A logger that records each INFO and WARN call as "LEVEL message". */
+    private static Logger recording(List<String> lines) {
+        return (Logger)
+                Proxy.newProxyInstance(
+                        Logger.class.getClassLoader(),
+                        new Class<?>[] {Logger.class},
+                        (proxy, method, args) -> {
+                            String name = method.getName();
+                            if ((name.equals("info") || name.equals("warn")) && args != null) {
+                                lines.add(name.toUpperCase(Locale.ROOT) + " " + args[0]);
+                            }
+                            return method.getReturnType() == boolean.class ? true : null;
+                        });
+    }
+
+    @Test
+    void cpuNativesLoadInTheDefaultBuild() {
+        assertThat(Backend.nativeLoadErrors()).isEmpty();
     }
 
     @Test
@@ -60,8 +99,7 @@ class BackendTest {
                         0,
                         8,
                         1,
-                        java.util.List.of(
-                                new Backend.Device(0, "NVIDIA A100", 8, 0, 40L << 30, 39L << 30)),
+                        List.of(new Backend.Device(0, "NVIDIA A100", 8, 0, 40L << 30, 39L << 30)),
                         "FLOAT",
                         16,
                         "Eclipse Adoptium 17.0.15",
