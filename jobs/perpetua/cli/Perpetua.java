@@ -11,7 +11,9 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** The {@code perpetua} command line: demo, publish, consume, score, models, job, options. */
+/**
+ * The {@code perpetua} command line: demo, publish, consume, score, models, job, options, doctor.
+ */
 @Command(
         name = "perpetua",
         mixinStandardHelpOptions = true,
@@ -25,6 +27,7 @@ import picocli.CommandLine.Option;
             Models.class,
             LocalJob.class,
             Perpetua.Options.class,
+            Doctor.class,
             CommandLine.HelpCommand.class
         })
 public final class Perpetua implements Runnable {

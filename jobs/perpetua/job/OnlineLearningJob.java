@@ -12,11 +12,14 @@ import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import perpetua.ingest.AvroTypes;
 import perpetua.ingest.DecodeAndValidate;
 import perpetua.ingest.LearnerInput;
 import perpetua.ingest.SourceRecord;
 import perpetua.learner.LearnerOperator;
+import perpetua.model.Backend;
 import perpetua.schemas.DeadLetter;
 import perpetua.schemas.Metrics;
 import perpetua.schemas.ModelSnapshot;
@@ -28,6 +31,7 @@ import perpetua.schemas.Prediction;
  */
 public final class OnlineLearningJob {
     public static final String NAME = "perpetua-online-learning";
+    private static final Logger LOG = LoggerFactory.getLogger(OnlineLearningJob.class);
 
     /** The outputs of the workflow. */
     public record Sinks(
@@ -92,8 +96,12 @@ public final class OnlineLearningJob {
         env.execute(NAME);
     }
 
-    /** Exactly-once checkpointing, the state backend and the job's parallelism. */
+    /**
+     * Exactly-once checkpointing, the state backend and the job's parallelism; logs the ND4J
+     * backend of this JVM (the client's on a cluster, where each Learner logs its TaskManager's).
+     */
     public static void configure(StreamExecutionEnvironment env, JobOptions options) {
+        Backend.logOnce(LOG);
         Configuration conf = new Configuration();
         conf.set(StateBackendOptions.STATE_BACKEND, options.get(JobOptions.STATE_BACKEND));
         if (options.get(JobOptions.CHECKPOINT_DIR) != null) {
