@@ -23,6 +23,7 @@ import perpetua.ingest.AvroTypes;
 import perpetua.ingest.DecodeAndValidate;
 import perpetua.ingest.EventValidator;
 import perpetua.ingest.LearnerInput;
+import perpetua.model.Backend;
 import perpetua.model.ModelRecords;
 import perpetua.schemas.DeadLetter;
 import perpetua.schemas.Event;
@@ -130,6 +131,7 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
     @Override
     public void open() throws Exception {
         super.open();
+        Backend.logOnce(LOG);
         state = getPartitionedState(new ValueStateDescriptor<>("learner", LearnerState.class));
         retired = getPartitionedState(new ValueStateDescriptor<>("retired", Boolean.class));
         waiting =
