@@ -225,7 +225,15 @@ class PrequentialEvaluatorTest {
         Map<String, Double> summary = eval.summary();
         assertThat(summary)
                 .containsOnlyKeys(
-                        "events", "labelled", "eventsPerSecond", "accuracy", "auc", "logLoss");
+                        "events",
+                        "labelled",
+                        "eventsPerSecond",
+                        "accuracy",
+                        "auc",
+                        "logLoss",
+                        "precision",
+                        "recall",
+                        "f1");
         assertThat(summary.get("events")).isEqualTo(2.0);
         assertThat(summary.get("labelled")).isEqualTo(2.0);
         assertThat(summary.get("eventsPerSecond")).isEqualTo(2.0, within(TOL));
