@@ -181,12 +181,66 @@ public final class ModelSpecs {
                 if (!v.isArray()) {
                     throw new IllegalArgumentException(where + " must be an array");
                 }
-                List<String> items = new ArrayList<>();
-                v.forEach(i -> items.add(i.asText()));
+                List<Object> items = new ArrayList<>();
+                for (JsonNode item : v) {
+                    items.add(convert(model, field, s.getElementType(), item));
+                }
                 return items;
+            case RECORD:
+                return record(model, field, s, v);
             default:
                 throw new IllegalArgumentException(where + ": unsupported type " + s.getType());
         }
+    }
+
+    /**
+     * A nested record (a hidden layer, an embedding) from a JSON object; absent fields take the
+     * schema's defaults. A number stands for a layer of that many units and a string for an
+     * embedding of that feature, so that {@code "hidden": [128, 64]} and {@code "embeddings":
+     * ["origin"]} are enough for the common case.
+     */
+    private static Object record(String model, Schema.Field field, Schema s, JsonNode v) {
+        String where = "model '" + model + "', field '" + field.name() + "'";
+        JsonNode object = v;
+        if (!v.isObject()) {
+            String first = s.getFields().get(0).name();
+            Schema.Type firstType = s.getFields().get(0).schema().getType();
+            boolean fits =
+                    (firstType == Schema.Type.INT && v.isInt())
+                            || (firstType == Schema.Type.STRING && v.isTextual());
+            if (!fits) {
+                throw new IllegalArgumentException(
+                        where + ": each item is an object with fields " + fieldNames(s));
+            }
+            object = JSON.createObjectNode().set(first, v);
+        }
+        org.apache.avro.generic.IndexedRecord out =
+                (org.apache.avro.generic.IndexedRecord)
+                        org.apache.avro.specific.SpecificData.get().newRecord(null, s);
+        for (Schema.Field f : s.getFields()) {
+            JsonNode value = object.get(f.name());
+            if (value == null) {
+                if (!f.hasDefaultValue()) {
+                    throw new IllegalArgumentException(where + ": each item needs " + f.name());
+                }
+                out.put(f.pos(), org.apache.avro.specific.SpecificData.get().getDefaultValue(f));
+            } else {
+                out.put(f.pos(), convert(model, f, f.schema(), value));
+            }
+        }
+        Iterator<String> names = object.fieldNames();
+        while (names.hasNext()) {
+            String name = names.next();
+            if (s.getField(name) == null) {
+                throw new IllegalArgumentException(
+                        where + ": unknown field '" + name + "'; known: " + fieldNames(s));
+            }
+        }
+        return out;
+    }
+
+    private static List<String> fieldNames(Schema s) {
+        return s.getFields().stream().map(Schema.Field::name).toList();
     }
 
     private static void requireNumber(String where, JsonNode v) {

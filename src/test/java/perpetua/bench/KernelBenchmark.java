@@ -1,0 +1,85 @@
+package perpetua.bench;
+
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import perpetua.model.MicroBatch;
+import perpetua.model.NeuralModel;
+import perpetua.schemas.Activation;
+import perpetua.schemas.Kernel;
+import perpetua.schemas.Layer;
+import perpetua.schemas.ModelSpec;
+import perpetua.schemas.OptimizerKind;
+import perpetua.schemas.Task;
+
+/**
+ * One training step (forward, backward, Adam) of a binary model over dense inputs, with the ND4J
+ * kernel and with the primitive kernel, across input sizes, hidden widths (0: a linear model) and
+ * batch sizes. The figures decide {@link perpetua.model.Kernels#choose}.
+ *
+ * <p>Run with {@code ./perpetua bench kernels}; one operation is one step of one batch.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+public class KernelBenchmark {
+
+    @Param({"16", "100", "1000", "10000"})
+    public int inputs;
+
+    @Param({"0", "64", "256"})
+    public int hidden;
+
+    @Param({"1", "32", "256"})
+    public int batch;
+
+    @Param({"ND4J", "PRIMITIVE"})
+    public String kernel;
+
+    private NeuralModel model;
+    private MicroBatch rows;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        ModelSpec spec =
+                ModelSpec.newBuilder()
+                        .setModel("kernel")
+                        .setTask(Task.BINARY)
+                        .setDenseSize(inputs)
+                        .setNumericFeatures(List.of())
+                        .setWide(false)
+                        .setHidden(
+                                hidden == 0
+                                        ? List.of()
+                                        : List.of(new Layer(hidden, Activation.RELU, 0f)))
+                        .setOptimizer(OptimizerKind.ADAM)
+                        .setLearningRate(0.001f)
+                        .setMaxBatch(batch)
+                        .setKernel(Kernel.valueOf(kernel))
+                        .build();
+        model = new NeuralModel(spec);
+        rows = new MicroBatch(inputs, batch);
+        Random random = new Random(1);
+        float[] row = new float[inputs];
+        for (int r = 0; r < batch; r++) {
+            for (int j = 0; j < inputs; j++) {
+                row[j] = (float) random.nextGaussian();
+            }
+            rows.addRow(row, new int[0], 0, random.nextInt(2), 1f);
+        }
+    }
+
+    @Benchmark
+    public double step() {
+        return model.learn(rows);
+    }
+}

@@ -1,0 +1,72 @@
+package perpetua.wire;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaCompatibility;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.generic.GenericRecordBuilder;
+import org.apache.avro.message.BinaryMessageEncoder;
+import org.junit.jupiter.api.Test;
+import perpetua.schemas.Kernel;
+import perpetua.schemas.Loss;
+import perpetua.schemas.ModelSpec;
+import perpetua.schemas.OptimizerKind;
+import perpetua.schemas.Task;
+
+/** Records written with a past schema version still decode with the current one. */
+class PastSchemasTest {
+
+    @Test
+    void everyPastSchemaResolvesAgainstTheCurrentSchemaOfItsType() {
+        Map<String, Schema> past = WireFormat.pastSchemas();
+        assertThat(past).containsKeys("ModelSpec-v1.avsc", "ModelSnapshot-v1.avsc");
+        for (Map.Entry<String, Schema> e : past.entrySet()) {
+            Schema writer = e.getValue();
+            Schema reader = currentSchema(writer.getFullName());
+            assertThat(SchemaCompatibility.checkReaderWriterCompatibility(reader, writer).getType())
+                    .as(e.getKey())
+                    .isEqualTo(SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE);
+        }
+    }
+
+    private static Schema currentSchema(String fullName) {
+        try {
+            Class<?> type = Class.forName(fullName);
+            return (Schema) type.getField("SCHEMA$").get(null);
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError("no generated class for " + fullName, e);
+        }
+    }
+
+    @Test
+    void aSpecWrittenBeforeLayersExistedIsALinearModelWithItsOptimizer() throws Exception {
+        Schema v1 = WireFormat.pastSchemas().get("ModelSpec-v1.avsc");
+        GenericRecord old =
+                new GenericRecordBuilder(v1)
+                        .set("model", "clicks")
+                        .set(
+                                "task",
+                                new GenericData.EnumSymbol(v1.getField("task").schema(), "BINARY"))
+                        .set("numericFeatures", List.of("distance"))
+                        .set(
+                                "optimizer",
+                                new GenericData.EnumSymbol(
+                                        v1.getField("optimizer").schema(), "SGD"))
+                        .build();
+        byte[] bytes =
+                new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v1).encode(old).array();
+
+        ModelSpec spec = WireFormat.codec(ModelSpec.class).decode(bytes);
+        assertThat(spec.getTask()).isEqualTo(Task.BINARY);
+        assertThat(spec.getOptimizer()).isEqualTo(OptimizerKind.SGD);
+        assertThat(spec.getHidden()).isEmpty();
+        assertThat(spec.getEmbeddings()).isEmpty();
+        assertThat(spec.getWide()).isTrue();
+        assertThat(spec.getLoss()).isEqualTo(Loss.AUTO);
+        assertThat(spec.getKernel()).isEqualTo(Kernel.AUTO);
+    }
+}
