@@ -12,15 +12,15 @@ import perpetua.schemas.ModelSpec;
 /**
  * Turns events into rows of a {@link MicroBatch} as a model's spec describes them.
  *
- * <p>A row is the event's dense floats, then every numeric feature the spec names in the spec's
- * order (standardized online; a missing one encodes as 0, the mean after standardization), then one
- * hashed slot per categorical entry for the wide part, plus one per interaction {@code A*B} whose
- * two features are present and, when the spec asks for text n-grams, one per n-gram of the text
- * (value 1/sqrt(tokens)). Each embedded field adds a bag of ids into its table: the hashed value of
- * a categorical (empty when missing) or the hashed tokens of the text ({@link #TEXT_FIELD}). The
- * encoder keeps the running moments of the numerics; they belong to the model's state and are
- * exposed through {@link #standardizer()}. Events are assumed validated: finite values and a dense
- * array of the spec's size.
+ * <p>A row is the event's dense floats (times the spec's {@code denseScale}), then every numeric
+ * feature the spec names in the spec's order (standardized online; a missing one encodes as 0, the
+ * mean after standardization), then one hashed slot per categorical entry for the wide part, plus
+ * one per interaction {@code A*B} whose two features are present and, when the spec asks for text
+ * n-grams, one per n-gram of the text (value 1/sqrt(tokens)). Each embedded field adds a bag of ids
+ * into its table: the hashed value of a categorical (empty when missing) or the hashed tokens of
+ * the text ({@link #TEXT_FIELD}). The encoder keeps the running moments of the numerics; they
+ * belong to the model's state and are exposed through {@link #standardizer()}. Events are assumed
+ * validated: finite values and a dense array of the spec's size.
  *
  * <p>Rows are scaled with the moments as they stand, and their raw values wait until {@link
  * #commitMoments()} adds them. The Learner commits once per micro-batch, after predicting it, so a
@@ -33,6 +33,7 @@ public final class FeatureEncoder {
     public static final String TEXT_FIELD = "@text";
 
     private final int denseSize;
+    private final float denseScale;
     private final int hashBits;
     private final boolean wide;
     private final String[] numericNames;
@@ -67,6 +68,7 @@ public final class FeatureEncoder {
                             + names.size());
         }
         this.denseSize = spec.getDenseSize();
+        this.denseScale = spec.getDenseScale();
         this.hashBits = spec.getHashBits();
         this.wide = spec.getWide();
         this.numericNames = names.toArray(new String[0]);
@@ -120,7 +122,7 @@ public final class FeatureEncoder {
     public void encode(Event event, MicroBatch batch) {
         List<Float> dense = event.getDense();
         for (int j = 0; j < denseSize; j++) {
-            rowScratch[j] = dense.get(j);
+            rowScratch[j] = dense.get(j) * denseScale;
         }
         Map<String, Double> numeric = event.getNumeric();
         int n = numericNames.length;

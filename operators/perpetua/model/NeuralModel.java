@@ -564,6 +564,9 @@ public final class NeuralModel {
         if (bad != null) {
             return refuse(Double.NaN, bad);
         }
+        if (steps == 0 && task == Task.REGRESSION) {
+            startAtTheMeanLabel(batch);
+        }
         long t = steps + 1;
         double value = backward(batch, t);
         double norm2 = gradientNormSquared();
@@ -603,6 +606,24 @@ public final class NeuralModel {
         }
         steps = t;
         return value;
+    }
+
+    /**
+     * A regression model's output bias starts at the weighted mean label of its first batch, so
+     * that the first thousands of predictions are not spent walking from 0 to the target's level.
+     */
+    private void startAtTheMeanLabel(MicroBatch batch) {
+        double sum = 0;
+        double weights = 0;
+        for (int r = 0; r < batch.size(); r++) {
+            if (learnable(batch.label(r), batch.weight(r))) {
+                sum += (double) batch.weight(r) * batch.label(r);
+                weights += batch.weight(r);
+            }
+        }
+        if (params[0] == 0f && weights > 0) {
+            params[0] = (float) (sum / weights);
+        }
     }
 
     // A non-finite input can vanish inside a ReLU and leave a finite loss over a meaningless step.

@@ -17,8 +17,8 @@ import perpetua.schemas.Task;
  *
  * <p>A spec is refused when no model can be built from it. An update keeps the learned weights only
  * when the architecture and the input encoding stay the same: task, classes, dense size, numeric
- * features, hash bits, the wide part, interactions, text n-grams, hidden layers (units and
- * activations), embeddings and their tables. Everything else (learning rate and its schedule,
+ * features, dense scale, hash bits, the wide part, interactions, text n-grams, hidden layers (units
+ * and activations), embeddings and their tables. Everything else (learning rate and its schedule,
  * optimizers, regularization, clipping, dropout, loss, kernel, batching, snapshots, metrics window,
  * label wait, challengers) applies to the live model.
  */
@@ -75,6 +75,9 @@ public final class SpecRules {
     }
 
     private static String deepProblem(ModelSpec s) {
+        if (!(s.getDenseScale() > 0) || Float.isInfinite(s.getDenseScale())) {
+            return "denseScale must be positive";
+        }
         if (s.getL1() < 0 || s.getClipNorm() < 0 || s.getMaxWeightNorm() < 0) {
             return "l1, clipNorm and maxWeightNorm must be >= 0";
         }
@@ -147,6 +150,9 @@ public final class SpecRules {
         }
         if (current.getHashBits() != next.getHashBits()) {
             return "hashBits " + current.getHashBits() + " -> " + next.getHashBits();
+        }
+        if (current.getDenseScale() != next.getDenseScale()) {
+            return "denseScale " + current.getDenseScale() + " -> " + next.getDenseScale();
         }
         if (current.getWide() != next.getWide()) {
             return "wide " + current.getWide() + " -> " + next.getWide();
