@@ -9,8 +9,8 @@ import perpetua.wire.WireFormat;
 
 /**
  * The live working copy of one model inside a Learner subtask: its spec, its champion and
- * challengers, its open micro-batch and its served version line. Transient: rebuilt from {@link
- * LearnerState} after a restore.
+ * challengers, its drift background model, its open micro-batch and its served version line.
+ * Transient: rebuilt from {@link LearnerState} after a restore.
  */
 final class ModelRuntime {
     /** A late label joined to its event, waiting in the open batch to be learned. */
@@ -20,6 +20,19 @@ final class ModelRuntime {
     ModelSpec spec;
     Variant champion;
     final List<Variant> challengers = new ArrayList<>();
+
+    /**
+     * A fresh model of the champion's spec learning the same batches in the shadow, from a drift
+     * warning (or a drift without one) on, under the REPLACE reaction; null otherwise. It serves
+     * nothing and is not scored.
+     */
+    Variant background;
+
+    /** Position in the champion's error stream where {@link #background} started. */
+    long backgroundSince;
+
+    /** A drift came: {@link #background} replaces the champion once it has learned enough. */
+    boolean replacementDue;
 
     /** Served version: learned batches of whichever variant was champion. */
     long version;
@@ -67,6 +80,11 @@ final class ModelRuntime {
         }
         m.batchesSinceSnapshot = s.batchesSinceSnapshot;
         m.pendingLabels = s.pendingLabels;
+        if (s.background != null) {
+            m.background = Variant.restore(spec, s.background);
+            m.backgroundSince = s.backgroundSince;
+            m.replacementDue = s.replacementDue;
+        }
         return m;
     }
 
@@ -83,6 +101,11 @@ final class ModelRuntime {
         s.batchesSinceSnapshot = batchesSinceSnapshot;
         s.lastSnapshotAt = lastSnapshotAt;
         s.pendingLabels = pendingLabels;
+        if (background != null) {
+            s.background = background.toState();
+            s.backgroundSince = backgroundSince;
+            s.replacementDue = replacementDue;
+        }
         return s;
     }
 
@@ -94,8 +117,17 @@ final class ModelRuntime {
         return all;
     }
 
+    /** Every variant that learns: {@link #variants()} and the background model, if any. */
+    List<Variant> learners() {
+        List<Variant> all = variants();
+        if (background != null) {
+            all.add(background);
+        }
+        return all;
+    }
+
     void add(LearnerInput in) {
-        for (Variant v : variants()) {
+        for (Variant v : learners()) {
             v.encoder.encode(in.event, v.batch);
         }
         int row = newRows() - 1;
