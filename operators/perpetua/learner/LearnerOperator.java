@@ -865,7 +865,7 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
             LOG.info("{} at version {}: {}", who, m.version, record.getDetail());
         }
         if (signal == Signal.DRIFT) {
-            v.drifted = true;
+            v.driftedAt = v.monitor.position();
         }
     }
 
@@ -878,7 +878,8 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
      */
     private void react(ModelRuntime m, long now) {
         for (Variant v : m.variants()) {
-            if (v.drifted && v.spec.getDriftReaction() == DriftReaction.BOOST_LEARNING_RATE) {
+            if (v.driftedAt >= 0
+                    && v.spec.getDriftReaction() == DriftReaction.BOOST_LEARNING_RATE) {
                 v.boost(v.spec.getDriftBoostFactor(), v.spec.getDriftBoostBatches());
                 LOG.info(
                         "model '{}' ({}): learning rate x{} for {} batches after a drift",
@@ -892,7 +893,7 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
             replaceOnDrift(m, now);
         }
         for (Variant v : m.variants()) {
-            v.drifted = false;
+            v.driftedAt = -1;
         }
     }
 
@@ -909,9 +910,9 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
      */
     private void replaceOnDrift(ModelRuntime m, long now) {
         Variant champion = m.champion;
-        if (champion.drifted) {
+        if (champion.driftedAt >= 0) {
             if (m.background == null) {
-                startBackground(m, "a drift");
+                startBackground(m, "a drift", champion.driftedAt);
             }
             m.replacementDue = true;
         }
@@ -919,17 +920,19 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
                 && m.background.examplesSeen >= Math.max(1, m.spec.getDriftMinInstances())) {
             replace(m, now);
         }
-        boolean warning = m.champion.monitor.warningSince >= 0;
+        long warningSince = m.champion.monitor.warningSince;
+        boolean warning = warningSince >= 0;
         if (m.background == null && warning) {
-            startBackground(m, "a warning");
+            startBackground(m, "a warning", warningSince);
         } else if (m.background != null && !m.replacementDue && !warning) {
             discardBackground(m, "the warning cleared");
         }
     }
 
-    private void startBackground(ModelRuntime m, String why) {
+    /** A fresh model of the champion's spec; it learns from the next batch on. */
+    private void startBackground(ModelRuntime m, String why, long position) {
         m.background = Variant.fresh(m.spec);
-        m.backgroundSince = m.champion.monitor.position();
+        m.backgroundSince = position;
         m.replacementDue = false;
         m.dirty = true;
         LOG.info(
@@ -1131,6 +1134,16 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
         for (ModelRuntime m : new ArrayList<>(models.values())) {
             flush(m);
         }
+    }
+
+    /** The working copy of {@code model} on this subtask, null before its first record. */
+    ModelRuntime live(String model) {
+        return models.get(model);
+    }
+
+    /** The Flink metrics of {@code model} on this subtask, null before its first record. */
+    LearnerMetrics metrics(String model) {
+        return metrics.get(model);
     }
 
     /** The number of events of {@code model} waiting for a label on this subtask. */

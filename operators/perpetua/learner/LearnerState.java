@@ -21,7 +21,9 @@ public class LearnerState {
     /** The model learning in the champion's shadow since a drift warning or drift; or null. */
     public VariantState background;
 
-    /** Position in the champion's error stream where the background started. */
+    /**
+     * Position in the champion's error stream of the warning or drift that started the background.
+     */
     public long backgroundSince;
 
     /** A drift came: the background replaces the champion once it has learned enough. */

@@ -28,7 +28,7 @@ final class ModelRuntime {
      */
     Variant background;
 
-    /** Position in the champion's error stream where {@link #background} started. */
+    /** Position in the champion's error stream of the signal that started {@link #background}. */
     long backgroundSince;
 
     /** A drift came: {@link #background} replaces the champion once it has learned enough. */

@@ -46,8 +46,8 @@ final class Variant {
     /** Learned batches left at a boosted learning rate; 0 when not boosted. */
     int boostBatchesLeft;
 
-    /** A DRIFT came during the batch being flushed; its reaction is still to come. */
-    boolean drifted;
+    /** Position of a DRIFT in the batch being flushed, its reaction still to come; else -1. */
+    long driftedAt = -1;
 
     private Variant(
             ModelSpec spec, NeuralModel model, FeatureEncoder encoder, PrequentialEvaluator ev) {
