@@ -8,6 +8,8 @@ import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.common.typeutils.base.StringSerializer;
 import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
@@ -54,18 +56,22 @@ import perpetua.wire.WireFormat;
  * An unlabelled event waits {@code labelWaitMs} for its label with the predictions served for it;
  * its label, or the implicit label when the wait expires, is scored against what was served and
  * learned in the next batch. Challengers learn in the champion's shadow and replace it after
- * beating it on the main metric by the margin in consecutive windows.
+ * beating it on the main metric by the margin in consecutive windows. Each learner's errors feed
+ * the drift detector its spec names; a warning or drift is recorded and answered by the spec's
+ * reaction: an alert, a learning-rate boost, or a background model that replaces the champion.
  *
- * <p>Side outputs: {@link #METRICS} per window and learner, and promotions; {@link #SNAPSHOTS} on
- * creation, update, promotion, retirement, every {@code snapshotEveryBatches} batches or {@code
- * snapshotEverySeconds} seconds, and at the end of input; {@link #DEAD_LETTERS} for records that do
- * not fit their model, refused updates and late labels that find no event.
+ * <p>Side outputs: {@link #METRICS} per window and learner (a TIME window closes on a timer when no
+ * event comes), drift warnings and drifts, promotions and replacements; {@link #SNAPSHOTS} on
+ * creation, update, promotion, replacement, retirement, every {@code snapshotEveryBatches} batches
+ * or {@code snapshotEverySeconds} seconds, and at the end of input; {@link #DEAD_LETTERS} for
+ * records that do not fit their model, refused updates and late labels that find no event.
  *
  * <p>State: the working models live in a transient map; open batches are flushed before every
  * checkpoint barrier, and each model changed since the last checkpoint is copied into keyed state
- * ({@link LearnerState}) once per checkpoint. Waiting events are in keyed map state with one
- * processing-time timer each, so that state is bounded by wait × rate. Nothing is serialized per
- * event except the waiting events themselves.
+ * ({@link LearnerState}) once per checkpoint, with its drift detectors, boost countdowns and
+ * background model. Waiting events are in keyed map state with one processing-time timer each, so
+ * that state is bounded by wait × rate. Nothing is serialized per event except the waiting events
+ * themselves.
  */
 public final class LearnerOperator extends AbstractStreamOperator<Prediction>
         implements OneInputStreamOperator<LearnerInput, Prediction>, Triggerable<Object, String> {
@@ -99,6 +105,7 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
     private transient InternalTimerService<String> labelTimers;
     private transient WireFormat.Codec<ModelSpec> specCodec;
     private transient WireFormat.Codec<ModelSnapshot> snapshotCodec;
+    private transient TypeSerializer<DriftMonitor> monitorSerializer;
     private transient Map<String, ModelRuntime> models;
     private transient Map<String, LearnerMetrics> metrics;
 
@@ -151,6 +158,9 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
         labelTimers = getInternalTimerService("label-wait", StringSerializer.INSTANCE, this);
         specCodec = WireFormat.codec(ModelSpec.class);
         snapshotCodec = WireFormat.codec(ModelSnapshot.class);
+        monitorSerializer =
+                TypeInformation.of(DriftMonitor.class)
+                        .createSerializer(getExecutionConfig().getSerializerConfig());
         models = new HashMap<>();
         metrics = new HashMap<>();
     }
@@ -1112,7 +1122,7 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
         for (ModelRuntime m : models.values()) {
             if (m.dirty) {
                 setCurrentKey(m.name);
-                state.update(m.toState(specCodec));
+                state.update(m.toState(specCodec, monitorSerializer));
                 m.dirty = false;
             }
         }

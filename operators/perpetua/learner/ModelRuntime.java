@@ -2,6 +2,8 @@ package perpetua.learner;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
+import perpetua.drift.DriftMonitor;
 import perpetua.ingest.LearnerInput;
 import perpetua.schemas.Event;
 import perpetua.schemas.ModelSpec;
@@ -89,20 +91,20 @@ final class ModelRuntime {
     }
 
     /** A deep copy for Flink state, so later in-place learning cannot touch a running snapshot. */
-    LearnerState toState(WireFormat.Codec<ModelSpec> specs) {
+    LearnerState toState(WireFormat.Codec<ModelSpec> specs, TypeSerializer<DriftMonitor> monitors) {
         LearnerState s = new LearnerState();
         s.spec = specs.encode(spec);
         s.version = version;
-        s.champion = champion.toState();
+        s.champion = champion.toState(monitors);
         s.challengers = new VariantState[challengers.size()];
         for (int i = 0; i < challengers.size(); i++) {
-            s.challengers[i] = challengers.get(i).toState();
+            s.challengers[i] = challengers.get(i).toState(monitors);
         }
         s.batchesSinceSnapshot = batchesSinceSnapshot;
         s.lastSnapshotAt = lastSnapshotAt;
         s.pendingLabels = pendingLabels;
         if (background != null) {
-            s.background = background.toState();
+            s.background = background.toState(monitors);
             s.backgroundSince = backgroundSince;
             s.replacementDue = replacementDue;
         }

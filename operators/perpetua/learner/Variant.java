@@ -1,7 +1,5 @@
 package perpetua.learner;
 
-import org.apache.flink.api.common.serialization.SerializerConfigImpl;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 import perpetua.drift.DriftMonitor;
 import perpetua.eval.PrequentialEvaluator;
@@ -22,10 +20,6 @@ import perpetua.schemas.ModelSpec;
  * countdown of a learning-rate boost.
  */
 final class Variant {
-    /** Deep copies of drift monitors for keyed state: the POJO serializer's copy. */
-    private static final TypeSerializer<DriftMonitor> MONITORS =
-            TypeInformation.of(DriftMonitor.class).createSerializer(new SerializerConfigImpl());
-
     ModelSpec spec;
     NeuralModel model;
     final FeatureEncoder encoder;
@@ -162,7 +156,12 @@ final class Variant {
         model.setLearningRateBoost(1f);
     }
 
-    VariantState toState() {
+    /**
+     * A deep copy for keyed state.
+     *
+     * @param monitors the drift monitor's POJO serializer, whose copy is a deep one
+     */
+    VariantState toState(TypeSerializer<DriftMonitor> monitors) {
         VariantState s = new VariantState();
         s.parameters = model.parameters();
         s.optimizerState = model.optimizerState();
@@ -175,7 +174,7 @@ final class Variant {
         s.featureM2 = std.m2s();
         s.evaluator = evaluator.copy();
         s.winStreak = winStreak;
-        s.monitor = MONITORS.copy(monitor);
+        s.monitor = monitors.copy(monitor);
         s.boostBatchesLeft = boostBatchesLeft;
         s.learningRateBoost = model.learningRateBoost();
         return s;
