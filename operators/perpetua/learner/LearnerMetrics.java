@@ -9,9 +9,11 @@ import perpetua.schemas.Metrics;
  * The Flink metrics of one model on one Learner subtask, under the group {@code model=<name>}.
  *
  * <p>Gauges show the champion's last metrics window (NaN where the task has no such figure), the
- * served version and the events waiting for a label; counters count predictions, learned examples,
- * learned batches, late labels that found no event, waits that expired, promotions, and batches not
- * learned because their loss, gradient or weight norm was unhealthy.
+ * served version, the events waiting for a label and the champion's learning-rate boost (1 when
+ * none); counters count predictions, learned examples, learned batches, late labels that found no
+ * event, waits that expired, promotions, batches not learned because their loss, gradient or weight
+ * norm was unhealthy, and the champion's drift warnings, drifts, drift alerts (drifts under the
+ * ALERT reaction) and replacements by a background model.
  */
 final class LearnerMetrics {
     final Counter predictions;
@@ -21,6 +23,10 @@ final class LearnerMetrics {
     final Counter labelsExpired;
     final Counter promotions;
     final Counter unhealthyBatches;
+    final Counter driftWarnings;
+    final Counter drifts;
+    final Counter driftAlerts;
+    final Counter replacements;
     private volatile Metrics last;
 
     /** The model's current working copy; replaced when a model is re-created. */
@@ -37,11 +43,27 @@ final class LearnerMetrics {
         labelsExpired = g.counter("labelsExpired");
         promotions = g.counter("promotions");
         unhealthyBatches = g.counter("unhealthyBatches");
+        driftWarnings = g.counter("driftWarnings");
+        drifts = g.counter("drifts");
+        driftAlerts = g.counter("driftAlerts");
+        replacements = g.counter("replacements");
+        g.gauge(
+                "learningRateBoost",
+                (Gauge<Float>)
+                        () -> runtime == null ? 1f : runtime.champion.model.learningRateBoost());
         g.gauge("accuracy", (Gauge<Double>) () -> value(last == null ? null : last.getAccuracy()));
         g.gauge("auc", (Gauge<Double>) () -> value(last == null ? null : last.getAuc()));
         g.gauge("logLoss", (Gauge<Double>) () -> value(last == null ? null : last.getLogLoss()));
         g.gauge("mae", (Gauge<Double>) () -> value(last == null ? null : last.getMae()));
         g.gauge("rmse", (Gauge<Double>) () -> value(last == null ? null : last.getRmse()));
+        g.gauge(
+                "precision",
+                (Gauge<Double>) () -> value(last == null ? null : last.getPrecision()));
+        g.gauge("recall", (Gauge<Double>) () -> value(last == null ? null : last.getRecall()));
+        g.gauge("f1", (Gauge<Double>) () -> value(last == null ? null : last.getF1()));
+        g.gauge("macroF1", (Gauge<Double>) () -> value(last == null ? null : last.getMacroF1()));
+        g.gauge("kappa", (Gauge<Double>) () -> value(last == null ? null : last.getKappa()));
+        g.gauge("r2", (Gauge<Double>) () -> value(last == null ? null : last.getR2()));
         g.gauge(
                 "eventsPerSecond",
                 (Gauge<Double>) () -> last == null ? Double.NaN : last.getEventsPerSecond());

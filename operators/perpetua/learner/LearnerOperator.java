@@ -8,6 +8,8 @@ import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.common.typeutils.base.StringSerializer;
 import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
@@ -19,6 +21,9 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.util.OutputTag;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import perpetua.drift.DriftDetector;
+import perpetua.drift.DriftDetector.Signal;
+import perpetua.drift.DriftMonitor;
 import perpetua.ingest.AvroTypes;
 import perpetua.ingest.DecodeAndValidate;
 import perpetua.ingest.EventValidator;
@@ -26,6 +31,7 @@ import perpetua.ingest.LearnerInput;
 import perpetua.model.Backend;
 import perpetua.model.ModelRecords;
 import perpetua.schemas.DeadLetter;
+import perpetua.schemas.DriftReaction;
 import perpetua.schemas.Event;
 import perpetua.schemas.Feedback;
 import perpetua.schemas.Metrics;
@@ -50,18 +56,22 @@ import perpetua.wire.WireFormat;
  * An unlabelled event waits {@code labelWaitMs} for its label with the predictions served for it;
  * its label, or the implicit label when the wait expires, is scored against what was served and
  * learned in the next batch. Challengers learn in the champion's shadow and replace it after
- * beating it on the main metric by the margin in consecutive windows.
+ * beating it on the main metric by the margin in consecutive windows. Each learner's errors feed
+ * the drift detector its spec names; a warning or drift is recorded and answered by the spec's
+ * reaction: an alert, a learning-rate boost, or a background model that replaces the champion.
  *
- * <p>Side outputs: {@link #METRICS} per window and learner, and promotions; {@link #SNAPSHOTS} on
- * creation, update, promotion, retirement, every {@code snapshotEveryBatches} batches or {@code
- * snapshotEverySeconds} seconds, and at the end of input; {@link #DEAD_LETTERS} for records that do
- * not fit their model, refused updates and late labels that find no event.
+ * <p>Side outputs: {@link #METRICS} per window and learner (a TIME window closes on a timer when no
+ * event comes), drift warnings and drifts, promotions and replacements; {@link #SNAPSHOTS} on
+ * creation, update, promotion, replacement, retirement, every {@code snapshotEveryBatches} batches
+ * or {@code snapshotEverySeconds} seconds, and at the end of input; {@link #DEAD_LETTERS} for
+ * records that do not fit their model, refused updates and late labels that find no event.
  *
  * <p>State: the working models live in a transient map; open batches are flushed before every
  * checkpoint barrier, and each model changed since the last checkpoint is copied into keyed state
- * ({@link LearnerState}) once per checkpoint. Waiting events are in keyed map state with one
- * processing-time timer each, so that state is bounded by wait × rate. Nothing is serialized per
- * event except the waiting events themselves.
+ * ({@link LearnerState}) once per checkpoint, with its drift detectors, boost countdowns and
+ * background model. Waiting events are in keyed map state with one processing-time timer each, so
+ * that state is bounded by wait × rate. Nothing is serialized per event except the waiting events
+ * themselves.
  */
 public final class LearnerOperator extends AbstractStreamOperator<Prediction>
         implements OneInputStreamOperator<LearnerInput, Prediction>, Triggerable<Object, String> {
@@ -75,10 +85,14 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
     public static final OutputTag<DeadLetter> DEAD_LETTERS =
             new OutputTag<>("learner-deadletters", AvroTypes.of(DeadLetter.class));
 
-    /** Timer namespaces: an event waiting for its label, a label waiting for its event. */
+    /**
+     * Timer namespaces: an event waiting for its label, a label waiting for its event, the end of a
+     * model's TIME metrics window.
+     */
     private static final String WAITING = "e:";
 
     private static final String EARLY = "l:";
+    private static final String WINDOW = "w:";
 
     private final Map<String, ModelSpec> specs;
     private final ModelSpec defaultSpec;
@@ -91,6 +105,7 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
     private transient InternalTimerService<String> labelTimers;
     private transient WireFormat.Codec<ModelSpec> specCodec;
     private transient WireFormat.Codec<ModelSnapshot> snapshotCodec;
+    private transient TypeSerializer<DriftMonitor> monitorSerializer;
     private transient Map<String, ModelRuntime> models;
     private transient Map<String, LearnerMetrics> metrics;
 
@@ -143,6 +158,9 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
         labelTimers = getInternalTimerService("label-wait", StringSerializer.INSTANCE, this);
         specCodec = WireFormat.codec(ModelSpec.class);
         snapshotCodec = WireFormat.codec(ModelSnapshot.class);
+        monitorSerializer =
+                TypeInformation.of(DriftMonitor.class)
+                        .createSerializer(getExecutionConfig().getSerializerConfig());
         models = new HashMap<>();
         metrics = new HashMap<>();
     }
@@ -243,6 +261,10 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
     @Override
     public void onProcessingTime(InternalTimer<Object, String> timer) throws Exception {
         String namespace = timer.getNamespace();
+        if (namespace.equals(WINDOW)) {
+            windowEnded((String) timer.getKey());
+            return;
+        }
         if (namespace.startsWith(EARLY)) {
             earlyLabelExpired(timer, namespace.substring(EARLY.length()));
             return;
@@ -266,6 +288,29 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
                     new ModelRuntime.Joined(
                             served.event, implicit.floatValue(), served.event.getWeight(), served));
             rowAdded(m);
+        }
+    }
+
+    /** A TIME metrics window may have ended with no event to close it: close it now. */
+    private void windowEnded(String model) throws Exception {
+        ModelRuntime m = runtime(model, false);
+        if (m == null) {
+            return;
+        }
+        windowsClosed(m, now());
+        m.dirty = true;
+        scheduleWindowEnd(m);
+    }
+
+    /** A timer at the end of the earliest open TIME window of the model's variants, if any. */
+    private void scheduleWindowEnd(ModelRuntime m) {
+        long end = Long.MAX_VALUE;
+        for (Variant v : m.variants()) {
+            end = Math.min(end, v.evaluator.windowEndsAt());
+        }
+        if (end != Long.MAX_VALUE) {
+            // One timer per model and time: registering the same one again is a no-op.
+            labelTimers.registerProcessingTimeTimer(WINDOW, end);
         }
     }
 
@@ -490,6 +535,13 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
         } else {
             m.champion.update(stored);
         }
+        if (m.background != null) {
+            if (incompatible != null || stored.getDriftReaction() != DriftReaction.REPLACE) {
+                discardBackground(m, "the spec changed");
+            } else {
+                m.background.update(stored);
+            }
+        }
         m.spec = stored;
         List<Variant> previous = new ArrayList<>(m.challengers);
         m.challengers.clear();
@@ -539,7 +591,11 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
 
     private void flushKeyed(ModelRuntime m) throws Exception {
         long now = now();
+        // A TIME window that ended before now closes before anything is counted at now.
+        windowsClosed(m, now);
         List<Variant> variants = m.variants();
+        List<Variant> learners = m.learners();
+        Task task = m.spec.getTask();
         int capacity = m.spec.getMaxBatch();
         for (Variant v : variants) {
             v.predict(capacity);
@@ -562,6 +618,7 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
                 for (Variant v : variants) {
                     int w = v.model.scoreWidth();
                     v.evaluator.score(v.scores, r * w, v.predicted[r], label, weight);
+                    watch(m, v, DriftMonitor.error(task, v.predicted[r], label), now);
                 }
                 windowsClosed(m, now);
             } else if (wait > 0) {
@@ -569,29 +626,33 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
             }
         }
         metricsOf(m).predictions.inc(n);
-        for (Variant v : variants) {
+        for (Variant v : learners) {
             v.encoder.commitMoments();
         }
         for (ModelRuntime.Joined j : m.joined) {
             scoreServed(m, j, variants, now);
             Event withLabel = labelled(m, j.event(), j.label());
-            for (Variant v : variants) {
+            for (Variant v : learners) {
                 v.encoder.encode(withLabel, v.batch);
             }
         }
-        for (Variant v : variants) {
+        for (Variant v : learners) {
             // Late rows were counted in the moments when their events were first predicted.
             v.encoder.discardPending();
         }
+        // Before the step, so that a boost already applies to the batch that showed the drift.
+        react(m, now);
+        champion = m.champion;
         int labelled = champion.batch.labelledCount();
         boolean championLearned = false;
-        for (Variant v : variants) {
+        for (Variant v : m.learners()) {
             int count = v.batch.labelledCount();
             if (count > 0) {
                 long before = v.model.steps();
                 v.model.learn(v.batch);
                 if (v.model.steps() > before) {
                     v.examplesSeen += count;
+                    v.learnedBatch();
                     championLearned |= v == champion;
                 } else {
                     // Not applied: the model stays as it was and learning goes on next batch.
@@ -621,6 +682,7 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
         if (snapshotDue(m, now)) {
             emitSnapshot(m, null);
         }
+        scheduleWindowEnd(m);
     }
 
     private static Object labelValue(ModelRuntime m, float label) {
@@ -660,14 +722,14 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
             String name = i == 0 ? "" : variants.get(i).spec.getModel();
             for (int k = 0; k < served.variants.length; k++) {
                 if (served.variants[k].equals(name)) {
-                    variants.get(i)
-                            .evaluator
-                            .score(
-                                    served.scores,
-                                    k * width,
-                                    served.predicted[k],
-                                    j.label(),
-                                    j.weight());
+                    Variant v = variants.get(i);
+                    v.evaluator.score(
+                            served.scores, k * width, served.predicted[k], j.label(), j.weight());
+                    watch(
+                            m,
+                            v,
+                            DriftMonitor.error(m.spec.getTask(), served.predicted[k], j.label()),
+                            now);
                 }
             }
         }
@@ -678,8 +740,8 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
     private void windowsClosed(ModelRuntime m, long now) {
         List<Variant> closed = new ArrayList<>();
         for (Variant v : m.variants()) {
-            if (v.evaluator.windowFull()) {
-                Metrics window = v.evaluator.emit(m.name, m.version, now);
+            Metrics window = v.evaluator.closeIfDue(m.name, m.version, now);
+            if (window != null) {
                 if (v != m.champion) {
                     window.setVariant(v.spec.getModel());
                 } else {
@@ -743,14 +805,29 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
                         .setSnapshotEveryBatches(m.spec.getSnapshotEveryBatches())
                         .setSnapshotEverySeconds(m.spec.getSnapshotEverySeconds())
                         .setMetricsWindow(m.spec.getMetricsWindow())
+                        .setMetricsWindowKind(m.spec.getMetricsWindowKind())
+                        .setMetricsWindowMs(m.spec.getMetricsWindowMs())
+                        .setFadingFactor(m.spec.getFadingFactor())
+                        .setDriftDetector(m.spec.getDriftDetector())
+                        .setDriftDelta(m.spec.getDriftDelta())
+                        .setDriftThreshold(m.spec.getDriftThreshold())
+                        .setDriftTolerance(m.spec.getDriftTolerance())
+                        .setDriftMinInstances(m.spec.getDriftMinInstances())
+                        .setDriftReaction(m.spec.getDriftReaction())
+                        .setDriftBoostFactor(m.spec.getDriftBoostFactor())
+                        .setDriftBoostBatches(m.spec.getDriftBoostBatches())
                         .setLabelWaitMs(m.spec.getLabelWaitMs())
                         .setImplicitLabel(m.spec.getImplicitLabel())
                         .setPromotionMetric(m.spec.getPromotionMetric())
                         .setPromotionMargin(m.spec.getPromotionMargin())
                         .setPromotionWindows(m.spec.getPromotionWindows())
                         .build();
-        winner.spec = promoted;
+        winner.conform(promoted);
         winner.winStreak = 0;
+        if (m.background != null) {
+            // It learned in the shadow of the champion that is gone; the new one has its own.
+            discardBackground(m, "a challenger was promoted");
+        }
         m.champion = winner;
         m.spec = promoted;
         m.dirty = true;
@@ -760,6 +837,186 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
         record.setVariant(challenger);
         emit(METRICS, record);
         emitSnapshot(m, "promotion");
+        LOG.info(detail);
+    }
+
+    // ---------------------------------------------------------------- drift
+
+    /**
+     * Feeds one scored example's error to the variant's drift detector. A drift, and the first
+     * warning of a warning episode, are records on the metrics topic; the reaction waits for the
+     * end of the batch's scoring ({@link #react}).
+     */
+    private void watch(ModelRuntime m, Variant v, double error, long now) {
+        Signal signal = v.monitor.update(error);
+        boolean warningStarts =
+                signal == Signal.WARNING && v.monitor.warningSince == v.monitor.position();
+        if (signal != Signal.DRIFT && !warningStarts) {
+            return;
+        }
+        Metrics record = v.monitor.record(m.name, m.spec.getTask(), m.version, now, signal);
+        boolean champion = v == m.champion;
+        if (!champion) {
+            record.setVariant(v.spec.getModel());
+        }
+        emit(METRICS, record);
+        LearnerMetrics lm = metricsOf(m);
+        if (champion) {
+            (signal == Signal.DRIFT ? lm.drifts : lm.driftWarnings).inc();
+        }
+        String who =
+                champion ? "model '" + m.name + "'" : "challenger '" + record.getVariant() + "'";
+        if (signal == Signal.DRIFT && v.spec.getDriftReaction() == DriftReaction.ALERT) {
+            if (champion) {
+                lm.driftAlerts.inc();
+            }
+            LOG.warn("{} at version {}: {}", who, m.version, record.getDetail());
+        } else {
+            LOG.info("{} at version {}: {}", who, m.version, record.getDetail());
+        }
+        if (signal == Signal.DRIFT) {
+            v.driftedAt = v.monitor.position();
+        }
+    }
+
+    /**
+     * The reactions to the batch's signals, before it is learned. BOOST_LEARNING_RATE, for the
+     * champion and for a challenger alike: the learner's learning rate is multiplied by the factor
+     * for the next {@code driftBoostBatches} batches it learns, this one included, and a new drift
+     * starts the count again. REPLACE concerns the champion only (a challenger already learns in
+     * the shadow, and replaces the champion by promotion): see {@link #replaceOnDrift}.
+     */
+    private void react(ModelRuntime m, long now) {
+        for (Variant v : m.variants()) {
+            if (v.driftedAt >= 0
+                    && v.spec.getDriftReaction() == DriftReaction.BOOST_LEARNING_RATE) {
+                v.boost(v.spec.getDriftBoostFactor(), v.spec.getDriftBoostBatches());
+                LOG.info(
+                        "model '{}' ({}): learning rate x{} for {} batches after a drift",
+                        m.name,
+                        v.spec.getModel(),
+                        v.spec.getDriftBoostFactor(),
+                        v.spec.getDriftBoostBatches());
+            }
+        }
+        if (m.spec.getDriftReaction() == DriftReaction.REPLACE) {
+            replaceOnDrift(m, now);
+        }
+        for (Variant v : m.variants()) {
+            v.driftedAt = -1;
+        }
+    }
+
+    /**
+     * REPLACE, the adaptive-random-forest way. A warning starts a background model: a fresh model
+     * of the champion's spec that learns every batch in the shadow from the next one on, and is
+     * dropped if the warning clears without a drift. A drift makes the replacement due; it happens
+     * as soon as the background has learned {@code driftMinInstances} labelled examples, at once
+     * when the warning came early enough. A drift without a warning (ADWIN, Page-Hinkley, or DDM
+     * jumping straight past its drift level) starts the background at the drift, and the old
+     * champion serves until the background has learned those examples: an untrained model would
+     * serve the prior (P = 0.5) instead. The replacement is a new version of the served line, a
+     * {@code replacement} record on the metrics topic and a {@code replaced} snapshot.
+     */
+    private void replaceOnDrift(ModelRuntime m, long now) {
+        Variant champion = m.champion;
+        if (champion.driftedAt >= 0) {
+            if (m.background == null) {
+                startBackground(m, "a drift", champion.driftedAt);
+            }
+            m.replacementDue = true;
+        }
+        if (m.replacementDue
+                && m.background.examplesSeen >= Math.max(1, m.spec.getDriftMinInstances())) {
+            replace(m, now);
+        }
+        long warningSince = m.champion.monitor.warningSince;
+        boolean warning = warningSince >= 0;
+        if (m.background == null && warning) {
+            startBackground(m, "a warning", warningSince);
+        } else if (m.background != null && !m.replacementDue && !warning) {
+            discardBackground(m, "the warning cleared");
+        }
+    }
+
+    /** A fresh model of the champion's spec; it learns from the next batch on. */
+    private void startBackground(ModelRuntime m, String why, long position) {
+        m.background = Variant.fresh(m.spec);
+        m.backgroundSince = position;
+        m.replacementDue = false;
+        m.dirty = true;
+        LOG.info(
+                "model '{}' at version {}: background model started at {} (position {})",
+                m.name,
+                m.version,
+                why,
+                m.backgroundSince);
+    }
+
+    private void discardBackground(ModelRuntime m, String why) {
+        LOG.info(
+                "model '{}': background model started at position {} discarded after {} examples:"
+                        + " {}",
+                m.name,
+                m.backgroundSince,
+                m.background.examplesSeen,
+                why);
+        m.background = null;
+        m.replacementDue = false;
+        m.dirty = true;
+    }
+
+    /**
+     * The background model becomes the champion. The served line keeps its metrics window and its
+     * drift detector (reset, so that the new model is judged on its own errors) and goes on with a
+     * new version. Challengers stay as they are, but their win streaks start again: they were won
+     * against the model that is gone.
+     */
+    private void replace(ModelRuntime m, long now) {
+        Variant old = m.champion;
+        Variant next = m.background;
+        next.evaluator = old.evaluator;
+        next.lastWindow = old.lastWindow;
+        next.monitor = old.monitor;
+        DriftDetector detector = next.monitor.detector();
+        if (detector != null) {
+            detector.reset();
+        }
+        next.monitor.warningSince = -1;
+        m.champion = next;
+        m.background = null;
+        m.replacementDue = false;
+        for (Variant c : m.challengers) {
+            c.winStreak = 0;
+        }
+        long was = m.version;
+        m.version++;
+        m.dirty = true;
+        String detail =
+                String.format(
+                        "background model replaced the champion of '%s' at version %d: it started"
+                                + " at position %d and learned %d labelled examples; the served"
+                                + " line goes on at version %d",
+                        m.name, was, m.backgroundSince, next.examplesSeen, m.version);
+        emit(
+                METRICS,
+                Metrics.newBuilder()
+                        .setModel(m.name)
+                        .setTask(m.spec.getTask())
+                        .setVersionFrom(was)
+                        .setVersionTo(m.version)
+                        .setWindowStart(now)
+                        .setWindowEnd(now)
+                        .setEvents(0L)
+                        .setLabelled(0L)
+                        .setEventsPerSecond(0.0)
+                        .setEvent("replacement")
+                        .setDetail(detail)
+                        .setDetector(detector == null ? null : detector.name())
+                        .setPosition(next.monitor.position())
+                        .build());
+        metricsOf(m).replacements.inc();
+        emitSnapshot(m, "replaced");
         LOG.info(detail);
     }
 
@@ -865,7 +1122,7 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
         for (ModelRuntime m : models.values()) {
             if (m.dirty) {
                 setCurrentKey(m.name);
-                state.update(m.toState(specCodec));
+                state.update(m.toState(specCodec, monitorSerializer));
                 m.dirty = false;
             }
         }
@@ -887,6 +1144,16 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
         for (ModelRuntime m : new ArrayList<>(models.values())) {
             flush(m);
         }
+    }
+
+    /** The working copy of {@code model} on this subtask, null before its first record. */
+    ModelRuntime live(String model) {
+        return models.get(model);
+    }
+
+    /** The Flink metrics of {@code model} on this subtask, null before its first record. */
+    LearnerMetrics metrics(String model) {
+        return metrics.get(model);
     }
 
     /** The number of events of {@code model} waiting for a label on this subtask. */

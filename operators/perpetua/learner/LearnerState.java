@@ -1,8 +1,9 @@
 package perpetua.learner;
 
 /**
- * What a model keeps in Flink keyed state: its spec, its served version line, its champion and
- * challengers, and its snapshot schedule. Primitive arrays and POJOs only, never an INDArray.
+ * What a model keeps in Flink keyed state: its spec, its served version line, its champion,
+ * challengers and drift background model, and its snapshot schedule. Primitive arrays and POJOs
+ * only, never an INDArray.
  *
  * <p>Written once per checkpoint for each model that changed since the last one, not per event.
  */
@@ -16,6 +17,17 @@ public class LearnerState {
     public int batchesSinceSnapshot;
     public long lastSnapshotAt;
     public long pendingLabels;
+
+    /** The model learning in the champion's shadow since a drift warning or drift; or null. */
+    public VariantState background;
+
+    /**
+     * Position in the champion's error stream of the warning or drift that started the background.
+     */
+    public long backgroundSince;
+
+    /** A drift came: the background replaces the champion once it has learned enough. */
+    public boolean replacementDue;
 
     public LearnerState() {}
 }

@@ -2,6 +2,8 @@ package perpetua.learner;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
+import perpetua.drift.DriftMonitor;
 import perpetua.ingest.LearnerInput;
 import perpetua.schemas.Event;
 import perpetua.schemas.ModelSpec;
@@ -9,8 +11,8 @@ import perpetua.wire.WireFormat;
 
 /**
  * The live working copy of one model inside a Learner subtask: its spec, its champion and
- * challengers, its open micro-batch and its served version line. Transient: rebuilt from {@link
- * LearnerState} after a restore.
+ * challengers, its drift background model, its open micro-batch and its served version line.
+ * Transient: rebuilt from {@link LearnerState} after a restore.
  */
 final class ModelRuntime {
     /** A late label joined to its event, waiting in the open batch to be learned. */
@@ -20,6 +22,19 @@ final class ModelRuntime {
     ModelSpec spec;
     Variant champion;
     final List<Variant> challengers = new ArrayList<>();
+
+    /**
+     * A fresh model of the champion's spec learning the same batches in the shadow, from a drift
+     * warning (or a drift without one) on, under the REPLACE reaction; null otherwise. It serves
+     * nothing and is not scored.
+     */
+    Variant background;
+
+    /** Position in the champion's error stream of the signal that started {@link #background}. */
+    long backgroundSince;
+
+    /** A drift came: {@link #background} replaces the champion once it has learned enough. */
+    boolean replacementDue;
 
     /** Served version: learned batches of whichever variant was champion. */
     long version;
@@ -67,22 +82,32 @@ final class ModelRuntime {
         }
         m.batchesSinceSnapshot = s.batchesSinceSnapshot;
         m.pendingLabels = s.pendingLabels;
+        if (s.background != null) {
+            m.background = Variant.restore(spec, s.background);
+            m.backgroundSince = s.backgroundSince;
+            m.replacementDue = s.replacementDue;
+        }
         return m;
     }
 
     /** A deep copy for Flink state, so later in-place learning cannot touch a running snapshot. */
-    LearnerState toState(WireFormat.Codec<ModelSpec> specs) {
+    LearnerState toState(WireFormat.Codec<ModelSpec> specs, TypeSerializer<DriftMonitor> monitors) {
         LearnerState s = new LearnerState();
         s.spec = specs.encode(spec);
         s.version = version;
-        s.champion = champion.toState();
+        s.champion = champion.toState(monitors);
         s.challengers = new VariantState[challengers.size()];
         for (int i = 0; i < challengers.size(); i++) {
-            s.challengers[i] = challengers.get(i).toState();
+            s.challengers[i] = challengers.get(i).toState(monitors);
         }
         s.batchesSinceSnapshot = batchesSinceSnapshot;
         s.lastSnapshotAt = lastSnapshotAt;
         s.pendingLabels = pendingLabels;
+        if (background != null) {
+            s.background = background.toState(monitors);
+            s.backgroundSince = backgroundSince;
+            s.replacementDue = replacementDue;
+        }
         return s;
     }
 
@@ -94,8 +119,17 @@ final class ModelRuntime {
         return all;
     }
 
+    /** Every variant that learns: {@link #variants()} and the background model, if any. */
+    List<Variant> learners() {
+        List<Variant> all = variants();
+        if (background != null) {
+            all.add(background);
+        }
+        return all;
+    }
+
     void add(LearnerInput in) {
-        for (Variant v : variants()) {
+        for (Variant v : learners()) {
             v.encoder.encode(in.event, v.batch);
         }
         int row = newRows() - 1;

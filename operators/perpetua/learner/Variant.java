@@ -1,18 +1,23 @@
 package perpetua.learner;
 
+import org.apache.flink.api.common.typeutils.TypeSerializer;
+import perpetua.drift.DriftMonitor;
 import perpetua.eval.PrequentialEvaluator;
 import perpetua.features.OnlineStandardizer;
 import perpetua.model.FeatureEncoder;
 import perpetua.model.MicroBatch;
 import perpetua.model.ModelRecords;
 import perpetua.model.NeuralModel;
+import perpetua.schemas.DriftReaction;
 import perpetua.schemas.Metrics;
 import perpetua.schemas.ModelSnapshot;
 import perpetua.schemas.ModelSpec;
 
 /**
- * One learner of a model: the served champion or a challenger learning in its shadow. It owns its
- * model, its encoder (its input encoding may differ), its open batch and its evaluator.
+ * One learner of a model: the served champion, a challenger learning in its shadow, or a background
+ * model learning in the champion's shadow after a drift warning. It owns its model, its encoder
+ * (its input encoding may differ), its open batch, its evaluator, its drift monitor and the
+ * countdown of a learning-rate boost.
  */
 final class Variant {
     ModelSpec spec;
@@ -29,6 +34,15 @@ final class Variant {
 
     Metrics lastWindow;
 
+    /** The spec's drift detector on this learner's error stream. */
+    DriftMonitor monitor;
+
+    /** Learned batches left at a boosted learning rate; 0 when not boosted. */
+    int boostBatchesLeft;
+
+    /** Position of a DRIFT in the batch being flushed, its reaction still to come; else -1. */
+    long driftedAt = -1;
+
     private Variant(
             ModelSpec spec, NeuralModel model, FeatureEncoder encoder, PrequentialEvaluator ev) {
         this.spec = spec;
@@ -36,6 +50,7 @@ final class Variant {
         this.encoder = encoder;
         this.batch = encoder.newBatch();
         this.evaluator = ev;
+        this.monitor = DriftMonitor.forSpec(spec);
     }
 
     static Variant fresh(ModelSpec spec) {
@@ -43,7 +58,7 @@ final class Variant {
                 spec,
                 new NeuralModel(spec),
                 new FeatureEncoder(spec),
-                new PrequentialEvaluator(spec.getTask(), spec.getMetricsWindow()));
+                PrequentialEvaluator.forSpec(spec));
     }
 
     static Variant restore(ModelSpec spec, VariantState s) {
@@ -58,6 +73,14 @@ final class Variant {
         v.examplesSeen = s.examplesSeen;
         v.model.setUnhealthyBatches(s.unhealthyBatches);
         v.winStreak = s.winStreak;
+        if (s.monitor != null) {
+            // State written before drift detection had none: the spec's detector starts afresh.
+            v.monitor = s.monitor;
+        }
+        if (s.boostBatchesLeft > 0 && s.learningRateBoost > 0) {
+            v.boostBatchesLeft = s.boostBatchesLeft;
+            v.model.setLearningRateBoost(s.learningRateBoost);
+        }
         return v;
     }
 
@@ -78,7 +101,7 @@ final class Variant {
                                 ModelRecords.standardizer(
                                         snapshot.getFeatureState(),
                                         spec.getNumericFeatures().size())),
-                        new PrequentialEvaluator(spec.getTask(), spec.getMetricsWindow()));
+                        PrequentialEvaluator.forSpec(spec));
         v.examplesSeen = snapshot.getExamplesSeen();
         return v;
     }
@@ -94,13 +117,51 @@ final class Variant {
     /** Applies a compatible spec change in place, keeping what was learned. */
     void update(ModelSpec next) {
         model = reconfigure(model, spec, next);
-        if (next.getMetricsWindow() != spec.getMetricsWindow()) {
-            evaluator = new PrequentialEvaluator(next.getTask(), next.getMetricsWindow());
+        conform(next);
+    }
+
+    /**
+     * Takes {@code next} as this learner's spec without touching its weights: a new evaluator when
+     * the metrics window changed, a new drift monitor when the detector did, and no boost when the
+     * reaction is no longer a boost.
+     */
+    void conform(ModelSpec next) {
+        if (!evaluator.sameWindow(next)) {
+            evaluator = PrequentialEvaluator.forSpec(next);
+        }
+        if (!monitor.sameDetector(next)) {
+            monitor = DriftMonitor.forSpec(next);
+        }
+        if (next.getDriftReaction() != DriftReaction.BOOST_LEARNING_RATE) {
+            endBoost();
         }
         spec = next;
     }
 
-    VariantState toState() {
+    /** Multiplies the learning rate by {@code factor} for the next {@code batches} learned. */
+    void boost(float factor, int batches) {
+        model.setLearningRateBoost(factor);
+        boostBatchesLeft = batches;
+    }
+
+    /** Counts one learned batch off a boost, and ends the boost after its last. */
+    void learnedBatch() {
+        if (boostBatchesLeft > 0 && --boostBatchesLeft == 0) {
+            endBoost();
+        }
+    }
+
+    void endBoost() {
+        boostBatchesLeft = 0;
+        model.setLearningRateBoost(1f);
+    }
+
+    /**
+     * A deep copy for keyed state.
+     *
+     * @param monitors the drift monitor's POJO serializer, whose copy is a deep one
+     */
+    VariantState toState(TypeSerializer<DriftMonitor> monitors) {
         VariantState s = new VariantState();
         s.parameters = model.parameters();
         s.optimizerState = model.optimizerState();
@@ -113,6 +174,9 @@ final class Variant {
         s.featureM2 = std.m2s();
         s.evaluator = evaluator.copy();
         s.winStreak = winStreak;
+        s.monitor = monitors.copy(monitor);
+        s.boostBatchesLeft = boostBatchesLeft;
+        s.learningRateBoost = model.learningRateBoost();
         return s;
     }
 

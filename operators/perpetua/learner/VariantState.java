@@ -1,5 +1,6 @@
 package perpetua.learner;
 
+import perpetua.drift.DriftMonitor;
 import perpetua.eval.PrequentialEvaluator;
 
 /** What one learner of a model keeps in Flink state: primitive arrays only, never an INDArray. */
@@ -14,6 +15,14 @@ public class VariantState {
     public double[] featureM2;
     public PrequentialEvaluator evaluator;
     public int winStreak;
+
+    /** The drift detector on this learner's errors; null in state written before it had one. */
+    public DriftMonitor monitor;
+
+    /** Learned batches left at {@link #learningRateBoost}; 0 when the learning rate is plain. */
+    public int boostBatchesLeft;
+
+    public float learningRateBoost = 1f;
 
     public VariantState() {}
 }

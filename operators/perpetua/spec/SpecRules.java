@@ -5,6 +5,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import perpetua.drift.DriftDetectors;
+import perpetua.eval.PrequentialEvaluator;
 import perpetua.model.FeatureEncoder;
 import perpetua.schemas.Embedding;
 import perpetua.schemas.Layer;
@@ -20,7 +22,7 @@ import perpetua.schemas.Task;
  * features, dense scale, hash bits, the wide part, interactions, text n-grams, hidden layers (units
  * and activations), embeddings and their tables. Everything else (learning rate and its schedule,
  * optimizers, regularization, clipping, dropout, loss, kernel, batching, snapshots, metrics window,
- * label wait, challengers) applies to the live model.
+ * drift detector and reaction, label wait, challengers) applies to the live model.
  */
 public final class SpecRules {
     public static final List<String> PROMOTION_METRICS =
@@ -58,6 +60,14 @@ public final class SpecRules {
         }
         if (!PROMOTION_METRICS.contains(s.getPromotionMetric())) {
             return m + "promotionMetric is one of " + PROMOTION_METRICS;
+        }
+        String window = PrequentialEvaluator.problem(s);
+        if (window != null) {
+            return window;
+        }
+        String drift = DriftDetectors.problem(s);
+        if (drift != null) {
+            return drift;
         }
         for (ModelSpec c : s.getChallengers()) {
             if (c.getTask() != s.getTask() || c.getClasses() != s.getClasses()) {
