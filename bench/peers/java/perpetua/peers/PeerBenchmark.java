@@ -1,0 +1,500 @@
+package perpetua.peers;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import moa.classifiers.bayes.NaiveBayes;
+import moa.classifiers.functions.SGD;
+import moa.classifiers.functions.SGDMultiClass;
+import moa.classifiers.meta.AdaptiveRandomForest;
+import moa.classifiers.meta.AdaptiveRandomForestRegressor;
+import moa.classifiers.rules.AMRulesRegressor;
+import moa.classifiers.trees.FIMTDD;
+import moa.classifiers.trees.HoeffdingTree;
+import perpetua.schemas.Event;
+import perpetua.schemas.Task;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Measures peer online learners (MOA, Vowpal Wabbit) on Perpetua's benchmark streams, prequential
+ * (test-then-train), and writes a markdown report.
+ *
+ * <p>Each stream is read into memory first, so CSV parsing is not timed; each learner then sees the
+ * same events in the same order, and its events/s counts only its own encode, predict and learn
+ * calls. One {@link Prequential} accounting scores every learner. A learner that cannot be created
+ * (a native library that does not load) becomes a row that says why, and the run goes on.
+ *
+ * <p>Run it with {@code ./perpetua bench peers} (which builds the {@code peers} Maven profile).
+ */
+@Command(
+        name = "peers",
+        mixinStandardHelpOptions = true,
+        description = "Prequential benchmark of MOA and Vowpal Wabbit on Perpetua's streams.")
+public final class PeerBenchmark implements Callable<Integer> {
+
+    @Option(
+            names = "--streams",
+            split = ",",
+            description = "Streams to run (default: ${DEFAULT-VALUE}).",
+            defaultValue = "flights,letter,mnist,diamonds")
+    List<String> streams;
+
+    @Option(
+            names = "--events",
+            description = "At most this many events per stream (default: ${DEFAULT-VALUE}).",
+            defaultValue = "1000000")
+    long events;
+
+    @Option(
+            names = "--slow-events",
+            description =
+                    "At most this many events for the learners marked slow (MOA's adaptive random"
+                            + " forests, 100 trees); 0 for no cap (default: ${DEFAULT-VALUE}).",
+            defaultValue = "100000")
+    long slowEvents;
+
+    @Option(
+            names = "--slow-seconds",
+            description =
+                    "A learner marked slow stops after this many seconds of its own time, and"
+                            + " its row gives the events it reached; 0 for no limit (default:"
+                            + " ${DEFAULT-VALUE}).",
+            defaultValue = "240")
+    double slowSeconds;
+
+    @Option(
+            names = "--learners",
+            split = ",",
+            description = "Run only learners whose name contains one of these (case-insensitive).")
+    List<String> learners = List.of();
+
+    @Option(
+            names = "--datasets",
+            description = "Directory of the data sets (default: ../shared/datasets).")
+    Path datasets;
+
+    @Option(
+            names = "--out",
+            description = "Markdown report (default: target/bench/peers.md of the project).")
+    Path out;
+
+    @Option(names = "--note", description = "A line about the machine or run, for the report.")
+    String note;
+
+    /** A learner to run on a stream; created only when its turn comes. */
+    record Candidate(String name, String setting, boolean slow, Callable<StreamLearner> create) {}
+
+    /** One row of the report. */
+    record Row(
+            PeerStream stream,
+            String learner,
+            String setting,
+            long events,
+            boolean probabilities,
+            Prequential quality,
+            double seconds,
+            String failure) {}
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new PeerBenchmark()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Path home = Path.of(System.getProperty("perpetua.home", "."));
+        Path dir = datasets != null ? datasets : home.resolve("../shared/datasets").normalize();
+        if (out == null) {
+            out = home.resolve("target/bench/peers.md");
+        }
+        List<Row> rows = new ArrayList<>();
+        for (String name : streams) {
+            long t0 = System.nanoTime();
+            PeerStream stream = PeerStream.load(name.trim(), dir, events);
+            System.err.printf(
+                    Locale.ROOT,
+                    "%s: %,d events read in %.1f s%n",
+                    stream.name,
+                    stream.events.size(),
+                    (System.nanoTime() - t0) / 1e9);
+            for (Candidate c : candidates(stream)) {
+                if (!selected(c.name())) {
+                    continue;
+                }
+                long limit = c.slow() && slowEvents > 0 ? slowEvents : Long.MAX_VALUE;
+                double seconds = c.slow() && slowSeconds > 0 ? slowSeconds : Double.MAX_VALUE;
+                Row row = run(stream, c, limit, seconds);
+                rows.add(row);
+                System.out.println(line(row));
+                write(rows);
+            }
+        }
+        write(rows);
+        System.err.println("report: " + out.toAbsolutePath());
+        return 0;
+    }
+
+    private boolean selected(String learner) {
+        return learners.isEmpty()
+                || learners.stream()
+                        .anyMatch(
+                                l ->
+                                        learner.toLowerCase(Locale.ROOT)
+                                                .contains(l.trim().toLowerCase(Locale.ROOT)));
+    }
+
+    /** The learners for a stream's task, with the settings the report states. */
+    static List<Candidate> candidates(PeerStream s) {
+        List<Candidate> out = new ArrayList<>();
+        switch (s.task) {
+            case BINARY, MULTICLASS -> {
+                out.add(
+                        new Candidate(
+                                "MOA NaiveBayes",
+                                "defaults",
+                                false,
+                                () ->
+                                        MoaLearner.nominal(
+                                                "MOA NaiveBayes", new NaiveBayes(), "", s)));
+                out.add(
+                        new Candidate(
+                                "MOA HoeffdingTree",
+                                "defaults (NB-adaptive leaves)",
+                                false,
+                                () ->
+                                        MoaLearner.nominal(
+                                                "MOA HoeffdingTree", new HoeffdingTree(), "", s)));
+                String sgd = "-o LOGLOSS -r 0.01";
+                if (s.task == Task.BINARY) {
+                    out.add(
+                            new Candidate(
+                                    "MOA SGD",
+                                    sgd + "; one-hot, standardized online",
+                                    false,
+                                    () -> MoaLearner.oneHot("MOA SGD", new SGD(), sgd, s)));
+                } else {
+                    out.add(
+                            new Candidate(
+                                    "MOA SGDMultiClass",
+                                    sgd + "; standardized online",
+                                    false,
+                                    () ->
+                                            MoaLearner.oneHot(
+                                                    "MOA SGDMultiClass",
+                                                    new SGDMultiClass(),
+                                                    sgd,
+                                                    s)));
+                }
+                out.add(
+                        new Candidate(
+                                "MOA AdaptiveRandomForest",
+                                "defaults: 100 trees, 1 thread",
+                                true,
+                                () ->
+                                        MoaLearner.nominal(
+                                                "MOA AdaptiveRandomForest",
+                                                new AdaptiveRandomForest(),
+                                                "",
+                                                s)));
+                if (s.task == Task.BINARY) {
+                    String plain = "-b 18 --loss_function logistic --link logistic";
+                    out.add(
+                            new Candidate(
+                                    "VW logistic",
+                                    plain,
+                                    false,
+                                    () -> VwLearner.logistic("VW logistic", "", s)));
+                    if (s.categories.containsKey("origin")
+                            && s.categories.containsKey("destination")) {
+                        out.add(
+                                new Candidate(
+                                        "VW logistic -q od",
+                                        plain + " -q od",
+                                        false,
+                                        () -> VwLearner.logistic("VW logistic -q od", "-q od", s)));
+                    }
+                } else {
+                    out.add(
+                            new Candidate(
+                                    "VW oaa",
+                                    "-b 18 --oaa "
+                                            + s.classes
+                                            + " --loss_function logistic --probabilities",
+                                    false,
+                                    () -> VwLearner.oneAgainstAll("VW oaa", s)));
+                }
+            }
+            case REGRESSION -> {
+                out.add(
+                        new Candidate(
+                                "MOA FIMTDD",
+                                "defaults",
+                                false,
+                                () -> MoaLearner.nominal("MOA FIMTDD", new FIMTDD(), "", s)));
+                out.add(
+                        new Candidate(
+                                "MOA AMRulesRegressor",
+                                "defaults",
+                                false,
+                                () ->
+                                        MoaLearner.nominal(
+                                                "MOA AMRulesRegressor",
+                                                new AMRulesRegressor(),
+                                                "",
+                                                s)));
+                String sgd = "-o SQUAREDLOSS -r 0.01";
+                out.add(
+                        new Candidate(
+                                "MOA SGD",
+                                sgd + "; one-hot, standardized online",
+                                false,
+                                () -> MoaLearner.oneHot("MOA SGD", new SGD(), sgd, s)));
+                out.add(
+                        new Candidate(
+                                "MOA AdaptiveRandomForestRegressor",
+                                "defaults: 100 trees, 1 thread",
+                                true,
+                                () ->
+                                        MoaLearner.nominal(
+                                                "MOA AdaptiveRandomForestRegressor",
+                                                new AdaptiveRandomForestRegressor(),
+                                                "",
+                                                s)));
+                out.add(
+                        new Candidate(
+                                "VW squared",
+                                "-b 18 --loss_function squared",
+                                false,
+                                () -> VwLearner.squared("VW squared", s)));
+            }
+            default -> throw new IllegalArgumentException("no learners for task " + s.task);
+        }
+        // ---- Perpetua: one more row, measured in the same run. ----
+        // When `./perpetua evaluate` lands, wrap its in-process Learner (the same spec the
+        // evaluate command takes for this stream) as a StreamLearner whose batchSize() is the
+        // spec's maxBatch, and add it here, e.g.
+        //   out.add(new Candidate("Perpetua " + spec, specJson, false,
+        //           () -> PerpetuaLearner.of(s, spec)));
+        // The runner below then scores it with the same Prequential accounting and timing.
+        return out;
+    }
+
+    /**
+     * Runs one learner over the first {@code limit} events of the stream, prequentially, or until
+     * it has spent {@code maxSeconds} of its own time.
+     */
+    static Row run(PeerStream s, Candidate c, long limit, double maxSeconds) {
+        List<Event> events = s.events.subList(0, (int) Math.min(limit, s.events.size()));
+        Prequential quality = new Prequential(s.task, s.classes);
+        long nanos = 0;
+        try (StreamLearner learner = c.create().call()) {
+            int batch = Math.max(1, learner.batchSize());
+            int report = Math.max(batch, events.size() / 10);
+            int next = report;
+            long maxNanos =
+                    maxSeconds >= Long.MAX_VALUE / 1e9 ? Long.MAX_VALUE : (long) (maxSeconds * 1e9);
+            for (int i = 0; i < events.size() && nanos < maxNanos; i += batch) {
+                List<Event> slice = events.subList(i, Math.min(i + batch, events.size()));
+                long t0 = System.nanoTime();
+                double[][] scores = learner.predictThenLearn(slice);
+                nanos += System.nanoTime() - t0;
+                for (int j = 0; j < scores.length; j++) {
+                    quality.add(scores[j], PeerStream.label(slice.get(j)));
+                }
+                if (i + slice.size() >= next && i + slice.size() < events.size()) {
+                    System.err.printf(
+                            Locale.ROOT,
+                            "  %s / %s: %,d events, %.1f s%n",
+                            s.name,
+                            c.name(),
+                            quality.count(),
+                            nanos / 1e9);
+                    next += report;
+                }
+            }
+            return new Row(
+                    s,
+                    c.name(),
+                    c.setting(),
+                    quality.count(),
+                    learner.givesProbabilities(),
+                    quality,
+                    nanos / 1e9,
+                    null);
+        } catch (Throwable t) {
+            StringWriter trace = new StringWriter();
+            t.printStackTrace(new PrintWriter(trace));
+            System.err.println(trace);
+            return new Row(
+                    s, c.name(), c.setting(), quality.count(), false, quality, nanos / 1e9, why(t));
+        }
+    }
+
+    private static String why(Throwable t) {
+        StringBuilder b = new StringBuilder(t.toString());
+        for (Throwable cause = t.getCause(); cause != null; cause = cause.getCause()) {
+            b.append("; caused by ").append(cause);
+        }
+        return b.toString().replace('|', '/').replace('\n', ' ');
+    }
+
+    private static String line(Row r) {
+        if (r.failure() != null) {
+            return r.stream().name + " / " + r.learner() + ": FAILED " + r.failure();
+        }
+        Prequential q = r.quality();
+        String metrics =
+                r.stream().task == Task.REGRESSION
+                        ? String.format(Locale.ROOT, "rmse=%.4f mae=%.4f", q.rmse(), q.mae())
+                        : String.format(
+                                Locale.ROOT,
+                                "accuracy=%.4f auc=%.4f logloss=%.4f",
+                                q.accuracy(),
+                                q.auc(),
+                                r.probabilities() ? q.logLoss() : Double.NaN);
+        return String.format(
+                Locale.ROOT,
+                "%s / %s: events=%d %s events/s=%.0f",
+                r.stream().name,
+                r.learner(),
+                r.events(),
+                metrics,
+                r.events() / r.seconds());
+    }
+
+    private void write(List<Row> rows) throws IOException {
+        StringBuilder md = new StringBuilder();
+        md.append("# Peer learners, prequential\n\n");
+        md.append(
+                String.format(
+                        Locale.ROOT,
+                        "Measured %s with `./perpetua bench peers` (%s); %d cores, %s %s, %s.%n",
+                        LocalDate.now(),
+                        "perpetua.peers.PeerBenchmark",
+                        Runtime.getRuntime().availableProcessors(),
+                        System.getProperty("java.vm.name"),
+                        System.getProperty("java.version"),
+                        System.getProperty("os.name")));
+        if (note != null) {
+            md.append(note).append('\n');
+        }
+        md.append(
+                "Every learner predicts each event before it learns it; events/s counts only the"
+                        + " learner's encode, predict and learn calls (events pre-loaded).\n\n");
+        boolean anyClassification = rows.stream().anyMatch(r -> r.stream().task != Task.REGRESSION);
+        if (anyClassification) {
+            md.append(
+                    "| stream | learner | setting | events | accuracy | AUC | log loss |"
+                            + " events/s |\n");
+            md.append("|---|---|---|---:|---:|---:|---:|---:|\n");
+            for (Row r : rows) {
+                if (r.stream().task == Task.REGRESSION) {
+                    continue;
+                }
+                Prequential q = r.quality();
+                if (r.failure() != null) {
+                    md.append(failedRow(r, 4));
+                    continue;
+                }
+                md.append(
+                        String.format(
+                                Locale.ROOT,
+                                "| %s | %s | `%s` | %,d | %s | %s | %s | %s |%n",
+                                r.stream().name,
+                                r.learner(),
+                                r.setting(),
+                                r.events(),
+                                num(q.accuracy()),
+                                num(q.auc()),
+                                r.probabilities() ? num(q.logLoss()) : "n/a (votes)",
+                                rate(r)));
+            }
+            md.append('\n');
+        }
+        if (rows.stream().anyMatch(r -> r.stream().task == Task.REGRESSION)) {
+            md.append("| stream | learner | setting | events | RMSE | MAE | events/s |\n");
+            md.append("|---|---|---|---:|---:|---:|---:|\n");
+            for (Row r : rows) {
+                if (r.stream().task != Task.REGRESSION) {
+                    continue;
+                }
+                if (r.failure() != null) {
+                    md.append(failedRow(r, 3));
+                    continue;
+                }
+                Prequential q = r.quality();
+                md.append(
+                        String.format(
+                                Locale.ROOT,
+                                "| %s | %s | `%s` | %,d | %s | %s | %s |%n",
+                                r.stream().name,
+                                r.learner(),
+                                r.setting(),
+                                r.events(),
+                                num(q.rmse()),
+                                num(q.mae()),
+                                rate(r)));
+            }
+            md.append('\n');
+        }
+        md.append("Streams:\n");
+        rows.stream()
+                .map(Row::stream)
+                .distinct()
+                .forEach(
+                        s ->
+                                md.append(
+                                        String.format(
+                                                Locale.ROOT,
+                                                "- %s: %,d events, label %s.%n",
+                                                s.name,
+                                                s.events.size(),
+                                                s.labelNote)));
+        if (rows.stream()
+                .anyMatch(r -> r.failure() == null && r.events() < r.stream().events.size())) {
+            md.append(
+                    String.format(
+                            Locale.ROOT,
+                            "%nA row with fewer events than its stream is a learner marked slow"
+                                    + " (MOA's adaptive random forests, 100 trees): it ran on the"
+                                    + " first %,d events at most (`--slow-events`) and stopped"
+                                    + " after %.0f s of its own time (`--slow-seconds`).%n",
+                            slowEvents,
+                            slowSeconds));
+        }
+        Files.createDirectories(out.toAbsolutePath().getParent());
+        Files.writeString(out, md);
+    }
+
+    private static String failedRow(Row r, int metrics) {
+        return "| "
+                + r.stream().name
+                + " | "
+                + r.learner()
+                + " | `"
+                + r.setting()
+                + "` | "
+                + "could not run: "
+                + r.failure()
+                + " |".repeat(metrics + 1)
+                + "\n";
+    }
+
+    private static String num(double v) {
+        return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.4f", v);
+    }
+
+    private static String rate(Row r) {
+        return r.seconds() > 0
+                ? String.format(Locale.ROOT, "%,.0f", r.events() / r.seconds())
+                : "n/a";
+    }
+}

@@ -1,0 +1,208 @@
+package perpetua.peers;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.IntStream;
+import perpetua.cli.CsvEvents;
+import perpetua.cli.FlightsStream;
+import perpetua.schemas.Event;
+import perpetua.schemas.Task;
+
+/**
+ * A benchmark stream held in memory: the events every learner sees, in the same order, read once
+ * from a CSV of {@code ../shared/datasets} through Perpetua's own {@link CsvEvents}.
+ *
+ * <ul>
+ *   <li>{@code flights}: the first N rows of {@code flights-3m.csv.gz} in time order, label {@code
+ *       delay > 15}, features as {@link FlightsStream}: hour, day of week, distance, origin,
+ *       destination.
+ *   <li>{@code letter}: {@code letter-recognition.csv.gz} shuffled with seed 42, 26 classes A..Z
+ *       ({@code lettr}), 16 numeric features.
+ *   <li>{@code mnist}: {@code mnist-10k.csv.gz} in file order (already shuffled), 10 classes, 784
+ *       dense pixels 0..255.
+ *   <li>{@code diamonds}: {@code diamonds.csv.gz} shuffled with seed 42, regression on the natural
+ *       log of {@code price}; numeric carat, depth, table, x, y, z; categorical cut, color,
+ *       clarity.
+ * </ul>
+ *
+ * <p>Shuffling is {@code Collections.shuffle(rows, new Random(42))} over the whole file, before the
+ * cap on events.
+ */
+public final class PeerStream {
+    public static final List<String> NAMES = List.of("flights", "letter", "mnist", "diamonds");
+    public static final long SHUFFLE_SEED = 42;
+
+    public final String name;
+    public final Task task;
+
+    /** Number of classes (BINARY: 2), 0 for regression. */
+    public final int classes;
+
+    /** The numeric feature names, in the order of the events' maps. */
+    public final List<String> numeric;
+
+    /** Each categorical feature with every value it takes in this stream, sorted. */
+    public final Map<String, List<String>> categories;
+
+    public final int denseSize;
+
+    /** What the label is, in words, for the report. */
+    public final String labelNote;
+
+    public final List<Event> events;
+
+    private PeerStream(
+            String name,
+            Task task,
+            int classes,
+            List<String> numeric,
+            List<String> categorical,
+            int denseSize,
+            String labelNote,
+            List<Event> events) {
+        this.name = name;
+        this.task = task;
+        this.classes = classes;
+        this.numeric = List.copyOf(numeric);
+        this.denseSize = denseSize;
+        this.labelNote = labelNote;
+        this.events = Collections.unmodifiableList(events);
+        // MOA's nominal attributes need their value sets up front; take them from the stream.
+        Map<String, SortedSet<String>> seen = new TreeMap<>();
+        categorical.forEach(c -> seen.put(c, new TreeSet<>()));
+        for (Event e : events) {
+            e.getCategorical().forEach((k, v) -> seen.get(k).add(v));
+        }
+        Map<String, List<String>> cats = new java.util.LinkedHashMap<>();
+        categorical.forEach(c -> cats.put(c, List.copyOf(seen.get(c))));
+        this.categories = Collections.unmodifiableMap(cats);
+    }
+
+    /** Reads stream {@code name} from {@code datasets}, at most {@code limit} events. */
+    public static PeerStream load(String name, Path datasets, long limit) throws IOException {
+        switch (name) {
+            case "flights":
+                {
+                    CsvEvents.Roles r = FlightsStream.roles();
+                    List<Event> events =
+                            read(datasets.resolve("flights-3m.csv.gz"), r, limit, false);
+                    List<String> categorical = new ArrayList<>(r.timeFeatures);
+                    categorical.addAll(r.categorical);
+                    return new PeerStream(
+                            name,
+                            Task.BINARY,
+                            2,
+                            r.numeric,
+                            categorical,
+                            0,
+                            "delay > 15 (time order)",
+                            events);
+                }
+            case "letter":
+                {
+                    CsvEvents.Roles r = roles("letter");
+                    r.label = "lettr";
+                    r.labelClasses =
+                            IntStream.rangeClosed('A', 'Z')
+                                    .mapToObj(c -> String.valueOf((char) c))
+                                    .toList();
+                    r.numeric =
+                            List.of(
+                                    "x.box", "y.box", "width", "high", "onpix", "x.bar", "y.bar",
+                                    "x2bar", "y2bar", "xybar", "x2ybr", "xy2br", "x.ege", "xegvy",
+                                    "y.ege", "yegvx");
+                    List<Event> events =
+                            read(datasets.resolve("letter-recognition.csv.gz"), r, limit, true);
+                    return new PeerStream(
+                            name,
+                            Task.MULTICLASS,
+                            26,
+                            r.numeric,
+                            List.of(),
+                            0,
+                            "lettr, 26 classes (shuffled, seed 42)",
+                            events);
+                }
+            case "mnist":
+                {
+                    CsvEvents.Roles r = roles("mnist");
+                    r.label = "label";
+                    r.labelClasses = IntStream.range(0, 10).mapToObj(String::valueOf).toList();
+                    r.dense = List.of("p*");
+                    List<Event> events =
+                            read(datasets.resolve("mnist-10k.csv.gz"), r, limit, false);
+                    return new PeerStream(
+                            name,
+                            Task.MULTICLASS,
+                            10,
+                            List.of(),
+                            List.of(),
+                            784,
+                            "label, 10 classes (file order)",
+                            events);
+                }
+            case "diamonds":
+                {
+                    CsvEvents.Roles r = roles("diamonds");
+                    r.label = "price";
+                    r.numeric = List.of("carat", "depth", "table", "x", "y", "z");
+                    r.categorical = List.of("cut", "color", "clarity");
+                    List<Event> events = new ArrayList<>();
+                    for (Event e : read(datasets.resolve("diamonds.csv.gz"), r, limit, true)) {
+                        double price = ((Number) e.getLabel()).doubleValue();
+                        e.setLabel(Math.log(price));
+                        events.add(e);
+                    }
+                    return new PeerStream(
+                            name,
+                            Task.REGRESSION,
+                            0,
+                            r.numeric,
+                            r.categorical,
+                            0,
+                            "ln(price) (shuffled, seed 42)",
+                            events);
+                }
+            default:
+                throw new IllegalArgumentException(
+                        "unknown stream '" + name + "'; streams are " + NAMES);
+        }
+    }
+
+    private static CsvEvents.Roles roles(String model) {
+        CsvEvents.Roles r = new CsvEvents.Roles();
+        r.model = model;
+        return r;
+    }
+
+    private static List<Event> read(Path file, CsvEvents.Roles roles, long limit, boolean shuffle)
+            throws IOException {
+        List<Event> events = new ArrayList<>();
+        try (CsvEvents rows = new CsvEvents(file, roles)) {
+            while (rows.hasNext() && (shuffle || events.size() < limit)) {
+                events.add(rows.next());
+            }
+        }
+        if (shuffle) {
+            Collections.shuffle(events, new Random(SHUFFLE_SEED));
+        }
+        return events.size() > limit ? new ArrayList<>(events.subList(0, (int) limit)) : events;
+    }
+
+    /** The class index (classification) or value (regression) of an event's label. */
+    public static double label(Event e) {
+        Object l = e.getLabel();
+        if (!(l instanceof Number)) {
+            throw new IllegalArgumentException("event " + e.getId() + " has no label");
+        }
+        return ((Number) l).doubleValue();
+    }
+}
