@@ -564,7 +564,7 @@ public final class NeuralModel {
         if (bad != null) {
             return refuse(Double.NaN, bad);
         }
-        if (steps == 0 && task == Task.REGRESSION) {
+        if (steps == 0 && task == Task.REGRESSION && spec.getWarmBias()) {
             startAtTheMeanLabel(batch);
         }
         long t = steps + 1;

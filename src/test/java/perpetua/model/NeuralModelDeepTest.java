@@ -224,6 +224,7 @@ class NeuralModelDeepTest {
                         .setOptimizer(OptimizerKind.SGD)
                         .setLearningRate(1f)
                         .setClipNorm(0.5f)
+                        .setWarmBias(false)
                         .build();
         FeatureEncoder encoder = new FeatureEncoder(spec);
         MicroBatch batch = ModelFixtures.randomBatch(random, Task.REGRESSION, encoder, 16);

@@ -29,6 +29,7 @@ class OptimizerStepTest {
                 .setOptimizer(kind)
                 .setLearningRate(0.1f)
                 .setL2(l2)
+                .setWarmBias(false)
                 .build();
     }
 
