@@ -207,12 +207,15 @@ public final class Evaluate {
                             + " but --label-classes names "
                             + roles.labelClasses.size());
         }
-        if (s.getTask() == Task.BINARY && roles.labelAbove == null && roles.label != null) {
+        if (s.getTask() == Task.BINARY
+                && roles.labelAbove == null
+                && roles.labelClasses.isEmpty()
+                && roles.label != null) {
             out.println(
                     "warning: "
                             + m
-                            + "a BINARY model without --label-above reads the label column as"
-                            + " 0/1; other values are refused");
+                            + "a BINARY model without --label-above or --label-classes reads the"
+                            + " label column as 0/1; other values are refused");
         }
     }
 
@@ -331,24 +334,13 @@ public final class Evaluate {
                             prepared.records(), predicted, refusedAll));
         }
         double wallSeconds = (System.nanoTime() - started) / 1e9;
-        List<Curve.Point> points = curve.points();
         List<Summary> summaries = new ArrayList<>();
         for (Map.Entry<String, ReplayScore> e : scores.entrySet()) {
-            long lastVersion =
-                    points.stream()
-                            .filter(p -> p.model().equals(e.getKey()))
-                            .mapToLong(Curve.Point::versionTo)
-                            .max()
-                            .orElse(0);
             summaries.add(
-                    e.getValue()
-                            .summary(
-                                    refusedBy.getOrDefault(e.getKey(), 0L),
-                                    lastVersion,
-                                    wallSeconds));
+                    e.getValue().summary(refusedBy.getOrDefault(e.getKey(), 0L), wallSeconds));
         }
         if (options.out() != null) {
-            write(options.out(), points, summaries, models, progress);
+            write(options.out(), curve.points(), summaries, models, progress);
         }
         return summaries;
     }

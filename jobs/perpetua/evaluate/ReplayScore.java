@@ -55,15 +55,10 @@ final class ReplayScore {
         return events;
     }
 
-    /**
-     * The summary of everything added.
-     *
-     * @param finalVersion the model's version at the end, when known from its last window (else 0)
-     */
-    Summary summary(long deadLetters, long finalVersion, double wallSeconds) {
-        long end = Math.max(version, finalVersion);
+    /** The summary of everything added. */
+    Summary summary(long deadLetters, double wallSeconds) {
         Metrics overall =
-                evaluator.emit(model, end, lastPredicted == Long.MIN_VALUE ? 0 : lastPredicted);
+                evaluator.emit(model, version, lastPredicted == Long.MIN_VALUE ? 0 : lastPredicted);
         // Millisecond clocks: a replay shorter than one tick still has a finite rate.
         double seconds = events == 0 ? 0.0 : Math.max(lastPredicted - firstRead, 1) / 1000.0;
         return new Summary(
@@ -72,7 +67,7 @@ final class ReplayScore {
                 events,
                 labelled,
                 deadLetters,
-                end,
+                version,
                 Curve.metrics(overall),
                 seconds,
                 events == 0 ? 0.0 : events / seconds,

@@ -17,7 +17,8 @@ import perpetua.schemas.Task;
  * @param events predictions served (rows refused as dead letters are not among them)
  * @param labelled predictions scored against a label
  * @param deadLetters rows the job refused, with the reasons printed by the evaluator
- * @param version the model version at the end
+ * @param version the model version that served the last prediction (the last batch's step comes
+ *     after it)
  * @param metrics metric name to value, in the order of the metrics schema; unset ones left out
  */
 public record Summary(
