@@ -203,6 +203,7 @@ public final class Curve {
                         .yAxisTitle(metric)
                         .build();
         chart.getStyler().setMarkerSize(4);
+        chart.getStyler().setXAxisDecimalPattern("#,###");
         chart.getStyler().setLegendVisible(true);
         Map<String, List<double[]>> series = new LinkedHashMap<>();
         for (Point p : points) {

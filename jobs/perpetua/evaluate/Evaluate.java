@@ -1,16 +1,21 @@
 package perpetua.evaluate;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Consumer;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
@@ -254,14 +259,14 @@ public final class Evaluate {
 
         Curve curve = new Curve();
         Map<String, Long> refusedBy = new HashMap<>();
-        List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
         Thread curveThread =
                 drain(
                         "curve",
                         windows,
                         failures,
-                        new java.util.function.Consumer<>() {
-                            final java.util.Set<String> headed = new java.util.HashSet<>();
+                        new Consumer<>() {
+                            final Set<String> headed = new HashSet<>();
 
                             @Override
                             public void accept(Metrics m) {
@@ -369,10 +374,7 @@ public final class Evaluate {
 
     /** Reads {@code it} to its end on a thread of its own; a failure is recorded, not thrown. */
     private static <T> Thread drain(
-            String name,
-            CloseableIterator<T> it,
-            List<Throwable> failures,
-            java.util.function.Consumer<T> each) {
+            String name, CloseableIterator<T> it, List<Throwable> failures, Consumer<T> each) {
         Thread t =
                 new Thread(
                         () -> {
@@ -408,6 +410,6 @@ public final class Evaluate {
     }
 
     private static PrintStream nowhere() {
-        return new PrintStream(java.io.OutputStream.nullOutputStream());
+        return new PrintStream(OutputStream.nullOutputStream());
     }
 }
