@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * The {@code perpetua} command line: demo, publish, consume, score, models, job, options, doctor.
+ * The {@code perpetua} command line: demo, publish, consume, score, evaluate, models, job, options,
+ * doctor.
  */
 @Command(
         name = "perpetua",
@@ -24,6 +25,7 @@ import picocli.CommandLine.Option;
             Perpetua.Publish.class,
             Perpetua.Consume.class,
             Score.class,
+            EvaluateCommand.class,
             Models.class,
             LocalJob.class,
             Perpetua.Options.class,

@@ -97,6 +97,18 @@ public final class Curve {
         return out;
     }
 
+    /**
+     * The metrics worth printing: all but an AUC error bound of 0, which only says that the AUC is
+     * exact, as it is over count windows.
+     */
+    public static Map<String, Double> shown(Map<String, Double> metrics) {
+        Map<String, Double> out = new LinkedHashMap<>(metrics);
+        if (Double.valueOf(0.0).equals(out.get("aucErrorBound"))) {
+            out.remove("aucErrorBound");
+        }
+        return out;
+    }
+
     private static boolean isNullableDouble(Schema s) {
         return s.getType() == Schema.Type.UNION
                 && s.getTypes().size() == 2
@@ -143,7 +155,7 @@ public final class Curve {
                         p.window(),
                         p.events(),
                         p.labelled()));
-        for (Double v : p.metrics().values()) {
+        for (Double v : shown(p.metrics()).values()) {
             b.append(String.format(Locale.ROOT, " %9.4f", v));
         }
         return b.append(String.format(Locale.ROOT, " %10.0f", p.eventsPerSecond())).toString();

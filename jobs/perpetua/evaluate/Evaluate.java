@@ -276,7 +276,8 @@ public final class Evaluate {
                                     return;
                                 }
                                 if (headed.add(p.series())) {
-                                    progress.println(Curve.header(p.metrics().keySet()));
+                                    progress.println(
+                                            Curve.header(Curve.shown(p.metrics()).keySet()));
                                 }
                                 progress.println(Curve.line(p));
                             }
@@ -304,7 +305,11 @@ public final class Evaluate {
                         s ->
                                 scores.put(
                                         s.getModel(),
-                                        new ReplayScore(s.getModel(), s.getTask(), labelledRows)));
+                                        new ReplayScore(
+                                                s.getModel(),
+                                                s.getTask(),
+                                                s.getClasses(),
+                                                labelledRows)));
         float[] labels = prepared.labels();
         // An iterator read to its end is closed; closing it again would ask a finished job.
         try {

@@ -2,6 +2,7 @@ package perpetua.evaluate;
 
 import perpetua.eval.PrequentialEvaluator;
 import perpetua.schemas.Metrics;
+import perpetua.schemas.MetricsWindowKind;
 import perpetua.schemas.Task;
 
 /**
@@ -24,14 +25,16 @@ final class ReplayScore {
     private long lastPredicted = Long.MIN_VALUE;
 
     /**
+     * @param classes the model's classes (sizes the confusion matrix of macro-F1 and kappa)
      * @param labelledRows an upper bound of the labelled predictions to come: the replay's labelled
      *     rows
      */
-    ReplayScore(String model, Task task, int labelledRows) {
+    ReplayScore(String model, Task task, int classes, int labelledRows) {
         this.model = model;
         this.task = task;
         this.capacity = Math.max(1, labelledRows);
-        this.evaluator = new PrequentialEvaluator(task, capacity);
+        this.evaluator =
+                new PrequentialEvaluator(task, capacity, MetricsWindowKind.COUNT, 0L, 1.0, classes);
     }
 
     /** Scores one served prediction against {@code label} (NaN: unlabelled, counted only). */

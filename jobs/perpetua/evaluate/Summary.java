@@ -65,7 +65,7 @@ public record Summary(
     public String line() {
         StringBuilder b = new StringBuilder("summary model=").append(model);
         b.append(" events=").append(events).append(" labelled=").append(labelled);
-        for (Map.Entry<String, Double> m : metrics.entrySet()) {
+        for (Map.Entry<String, Double> m : Curve.shown(metrics).entrySet()) {
             b.append(String.format(Locale.ROOT, " %s=%.4f", m.getKey(), m.getValue()));
         }
         b.append(String.format(Locale.ROOT, " eventsPerSecond=%.0f", eventsPerSecond));

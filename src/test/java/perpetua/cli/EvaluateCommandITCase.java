@@ -121,10 +121,14 @@ class EvaluateCommandITCase {
         assertThat(adam).containsEntry("version", "62");
 
         List<String> csv = Files.readAllLines(out.resolve("curve.csv"));
-        assertThat(csv.get(0))
-                .isEqualTo(
-                        "model,variant,window,events,windowEvents,labelled,versionTo,accuracy,auc,"
-                                + "logLoss,eventsPerSecond");
+        List<String> columns = List.of(csv.get(0).split(","));
+        assertThat(columns)
+                .startsWith("model", "variant", "window", "events", "windowEvents", "labelled")
+                .contains("accuracy", "auc", "logLoss")
+                .endsWith("eventsPerSecond");
+        int events = columns.indexOf("events");
+        int accuracy = columns.indexOf("accuracy");
+        int logLoss = columns.indexOf("logLoss");
         List<String[]> adamRows =
                 csv.stream()
                         .skip(1)
@@ -133,17 +137,17 @@ class EvaluateCommandITCase {
                         .toList();
         assertThat(csv).hasSize(1 + 2 * 5);
         assertThat(adamRows)
-                .extracting(r -> r[3])
+                .extracting(r -> r[events])
                 .containsExactly("400", "800", "1200", "1600", "2000");
         // Equal windows: the whole-stream accuracy and log loss are the windows' means.
         double meanAccuracy =
                 adamRows.stream()
-                        .mapToDouble(r -> Double.parseDouble(r[7]))
+                        .mapToDouble(r -> Double.parseDouble(r[accuracy]))
                         .average()
                         .orElseThrow();
         double meanLogLoss =
                 adamRows.stream()
-                        .mapToDouble(r -> Double.parseDouble(r[9]))
+                        .mapToDouble(r -> Double.parseDouble(r[logLoss]))
                         .average()
                         .orElseThrow();
         assertThat(d(adam, "accuracy")).isEqualTo(meanAccuracy, within(1e-4));

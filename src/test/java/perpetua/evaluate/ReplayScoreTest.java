@@ -34,7 +34,7 @@ class ReplayScoreTest {
 
     @Test
     void binarySummaryIsOverEveryLabelledPredictionWithAnExactAuc() {
-        ReplayScore score = new ReplayScore("m", Task.BINARY, 4);
+        ReplayScore score = new ReplayScore("m", Task.BINARY, 2, 4);
         // Served in an order that no window sorted: labels 1, 0, 1, 0 and one unlabelled row.
         score.add(binary(0, 0.9f, 0, 1_000, 1_010), 1f);
         score.add(binary(1, 0.6f, 0, 1_001, 1_010), 0f);
@@ -53,7 +53,11 @@ class ReplayScoreTest {
         double logLoss = -(Math.log(0.9) + Math.log(0.4) + Math.log(0.4) + Math.log(0.8)) / 4;
         assertThat(s.logLoss()).isEqualTo(logLoss, within(TOL));
         assertThat(s.rmse()).isNull();
-        assertThat(s.metrics()).containsOnlyKeys("accuracy", "auc", "logLoss");
+        // One true positive, one false positive, one false negative.
+        assertThat(s.metric("precision")).isEqualTo(0.5, within(TOL));
+        assertThat(s.metric("recall")).isEqualTo(0.5, within(TOL));
+        assertThat(s.metric("f1")).isEqualTo(0.5, within(TOL));
+        assertThat(s.metric("aucErrorBound")).isZero();
         // From the first event read (1,000 ms) to the last prediction (3,000 ms).
         assertThat(s.seconds()).isEqualTo(2.0, within(TOL));
         assertThat(s.eventsPerSecond()).isEqualTo(2.5, within(TOL));
@@ -66,7 +70,7 @@ class ReplayScoreTest {
 
     @Test
     void regressionSummaryHasMaeAndRmse() {
-        ReplayScore score = new ReplayScore("r", Task.REGRESSION, 3);
+        ReplayScore score = new ReplayScore("r", Task.REGRESSION, 0, 3);
         score.add(value(0, 1f), 2f);
         score.add(value(1, 5f), 2f);
         score.add(value(2, 0f), 0f);
@@ -75,13 +79,15 @@ class ReplayScoreTest {
 
         assertThat(s.mae()).isEqualTo(4.0 / 3, within(TOL));
         assertThat(s.rmse()).isEqualTo(Math.sqrt(10.0 / 3), within(TOL));
+        // Labels 2, 2, 0 vary by 24/9 around their mean; the errors square to 10.
+        assertThat(s.metric("r2")).isEqualTo(1 - 10 / (24.0 / 9), within(TOL));
         assertThat(s.accuracy()).isNull();
         assertThat(s.line()).contains(" mae=1.3333 rmse=1.8257 ");
     }
 
     @Test
     void moreLabelledPredictionsThanLabelledRowsIsAnError() {
-        ReplayScore score = new ReplayScore("m", Task.BINARY, 1);
+        ReplayScore score = new ReplayScore("m", Task.BINARY, 2, 1);
         score.add(binary(0, 0.9f, 0, 0, 0), 1f);
         assertThatThrownBy(() -> score.add(binary(0, 0.9f, 0, 0, 0), 1f))
                 .hasMessageContaining("more labelled predictions than labelled rows");
