@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * The {@code perpetua} command line: demo, publish, consume, score, models, job, options, doctor.
+ * The {@code perpetua} command line: demo, publish, consume, score, evaluate, models, job, options,
+ * doctor.
  */
 @Command(
         name = "perpetua",
@@ -24,6 +25,7 @@ import picocli.CommandLine.Option;
             Perpetua.Publish.class,
             Perpetua.Consume.class,
             Score.class,
+            EvaluateCommand.class,
             Models.class,
             LocalJob.class,
             Perpetua.Options.class,
@@ -43,9 +45,6 @@ public final class Perpetua implements Runnable {
 
     /** Column roles of a CSV file, shared by the commands that read one. */
     public static final class CsvRoles {
-        @Option(names = "--model", required = true, description = "Model name the events are for.")
-        String model;
-
         @Option(names = "--id", description = "Id column (default: MODEL-ROW).")
         String id;
 
@@ -87,7 +86,8 @@ public final class Perpetua implements Runnable {
         @Option(names = "--text", description = "Text column.")
         String text;
 
-        public CsvEvents.Roles roles() {
+        /** The roles, for events of {@code model}. */
+        public CsvEvents.Roles roles(String model) {
             CsvEvents.Roles r = new CsvEvents.Roles();
             r.model = model;
             r.id = id;
@@ -121,6 +121,9 @@ public final class Perpetua implements Runnable {
         @Option(names = "--csv", required = true, description = "CSV file with a header line.")
         Path csv;
 
+        @Option(names = "--model", required = true, description = "Model name the events are for.")
+        String model;
+
         @Option(
                 names = "--limit",
                 defaultValue = "0",
@@ -145,8 +148,8 @@ public final class Perpetua implements Runnable {
                 description = "Partitions of a created topic (default: ${DEFAULT-VALUE}).")
         int partitions;
 
-        @CommandLine.ArgGroup(exclusive = false, multiplicity = "1")
-        CsvRoles roles;
+        @CommandLine.ArgGroup(exclusive = false, multiplicity = "0..1")
+        CsvRoles roles = new CsvRoles();
 
         @Override
         public Integer call() throws Exception {
@@ -163,7 +166,7 @@ public final class Perpetua implements Runnable {
                 perpetua.runtime.Topics.create(bootstrap, partitions, topic);
             }
             long start = System.nanoTime();
-            try (CsvEvents events = new CsvEvents(csv, roles.roles());
+            try (CsvEvents events = new CsvEvents(csv, roles.roles(model));
                     EventPublisher publisher = new EventPublisher(bootstrap, topic)) {
                 long n =
                         publisher.publish(

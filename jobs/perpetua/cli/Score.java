@@ -35,12 +35,15 @@ final class Score implements Callable<Integer> {
     @Option(names = "--csv", required = true, description = "CSV file with a header line.")
     Path csv;
 
-    @CommandLine.ArgGroup(exclusive = false, multiplicity = "1")
-    Perpetua.CsvRoles roles;
+    @Option(names = "--model", required = true, description = "Model name the events are for.")
+    String model;
+
+    @CommandLine.ArgGroup(exclusive = false, multiplicity = "0..1")
+    Perpetua.CsvRoles roles = new Perpetua.CsvRoles();
 
     @Override
     public Integer call() throws Exception {
-        String name = roles.model;
+        String name = model;
         ModelSnapshot snapshot =
                 ModelRegistry.read(bootstrap, null, modelsTopic).snapshot(name).orElse(null);
         if (snapshot == null) {
@@ -53,7 +56,7 @@ final class Score implements Callable<Integer> {
         }
         ScoringModel model = ScoringModel.of(snapshot);
         long n = 0;
-        try (CsvEvents events = new CsvEvents(csv, roles.roles())) {
+        try (CsvEvents events = new CsvEvents(csv, roles.roles(name))) {
             List<Event> batch = new ArrayList<>(BATCH);
             while (events.hasNext()) {
                 batch.add(events.next());

@@ -129,7 +129,37 @@ public final class OnlineLearningJob {
         DataStream<SourceRecord> records =
                 env.fromSource(source, WatermarkStrategy.noWatermarks(), "events")
                         .uid("events-source");
+        Learned learned = learn(records, models);
 
+        learned.predictions()
+                .sinkTo(sinks.predictions())
+                .uid("predictions-sink")
+                .name("predictions");
+        learned.metrics().sinkTo(sinks.metrics()).uid("metrics-sink").name("metrics");
+        learned.snapshots().sinkTo(sinks.snapshots()).uid("models-sink").name("models");
+        learned.snapshots()
+                .sinkTo(sinks.history())
+                .uid("models-history-sink")
+                .name("models history");
+        learned.deadLetters()
+                .sinkTo(sinks.deadLetters())
+                .uid("deadletters-sink")
+                .name("deadletters");
+    }
+
+    /** What the Learner puts out: predictions, and metrics, snapshots and dead letters beside. */
+    public record Learned(
+            DataStream<Prediction> predictions,
+            DataStream<Metrics> metrics,
+            DataStream<ModelSnapshot> snapshots,
+            DataStream<DeadLetter> deadLetters) {}
+
+    /**
+     * The learning part of the topology, shared by the job and the replay evaluator: decode and
+     * validate → keyBy(model) → Learner. The dead letters of decoding and of the Learner come out
+     * as one stream.
+     */
+    public static Learned learn(DataStream<SourceRecord> records, Models models) {
         SingleOutputStreamOperator<LearnerInput> decoded =
                 records.process(
                                 new DecodeAndValidate(
@@ -147,19 +177,11 @@ public final class OnlineLearningJob {
                                         models.specs(), models.defaultSpec(), models.warmStart()))
                         .uid("learner");
 
-        predictions.sinkTo(sinks.predictions()).uid("predictions-sink").name("predictions");
-        predictions
-                .getSideOutput(LearnerOperator.METRICS)
-                .sinkTo(sinks.metrics())
-                .uid("metrics-sink")
-                .name("metrics");
-        DataStream<ModelSnapshot> snapshots = predictions.getSideOutput(LearnerOperator.SNAPSHOTS);
-        snapshots.sinkTo(sinks.snapshots()).uid("models-sink").name("models");
-        snapshots.sinkTo(sinks.history()).uid("models-history-sink").name("models history");
-        decoded.getSideOutput(DecodeAndValidate.DEAD_LETTERS)
-                .union(predictions.getSideOutput(LearnerOperator.DEAD_LETTERS))
-                .sinkTo(sinks.deadLetters())
-                .uid("deadletters-sink")
-                .name("deadletters");
+        return new Learned(
+                predictions,
+                predictions.getSideOutput(LearnerOperator.METRICS),
+                predictions.getSideOutput(LearnerOperator.SNAPSHOTS),
+                decoded.getSideOutput(DecodeAndValidate.DEAD_LETTERS)
+                        .union(predictions.getSideOutput(LearnerOperator.DEAD_LETTERS)));
     }
 }
