@@ -48,6 +48,7 @@ public final class CsvEvents implements Iterator<Event>, AutoCloseable {
         public List<String> timeFeatures = List.of();
         public String label;
         public Double labelAbove;
+        public boolean labelLog;
         public List<String> labelClasses = List.of();
         public List<String> numeric = List.of();
         public List<String> categorical = List.of();
@@ -195,6 +196,10 @@ public final class CsvEvents implements Iterator<Event>, AutoCloseable {
             return k != null ? k : -1;
         }
         double v = number(raw);
+        if (roles.labelLog) {
+            // A value <= 0 has no logarithm: NaN, which validation dead-letters with its row.
+            return v > 0 ? Math.log(v) : Double.NaN;
+        }
         return v == Math.rint(v) && Math.abs(v) < Integer.MAX_VALUE ? (Object) (int) v : (Object) v;
     }
 

@@ -66,6 +66,11 @@ public final class Perpetua implements Runnable {
         Double labelAbove;
 
         @Option(
+                names = "--label-log",
+                description = "Regression label: the natural log of the label column.")
+        boolean labelLog;
+
+        @Option(
                 names = "--label-classes",
                 split = ",",
                 description = "Multiclass label: the class values in index order.")
@@ -95,6 +100,7 @@ public final class Perpetua implements Runnable {
             r.timeFeatures = timeFeatures;
             r.label = label;
             r.labelAbove = labelAbove;
+            r.labelLog = labelLog;
             r.labelClasses = labelClasses;
             r.numeric = numeric;
             r.categorical = categorical;

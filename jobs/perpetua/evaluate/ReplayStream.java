@@ -134,6 +134,7 @@ public final class ReplayStream {
         c.timeFeatures = r.timeFeatures;
         c.label = r.label;
         c.labelAbove = r.labelAbove;
+        c.labelLog = r.labelLog;
         c.labelClasses = r.labelClasses;
         c.numeric = r.numeric;
         c.categorical = r.categorical;
