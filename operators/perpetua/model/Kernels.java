@@ -15,7 +15,13 @@ import perpetua.schemas.ModelSpec;
 public final class Kernels {
 
     /** Multiply-adds per product from which ND4J's GEMM beats the primitive loops. */
-    public static final long ND4J_MIN_WORK = 1L << 20;
+    public static final long ND4J_MIN_WORK = 1L << 25;
+
+    /** Inputs from which a layer is wide enough for ND4J at {@link #WIDE_MIN_WORK}. */
+    public static final int WIDE_INPUT = 4096;
+
+    /** Multiply-adds from which ND4J wins on a layer of at least {@link #WIDE_INPUT} inputs. */
+    public static final long WIDE_MIN_WORK = 1L << 18;
 
     private Kernels() {}
 
@@ -25,7 +31,8 @@ public final class Kernels {
             return spec.getKernel();
         }
         long work = (long) Math.max(1, spec.getMaxBatch()) * in * out;
-        return work >= ND4J_MIN_WORK ? Kernel.ND4J : Kernel.PRIMITIVE;
+        boolean nd4j = work >= ND4J_MIN_WORK || (in >= WIDE_INPUT && work >= WIDE_MIN_WORK);
+        return nd4j ? Kernel.ND4J : Kernel.PRIMITIVE;
     }
 
     /** Returns a new kernel of the given kind. */
@@ -42,6 +49,12 @@ public final class Kernels {
 
     /** Returns the rule in words, as it is logged when a model is created. */
     public static String rule() {
-        return "AUTO: ND4J when maxBatch x in x out >= " + ND4J_MIN_WORK + ", else PRIMITIVE";
+        return "AUTO: ND4J when maxBatch x in x out >= "
+                + ND4J_MIN_WORK
+                + ", or >= "
+                + WIDE_MIN_WORK
+                + " with >= "
+                + WIDE_INPUT
+                + " inputs; else PRIMITIVE";
     }
 }

@@ -377,4 +377,26 @@ class NeuralModelDeepTest {
         System.arraycopy(predicted, 0, out, scores.length, n);
         return out;
     }
+
+    @Test
+    void autoPicksTheKernelByTheMeasuredRule() {
+        ModelSpec.Builder b =
+                ModelFixtures.spec(Task.BINARY, 2).setWide(false).setNumericFeatures(List.of());
+        // 16 x 784 x 256 = 3.2M multiply-adds: the primitive loops won that range.
+        NeuralModel mnist =
+                new NeuralModel(
+                        b.setDenseSize(784)
+                                .setMaxBatch(16)
+                                .setHidden(List.of(new Layer(256, Activation.RELU, 0f)))
+                                .build());
+        assertThat(mnist.kernels()).containsExactly("PRIMITIVE", "PRIMITIVE");
+        // 256 x 1000 x 256 = 65.5M: ND4J's GEMM won by 2.3x.
+        NeuralModel large = new NeuralModel(b.setDenseSize(1000).setMaxBatch(256).build());
+        assertThat(large.kernels()).containsExactly("ND4J", "PRIMITIVE");
+        // 32 x 10,000 x 1: a wide linear layer, where ND4J won by 1.8x.
+        NeuralModel wide =
+                new NeuralModel(
+                        b.setDenseSize(10_000).setMaxBatch(32).setHidden(List.of()).build());
+        assertThat(wide.kernels()).containsExactly("ND4J");
+    }
 }
