@@ -35,8 +35,7 @@ class QualitySliceTest {
     static Metrics prequential(ModelSpec spec, List<Event> events) {
         NeuralModel model = new NeuralModel(spec);
         FeatureEncoder encoder = new FeatureEncoder(spec);
-        PrequentialEvaluator evaluator =
-                new PrequentialEvaluator(spec.getTask(), Integer.MAX_VALUE);
+        PrequentialEvaluator evaluator = new PrequentialEvaluator(spec.getTask(), events.size());
         MicroBatch batch = encoder.newBatch();
         int size = spec.getMaxBatch();
         int width = Math.max(1, model.scoreWidth());
@@ -58,7 +57,17 @@ class QualitySliceTest {
             model.learn(batch);
         }
         assertThat(model.unhealthyBatches()).isZero();
-        return evaluator.emit(spec.getModel(), model.steps(), 1L);
+        Metrics m = evaluator.emit(spec.getModel(), model.steps(), 1L);
+        System.out.printf(
+                "quality %s %s events=%d accuracy=%s auc=%s rmse=%s mae=%s%n",
+                spec.getModel(),
+                spec.getHidden().isEmpty() && spec.getEmbeddings().isEmpty() ? "linear" : "deep",
+                events.size(),
+                m.getAccuracy(),
+                m.getAuc(),
+                m.getRmse(),
+                m.getMae());
+        return m;
     }
 
     static List<Event> read(Path csv, CsvEvents.Roles roles, int limit, Long shuffleSeed)
@@ -137,7 +146,7 @@ class QualitySliceTest {
         assertThat(prequential(spec, events).getAccuracy()).isGreaterThan(BOUND_SPAM);
     }
 
-    static final double BOUND_SPAM = 0.90;
+    static final double BOUND_SPAM = 0.88;
 
     @Test
     void flightsWideAndDeepBeatsLogisticRegression() throws Exception {
@@ -197,5 +206,5 @@ class QualitySliceTest {
         assertThat(mlp.getMae()).isLessThan(linear.getMae());
     }
 
-    static final double BOUND_DIAMONDS_RMSE = 0.35;
+    static final double BOUND_DIAMONDS_RMSE = 0.30;
 }
