@@ -175,9 +175,10 @@ class QualitySliceTest {
                                 + "{\"feature\":\"destination\",\"dim\":8},"
                                 + "{\"feature\":\"hour\",\"dim\":4},{\"feature\":\"dow\",\"dim\":4}],"
                                 + "\"embeddingBits\":12,\"interactions\":[\"origin*destination\","
-                                + "\"origin*hour\",\"destination*hour\",\"hour*dow\"],"
+                                + "\"origin*hour\",\"destination*hour\",\"hour*dow\",\"origin*dow\","
+                                + "\"destination*dow\"],"
                                 + "\"hidden\":[64,32],\"optimizer\":\"ADAM\","
-                                + "\"learningRate\":0.002,\"maxBatch\":64}")
+                                + "\"learningRate\":0.004,\"maxBatch\":64}")
                 .get("flights");
     }
 
