@@ -473,8 +473,13 @@ public final class PeerBenchmark implements Callable<Integer> {
             md.append(note).append('\n');
         }
         md.append(
-                "Every learner predicts each event before it learns it; events/s counts only the"
-                        + " learner's encode, predict and learn calls (events pre-loaded).\n\n");
+                "Every learner predicts each event before it learns it; a peer's events/s counts only"
+                        + " its encode, predict and learn calls (events pre-loaded). Perpetua's"
+                        + " rows are replays of the same rows in the same order through the job's"
+                        + " Learner and Evaluator (`Evaluate.run`, a local Flink): their events/s"
+                        + " runs from the first event read to the last prediction, so it also"
+                        + " counts decoding, validation and Flink's hand-overs; a Perpetua model"
+                        + " predicts each micro-batch with the model from before the batch.\n\n");
         boolean anyClassification = rows.stream().anyMatch(r -> r.stream().task != Task.REGRESSION);
         if (anyClassification) {
             md.append(
