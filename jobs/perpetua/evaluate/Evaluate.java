@@ -24,6 +24,7 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.CloseableIterator;
 import org.apache.flink.util.ExceptionUtils;
+import org.nd4j.common.config.ND4JClassLoading;
 import perpetua.cli.CsvEvents;
 import perpetua.ingest.SourceRecord;
 import perpetua.job.OnlineLearningJob;
@@ -231,6 +232,10 @@ public final class Evaluate {
             Options options,
             long started)
             throws Exception {
+        // ND4J keeps the context class loader of the thread that first loads it. In a local
+        // Flink that is the first job's user-code loader, closed when that job ends, so a later
+        // replay in this JVM that first needs an ND4J class would fail; pin it to ours.
+        ND4JClassLoading.setNd4jClassloaderFromClass(Evaluate.class);
         Configuration conf = new Configuration();
         // A replay that fails should stop and say why.
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");

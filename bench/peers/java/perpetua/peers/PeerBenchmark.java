@@ -18,6 +18,7 @@ import moa.classifiers.meta.AdaptiveRandomForestRegressor;
 import moa.classifiers.rules.AMRulesRegressor;
 import moa.classifiers.trees.FIMTDD;
 import moa.classifiers.trees.HoeffdingTree;
+import perpetua.evaluate.Summary;
 import perpetua.schemas.Event;
 import perpetua.schemas.Task;
 import picocli.CommandLine;
@@ -90,8 +91,36 @@ public final class PeerBenchmark implements Callable<Integer> {
     @Option(names = "--note", description = "A line about the machine or run, for the report.")
     String note;
 
-    /** A learner to run on a stream; created only when its turn comes. */
-    record Candidate(String name, String setting, boolean slow, Callable<StreamLearner> create) {}
+    /**
+     * A learner to run on a stream; created only when its turn comes. A Perpetua model has a spec
+     * and no {@code create}: it is replayed by {@link PerpetuaModels#replay}.
+     */
+    record Candidate(
+            String name,
+            String setting,
+            boolean slow,
+            Callable<StreamLearner> create,
+            PerpetuaModels.Model perpetua) {
+        Candidate(String name, String setting, boolean slow, Callable<StreamLearner> create) {
+            this(name, setting, slow, create, null);
+        }
+    }
+
+    /** A learner's whole-stream quality; NaN where its task has no such metric. */
+    record Quality(double accuracy, double auc, double logLoss, double rmse, double mae) {
+        static Quality of(Prequential q) {
+            return new Quality(q.accuracy(), q.auc(), q.logLoss(), q.rmse(), q.mae());
+        }
+
+        static Quality of(Summary s) {
+            return new Quality(
+                    nan(s.accuracy()), nan(s.auc()), nan(s.logLoss()), nan(s.rmse()), nan(s.mae()));
+        }
+
+        private static double nan(Double v) {
+            return v == null ? Double.NaN : v;
+        }
+    }
 
     /** One row of the report. */
     record Row(
@@ -100,9 +129,10 @@ public final class PeerBenchmark implements Callable<Integer> {
             String setting,
             long events,
             boolean probabilities,
-            Prequential quality,
+            Quality quality,
             double seconds,
-            String failure) {}
+            String failure,
+            boolean perpetua) {}
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new PeerBenchmark()).execute(args));
@@ -277,13 +307,10 @@ public final class PeerBenchmark implements Callable<Integer> {
             }
             default -> throw new IllegalArgumentException("no learners for task " + s.task);
         }
-        // ---- Perpetua: one more row, measured in the same run. ----
-        // When `./perpetua evaluate` lands, wrap its in-process Learner (the same spec the
-        // evaluate command takes for this stream) as a StreamLearner whose batchSize() is the
-        // spec's maxBatch, and add it here, e.g.
-        //   out.add(new Candidate("Perpetua " + spec, specJson, false,
-        //           () -> PerpetuaLearner.of(s, spec)));
-        // The runner below then scores it with the same Prequential accounting and timing.
+        // Perpetua's models, measured in the same run on the same rows in the same order.
+        for (PerpetuaModels.Model m : PerpetuaModels.of(s)) {
+            out.add(new Candidate(m.name(), m.setting(), false, null, m));
+        }
         return out;
     }
 
@@ -292,6 +319,9 @@ public final class PeerBenchmark implements Callable<Integer> {
      * it has spent {@code maxSeconds} of its own time.
      */
     static Row run(PeerStream s, Candidate c, long limit, double maxSeconds) {
+        if (c.perpetua() != null) {
+            return replay(s, c);
+        }
         List<Event> events = s.events.subList(0, (int) Math.min(limit, s.events.size()));
         Prequential quality = new Prequential(s.task, s.classes);
         long nanos = 0;
@@ -326,15 +356,71 @@ public final class PeerBenchmark implements Callable<Integer> {
                     c.setting(),
                     quality.count(),
                     learner.givesProbabilities(),
-                    quality,
+                    Quality.of(quality),
                     nanos / 1e9,
-                    null);
+                    null,
+                    false);
         } catch (Throwable t) {
             StringWriter trace = new StringWriter();
             t.printStackTrace(new PrintWriter(trace));
             System.err.println(trace);
             return new Row(
-                    s, c.name(), c.setting(), quality.count(), false, quality, nanos / 1e9, why(t));
+                    s,
+                    c.name(),
+                    c.setting(),
+                    quality.count(),
+                    false,
+                    Quality.of(quality),
+                    nanos / 1e9,
+                    why(t),
+                    false);
+        }
+    }
+
+    /**
+     * Replays the stream through a Perpetua model with {@code ./perpetua evaluate}'s code: its
+     * metrics are the Learner's own Evaluator over every labelled event (one window as long as the
+     * stream, exact AUC), and its seconds run from the first event read by the replay source to the
+     * last prediction, so they include decoding, validation and Flink's hand-overs, which the
+     * peers' timing does not have.
+     */
+    static Row replay(PeerStream s, Candidate c) {
+        try {
+            Summary summary = PerpetuaModels.replay(s, c.perpetua().spec());
+            System.err.println("  " + s.name + " / " + c.name() + ": " + summary.line());
+            if (summary.labelled() != s.events.size() || summary.deadLetters() != 0) {
+                throw new IllegalStateException(
+                        String.format(
+                                Locale.ROOT,
+                                "the replay scored %d of the stream's %d events (%d refused)",
+                                summary.labelled(),
+                                s.events.size(),
+                                summary.deadLetters()));
+            }
+            return new Row(
+                    s,
+                    c.name(),
+                    c.setting(),
+                    summary.labelled(),
+                    true,
+                    Quality.of(summary),
+                    summary.seconds(),
+                    null,
+                    true);
+        } catch (Throwable t) {
+            StringWriter trace = new StringWriter();
+            t.printStackTrace(new PrintWriter(trace));
+            System.err.println(trace);
+            return new Row(
+                    s,
+                    c.name(),
+                    c.setting(),
+                    0,
+                    false,
+                    Quality.of(new Prequential(s.task, s.classes)),
+                    0,
+                    why(t),
+                    true);
         }
     }
 
@@ -350,7 +436,7 @@ public final class PeerBenchmark implements Callable<Integer> {
         if (r.failure() != null) {
             return r.stream().name + " / " + r.learner() + ": FAILED " + r.failure();
         }
-        Prequential q = r.quality();
+        Quality q = r.quality();
         String metrics =
                 r.stream().task == Task.REGRESSION
                         ? String.format(Locale.ROOT, "rmse=%.4f mae=%.4f", q.rmse(), q.mae())
@@ -387,8 +473,13 @@ public final class PeerBenchmark implements Callable<Integer> {
             md.append(note).append('\n');
         }
         md.append(
-                "Every learner predicts each event before it learns it; events/s counts only the"
-                        + " learner's encode, predict and learn calls (events pre-loaded).\n\n");
+                "Every learner predicts each event before it learns it; a peer's events/s counts only"
+                        + " its encode, predict and learn calls (events pre-loaded). Perpetua's"
+                        + " rows are replays of the same rows in the same order through the job's"
+                        + " Learner and Evaluator (`Evaluate.run`, a local Flink): their events/s"
+                        + " runs from the first event read to the last prediction, so it also"
+                        + " counts decoding, validation and Flink's hand-overs; a Perpetua model"
+                        + " predicts each micro-batch with the model from before the batch.\n\n");
         boolean anyClassification = rows.stream().anyMatch(r -> r.stream().task != Task.REGRESSION);
         if (anyClassification) {
             md.append(
@@ -399,7 +490,7 @@ public final class PeerBenchmark implements Callable<Integer> {
                 if (r.stream().task == Task.REGRESSION) {
                     continue;
                 }
-                Prequential q = r.quality();
+                Quality q = r.quality();
                 if (r.failure() != null) {
                     md.append(failedRow(r, 4));
                     continue;
@@ -430,7 +521,7 @@ public final class PeerBenchmark implements Callable<Integer> {
                     md.append(failedRow(r, 3));
                     continue;
                 }
-                Prequential q = r.quality();
+                Quality q = r.quality();
                 md.append(
                         String.format(
                                 Locale.ROOT,
@@ -445,6 +536,7 @@ public final class PeerBenchmark implements Callable<Integer> {
             }
             md.append('\n');
         }
+        md.append(ratios(rows));
         md.append("Streams:\n");
         rows.stream()
                 .map(Row::stream)
@@ -472,6 +564,159 @@ public final class PeerBenchmark implements Callable<Integer> {
         }
         Files.createDirectories(out.toAbsolutePath().getParent());
         Files.writeString(out, md);
+    }
+
+    /** The main metric of a task, by which Perpetua's best model on a stream is chosen. */
+    enum Main {
+        AUC("AUC", true),
+        ACCURACY("accuracy", true),
+        RMSE("RMSE", false);
+
+        final String label;
+        final boolean higherIsBetter;
+
+        Main(String label, boolean higherIsBetter) {
+            this.label = label;
+            this.higherIsBetter = higherIsBetter;
+        }
+
+        static Main of(Task task) {
+            return switch (task) {
+                case BINARY -> AUC;
+                case MULTICLASS -> ACCURACY;
+                case REGRESSION -> RMSE;
+            };
+        }
+
+        double of(Quality q) {
+            return switch (this) {
+                case AUC -> q.auc();
+                case ACCURACY -> q.accuracy();
+                case RMSE -> q.rmse();
+            };
+        }
+
+        /** Whether {@code a} is strictly better than {@code b}. */
+        boolean beats(double a, double b) {
+            return higherIsBetter ? a > b : a < b;
+        }
+    }
+
+    /**
+     * Per stream, every learner against Perpetua's best model on that stream (best by the main
+     * metric): the ratio of the main metrics and of the events/s, and where a peer wins.
+     */
+    static String ratios(List<Row> rows) {
+        StringBuilder md = new StringBuilder();
+        List<PeerStream> streams = rows.stream().map(Row::stream).distinct().toList();
+        boolean header = false;
+        for (PeerStream s : streams) {
+            Main main = Main.of(s.task);
+            Row best = null;
+            for (Row r : rows) {
+                if (r.stream() == s
+                        && r.perpetua()
+                        && r.failure() == null
+                        && (best == null
+                                || main.beats(main.of(r.quality()), main.of(best.quality())))) {
+                    best = r;
+                }
+            }
+            if (best == null) {
+                continue;
+            }
+            if (!header) {
+                md.append(
+                        "Against Perpetua's best model on each stream (best by the main metric:"
+                                + " AUC for flights, accuracy for letter and mnist, RMSE for"
+                                + " diamonds). metric ratio = learner's main metric ÷ Perpetua"
+                                + " best's (above 1 is better for AUC and accuracy, below 1 for"
+                                + " RMSE); speed ratio = learner's events/s ÷ Perpetua best's.\n\n");
+                md.append(
+                        "| stream | learner | events | main metric | also | events/s |"
+                                + " metric ratio | speed ratio | winner |\n");
+                md.append("|---|---|---:|---:|---:|---:|---:|---:|---|\n");
+                header = true;
+            }
+            double bestMetric = main.of(best.quality());
+            double bestRate = best.events() / best.seconds();
+            for (Row r : rows) {
+                if (r.stream() != s || r.failure() != null) {
+                    continue;
+                }
+                Quality q = r.quality();
+                double metric = main.of(q);
+                double rate = r.events() / r.seconds();
+                boolean partial = r.events() < s.events.size();
+                List<String> wins = new ArrayList<>();
+                if (!r.perpetua() && !partial && main.beats(metric, bestMetric)) {
+                    wins.add(main.label);
+                }
+                if (!r.perpetua() && rate > bestRate) {
+                    wins.add("speed");
+                }
+                String winner;
+                if (r == best) {
+                    winner = "Perpetua's best";
+                } else if (!wins.isEmpty()) {
+                    winner = "peer wins on " + String.join(" and ", wins);
+                } else {
+                    winner = "";
+                }
+                if (partial) {
+                    winner +=
+                            (winner.isEmpty() ? "" : "; ")
+                                    + "first "
+                                    + String.format(Locale.ROOT, "%,d", r.events())
+                                    + " events only: metric not comparable";
+                }
+                String also =
+                        switch (s.task) {
+                            case BINARY -> "accuracy " + num(q.accuracy());
+                            case MULTICLASS ->
+                                    r.probabilities() ? "log loss " + num(q.logLoss()) : "";
+                            case REGRESSION -> "MAE " + num(q.mae());
+                        };
+                md.append(
+                        String.format(
+                                Locale.ROOT,
+                                "| %s | %s | %,d | %s %s | %s | %s | %s | %s | %s |%n",
+                                s.name,
+                                r.perpetua() ? "**" + r.learner() + "**" : r.learner(),
+                                r.events(),
+                                main.label,
+                                num(metric),
+                                also,
+                                rate(r),
+                                String.format(Locale.ROOT, "%.3f", metric / bestMetric),
+                                String.format(Locale.ROOT, "%.2f", rate / bestRate),
+                                winner));
+            }
+        }
+        if (header) {
+            md.append('\n');
+            md.append("Perpetua's specs:\n");
+            for (PeerStream s : streams) {
+                for (PerpetuaModels.Model m : PerpetuaModels.of(s)) {
+                    if (rows.stream()
+                            .anyMatch(
+                                    r ->
+                                            r.stream() == s
+                                                    && r.perpetua()
+                                                    && r.learner().equals(m.name()))) {
+                        md.append("- ")
+                                .append(s.name)
+                                .append(" / ")
+                                .append(m.name())
+                                .append(": `")
+                                .append(m.json())
+                                .append("`\n");
+                    }
+                }
+            }
+            md.append('\n');
+        }
+        return md.toString();
     }
 
     private static String failedRow(Row r, int metrics) {

@@ -29,8 +29,8 @@ import perpetua.schemas.Task;
  *   <li>{@code mnist}: {@code mnist-10k.csv.gz} in file order (already shuffled), 10 classes, 784
  *       dense pixels 0..255.
  *   <li>{@code diamonds}: {@code diamonds.csv.gz} shuffled with seed 42, regression on the natural
- *       log of {@code price}; numeric carat, depth, table, x, y, z; categorical cut, color,
- *       clarity.
+ *       log of {@code price} ({@code labelLog}); numeric carat, depth, table, x, y, z; categorical
+ *       cut, color, clarity.
  * </ul>
  *
  * <p>Shuffling is {@code Collections.shuffle(rows, new Random(42))} over the whole file, before the
@@ -59,8 +59,20 @@ public final class PeerStream {
 
     public final List<Event> events;
 
+    /** The CSV file the events were read from. */
+    public final Path csv;
+
+    /** How the CSV's columns were read: the same roles give Perpetua's replay its events. */
+    public final CsvEvents.Roles roles;
+
+    /** The seed the whole file was shuffled with before the cap, or null for the file's order. */
+    public final Long shuffleSeed;
+
     private PeerStream(
             String name,
+            Path csv,
+            CsvEvents.Roles roles,
+            Long shuffleSeed,
             Task task,
             int classes,
             List<String> numeric,
@@ -69,6 +81,9 @@ public final class PeerStream {
             String labelNote,
             List<Event> events) {
         this.name = name;
+        this.csv = csv;
+        this.roles = roles;
+        this.shuffleSeed = shuffleSeed;
         this.task = task;
         this.classes = classes;
         this.numeric = List.copyOf(numeric);
@@ -92,19 +107,21 @@ public final class PeerStream {
             case "flights":
                 {
                     CsvEvents.Roles r = FlightsStream.roles();
-                    List<Event> events =
-                            read(datasets.resolve("flights-3m.csv.gz"), r, limit, false);
+                    Path csv = datasets.resolve("flights-3m.csv.gz");
                     List<String> categorical = new ArrayList<>(r.timeFeatures);
                     categorical.addAll(r.categorical);
                     return new PeerStream(
                             name,
+                            csv,
+                            r,
+                            null,
                             Task.BINARY,
                             2,
                             r.numeric,
                             categorical,
                             0,
                             "delay > 15 (time order)",
-                            events);
+                            read(csv, r, limit, null));
                 }
             case "letter":
                 {
@@ -119,17 +136,19 @@ public final class PeerStream {
                                     "x.box", "y.box", "width", "high", "onpix", "x.bar", "y.bar",
                                     "x2bar", "y2bar", "xybar", "x2ybr", "xy2br", "x.ege", "xegvy",
                                     "y.ege", "yegvx");
-                    List<Event> events =
-                            read(datasets.resolve("letter-recognition.csv.gz"), r, limit, true);
+                    Path csv = datasets.resolve("letter-recognition.csv.gz");
                     return new PeerStream(
                             name,
+                            csv,
+                            r,
+                            SHUFFLE_SEED,
                             Task.MULTICLASS,
                             26,
                             r.numeric,
                             List.of(),
                             0,
                             "lettr, 26 classes (shuffled, seed 42)",
-                            events);
+                            read(csv, r, limit, SHUFFLE_SEED));
                 }
             case "mnist":
                 {
@@ -137,39 +156,40 @@ public final class PeerStream {
                     r.label = "label";
                     r.labelClasses = IntStream.range(0, 10).mapToObj(String::valueOf).toList();
                     r.dense = List.of("p*");
-                    List<Event> events =
-                            read(datasets.resolve("mnist-10k.csv.gz"), r, limit, false);
+                    Path csv = datasets.resolve("mnist-10k.csv.gz");
                     return new PeerStream(
                             name,
+                            csv,
+                            r,
+                            null,
                             Task.MULTICLASS,
                             10,
                             List.of(),
                             List.of(),
                             784,
                             "label, 10 classes (file order)",
-                            events);
+                            read(csv, r, limit, null));
                 }
             case "diamonds":
                 {
                     CsvEvents.Roles r = roles("diamonds");
                     r.label = "price";
+                    r.labelLog = true;
                     r.numeric = List.of("carat", "depth", "table", "x", "y", "z");
                     r.categorical = List.of("cut", "color", "clarity");
-                    List<Event> events = new ArrayList<>();
-                    for (Event e : read(datasets.resolve("diamonds.csv.gz"), r, limit, true)) {
-                        double price = ((Number) e.getLabel()).doubleValue();
-                        e.setLabel(Math.log(price));
-                        events.add(e);
-                    }
+                    Path csv = datasets.resolve("diamonds.csv.gz");
                     return new PeerStream(
                             name,
+                            csv,
+                            r,
+                            SHUFFLE_SEED,
                             Task.REGRESSION,
                             0,
                             r.numeric,
                             r.categorical,
                             0,
                             "ln(price) (shuffled, seed 42)",
-                            events);
+                            read(csv, r, limit, SHUFFLE_SEED));
                 }
             default:
                 throw new IllegalArgumentException(
@@ -183,16 +203,22 @@ public final class PeerStream {
         return r;
     }
 
-    private static List<Event> read(Path file, CsvEvents.Roles roles, long limit, boolean shuffle)
+    /**
+     * The events of {@code file}: the first {@code limit} rows in file order ({@code shuffleSeed}
+     * null), or every row shuffled with {@code new Random(shuffleSeed)} and then the first {@code
+     * limit}, which is the order of Perpetua's replay with the same seed ({@code
+     * ReplayStream.permutation}).
+     */
+    static List<Event> read(Path file, CsvEvents.Roles roles, long limit, Long shuffleSeed)
             throws IOException {
         List<Event> events = new ArrayList<>();
         try (CsvEvents rows = new CsvEvents(file, roles)) {
-            while (rows.hasNext() && (shuffle || events.size() < limit)) {
+            while (rows.hasNext() && (shuffleSeed != null || events.size() < limit)) {
                 events.add(rows.next());
             }
         }
-        if (shuffle) {
-            Collections.shuffle(events, new Random(SHUFFLE_SEED));
+        if (shuffleSeed != null) {
+            Collections.shuffle(events, new Random(shuffleSeed));
         }
         return events.size() > limit ? new ArrayList<>(events.subList(0, (int) limit)) : events;
     }

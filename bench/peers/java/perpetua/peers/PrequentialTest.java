@@ -4,10 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import java.util.Random;
 import org.junit.jupiter.api.Test;
+import perpetua.eval.PrequentialEvaluator;
+import perpetua.schemas.Metrics;
+import perpetua.schemas.MetricsWindowKind;
 import perpetua.schemas.Task;
 
-/** The shared prequential accounting against values computed by hand. */
+/**
+ * The shared prequential accounting against values computed by hand, and against the Learner's own
+ * evaluator, which scores Perpetua's rows in the benchmark.
+ */
 class PrequentialTest {
 
     @Test
@@ -101,5 +108,75 @@ class PrequentialTest {
                 .hasMessageContaining("not a class index");
         assertThatThrownBy(() -> q.add(new double[] {Double.NaN, 0.3, 0.5}, 0))
                 .hasMessageContaining("NaN");
+    }
+
+    @Test
+    void binaryAgreesWithTheLearnersEvaluatorOverOneWindowAsLongAsTheStream() {
+        int n = 5000;
+        Random random = new Random(7);
+        Prequential peers = new Prequential(Task.BINARY, 2);
+        PrequentialEvaluator learner = wholeStream(Task.BINARY, 2, n);
+        for (int i = 0; i < n; i++) {
+            // Scores on a coarse grid, so that many are tied; none is exactly 1/2, where the
+            // Learner's served class (P(1) >= 0.5) and this accounting's tie rule differ.
+            float p1 = (random.nextInt(40) * 2 + 1) / 80f;
+            int label = random.nextDouble() < p1 ? 1 : 0;
+            float[] scores = {1f - p1, p1};
+            peers.add(new double[] {scores[0], scores[1]}, label);
+            learner.countPrediction(1, i);
+            learner.score(scores, 0, p1 >= 0.5f ? 1f : 0f, label, 1f);
+        }
+        Metrics m = learner.emit("m", 1, n);
+        assertThat(peers.accuracy()).isCloseTo(m.getAccuracy(), within(1e-12));
+        assertThat(peers.auc()).isCloseTo(m.getAuc(), within(1e-12));
+        assertThat(peers.logLoss()).isCloseTo(m.getLogLoss(), within(1e-9));
+        assertThat(m.getAucErrorBound()).isZero();
+    }
+
+    @Test
+    void multiclassAndRegressionAgreeWithTheLearnersEvaluator() {
+        int n = 3000;
+        int classes = 5;
+        Random random = new Random(11);
+        Prequential peers = new Prequential(Task.MULTICLASS, classes);
+        PrequentialEvaluator learner = wholeStream(Task.MULTICLASS, classes, n);
+        Prequential peersRegression = new Prequential(Task.REGRESSION, 0);
+        PrequentialEvaluator learnerRegression = wholeStream(Task.REGRESSION, 0, n);
+        for (int i = 0; i < n; i++) {
+            float[] scores = new float[classes];
+            float sum = 0;
+            for (int k = 0; k < classes; k++) {
+                scores[k] = random.nextFloat() + 1e-3f;
+                sum += scores[k];
+            }
+            int best = 0;
+            double[] asDouble = new double[classes];
+            for (int k = 0; k < classes; k++) {
+                scores[k] /= sum;
+                asDouble[k] = scores[k];
+                best = scores[k] > scores[best] ? k : best;
+            }
+            int label = random.nextInt(classes);
+            peers.add(asDouble, label);
+            learner.countPrediction(1, i);
+            learner.score(scores, 0, best, label, 1f);
+
+            float value = (float) random.nextGaussian();
+            float target = (float) (3 * random.nextGaussian());
+            peersRegression.add(new double[] {value}, target);
+            learnerRegression.countPrediction(1, i);
+            learnerRegression.score(new float[0], 0, value, target, 1f);
+        }
+        Metrics m = learner.emit("m", 1, n);
+        assertThat(peers.accuracy()).isCloseTo(m.getAccuracy(), within(1e-12));
+        assertThat(peers.logLoss()).isCloseTo(m.getLogLoss(), within(1e-9));
+        Metrics r = learnerRegression.emit("r", 1, n);
+        assertThat(peersRegression.mae()).isCloseTo(r.getMae(), within(1e-9));
+        assertThat(peersRegression.rmse()).isCloseTo(r.getRmse(), within(1e-9));
+    }
+
+    /** The Learner's evaluator as Perpetua's replay uses it: one count window of every event. */
+    private static PrequentialEvaluator wholeStream(Task task, int classes, int n) {
+        return new PrequentialEvaluator(task, n, MetricsWindowKind.COUNT, 0L, 1.0, classes);
     }
 }

@@ -1,0 +1,142 @@
+package perpetua.peers;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import perpetua.evaluate.Evaluate;
+import perpetua.evaluate.Summary;
+import perpetua.job.ModelSpecs;
+import perpetua.schemas.ModelSpec;
+
+/**
+ * Perpetua's models on each benchmark stream, and their replay through {@link Evaluate}: the job's
+ * own Learner and Evaluator in a local Flink, fed by the stream's CSV, roles, shuffle seed and
+ * number of events, so that the replay sees the rows the peers saw, in the same order.
+ *
+ * <p>Each model is replayed on its own, so that its events/s is its own.
+ */
+final class PerpetuaModels {
+
+    /** One model: its row name, a short setting for the table, and its spec as JSON. */
+    record Model(String name, String setting, String json) {
+        ModelSpec spec() {
+            try {
+                return ModelSpecs.parse(json).values().iterator().next();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    private PerpetuaModels() {}
+
+    /** The models measured on stream {@code s}. */
+    static List<Model> of(PeerStream s) {
+        List<Model> out = new ArrayList<>();
+        switch (s.name) {
+            case "flights" -> {
+                out.add(
+                        new Model(
+                                "Perpetua logistic",
+                                "lr: hashed 2^18, Adam 0.02, maxBatch 256",
+                                """
+                                {"model":"lr","task":"BINARY","numericFeatures":["distance"],\
+                                "hashBits":18,"optimizer":"ADAM","learningRate":0.02,\
+                                "maxBatch":256}"""));
+                out.add(
+                        new Model(
+                                "Perpetua wide and deep",
+                                "wd: hashed 2^20 + 4 crosses, embeddings 8/8/4/4, hidden 64,32,"
+                                        + " Adam 0.002, maxBatch 64",
+                                """
+                                {"model":"wd","task":"BINARY","numericFeatures":["distance"],\
+                                "hashBits":20,"embeddings":[{"feature":"origin","dim":8},\
+                                {"feature":"destination","dim":8},{"feature":"hour","dim":4},\
+                                {"feature":"dow","dim":4}],"embeddingBits":12,\
+                                "interactions":["origin*destination","origin*hour",\
+                                "destination*hour","hour*dow"],"hidden":[64,32],\
+                                "optimizer":"ADAM","learningRate":0.002,"maxBatch":64}"""));
+            }
+            case "letter" -> {
+                String numerics = quoted(s.numeric);
+                out.add(
+                        new Model(
+                                "Perpetua softmax",
+                                "linear softmax, Adam 0.05, maxBatch 32",
+                                """
+                                {"model":"letter-linear","task":"MULTICLASS","classes":26,\
+                                "numericFeatures":%s,"optimizer":"ADAM","learningRate":0.05,\
+                                "maxBatch":32}"""
+                                        .formatted(numerics)));
+                out.add(
+                        new Model(
+                                "Perpetua MLP",
+                                "hidden 256,128, Adam 0.005, maxBatch 16",
+                                """
+                                {"model":"letter-mlp","task":"MULTICLASS","classes":26,\
+                                "numericFeatures":%s,"hidden":[256,128],"optimizer":"ADAM",\
+                                "learningRate":0.005,"maxBatch":16}"""
+                                        .formatted(numerics)));
+            }
+            case "mnist" -> {
+                out.add(
+                        new Model(
+                                "Perpetua MLP",
+                                "dense 784 x 1/255, hidden 256, Adam 0.002, maxBatch 16",
+                                """
+                                {"model":"mnist-mlp","task":"MULTICLASS","classes":10,\
+                                "denseSize":784,"denseScale":0.00392157,"hidden":[256],\
+                                "optimizer":"ADAM","learningRate":0.002,"maxBatch":16,\
+                                "wide":false}"""));
+                out.add(
+                        new Model(
+                                "Perpetua softmax",
+                                "dense 784 x 1/255, linear softmax, Adam 0.01, maxBatch 16",
+                                """
+                                {"model":"mnist-linear","task":"MULTICLASS","classes":10,\
+                                "denseSize":784,"denseScale":0.00392157,"optimizer":"ADAM",\
+                                "learningRate":0.01,"maxBatch":16,"wide":false}"""));
+            }
+            case "diamonds" -> {
+                String numerics = quoted(s.numeric);
+                out.add(
+                        new Model(
+                                "Perpetua linear",
+                                "hashed 2^12, Adam 0.01, maxBatch 16",
+                                """
+                                {"model":"diamonds-linear","task":"REGRESSION","hashBits":12,\
+                                "numericFeatures":%s,"optimizer":"ADAM","learningRate":0.01,\
+                                "maxBatch":16}"""
+                                        .formatted(numerics)));
+                out.add(
+                        new Model(
+                                "Perpetua MLP",
+                                "hashed 2^12, hidden 64,32, Adam 0.003, maxBatch 16",
+                                """
+                                {"model":"diamonds-mlp","task":"REGRESSION","hashBits":12,\
+                                "numericFeatures":%s,"hidden":[64,32],"optimizer":"ADAM",\
+                                "learningRate":0.003,"maxBatch":16}"""
+                                        .formatted(numerics)));
+            }
+            default -> throw new IllegalArgumentException("no Perpetua models for " + s.name);
+        }
+        return out;
+    }
+
+    /**
+     * Replays stream {@code s} through {@code spec}: the stream's CSV and roles, its shuffle seed
+     * (over the whole file, before the cap) and its number of events.
+     */
+    static Summary replay(PeerStream s, ModelSpec spec) throws Exception {
+        return Evaluate.run(
+                s.csv,
+                s.roles,
+                spec,
+                Evaluate.Options.defaults().shuffleSeed(s.shuffleSeed).limit(s.events.size()));
+    }
+
+    private static String quoted(List<String> names) {
+        return names.stream().map(n -> '"' + n + '"').toList().toString().replace(" ", "");
+    }
+}
