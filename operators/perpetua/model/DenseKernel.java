@@ -32,6 +32,13 @@ public interface DenseKernel {
     void backward(
             float[] dz, float[] a, int n, float[] params, int w, int b, float[] grad, float[] da);
 
+    /**
+     * Tells the kernel that the weights in the model's parameters changed since its last forward
+     * pass, so that anything it derived from them (a transposed copy, ND4J's copy) is stale. Until
+     * then it may reuse what it derived.
+     */
+    void weightsChanged();
+
     /** Returns the input width. */
     int in();
 

@@ -19,6 +19,7 @@ public final class MicroBatch {
     private final int denseWidth;
     private final int fields;
     private int size;
+    private long changes;
     private float[] dense;
     private int[] slotStart;
     private int[] slots;
@@ -62,6 +63,16 @@ public final class MicroBatch {
     /** Forgets every row and keeps the buffers. */
     public void clear() {
         size = 0;
+        changes++;
+    }
+
+    /**
+     * Returns a count that moves whenever a row is added or the batch is cleared, so that a model
+     * can tell whether the batch it last ran forward is still the same. Writes through the backing
+     * arrays do not move it.
+     */
+    public long changes() {
+        return changes;
     }
 
     /**
@@ -129,6 +140,7 @@ public final class MicroBatch {
                 bagStart[bag + f + 1] = idStart + bagEnds[f];
             }
         }
+        changes++;
         label[size] = rowLabel;
         // An unlabelled row must not pull the gradient, whatever weight its event carried.
         weight[size] = Float.isNaN(rowLabel) ? 0f : rowWeight;

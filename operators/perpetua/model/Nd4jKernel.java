@@ -20,6 +20,7 @@ public final class Nd4jKernel implements DenseKernel {
     private final int in;
     private final int out;
     private int capacity;
+    private boolean weightsStale = true;
     private INDArray aBuf; // [cap x in]
     private INDArray zBuf; // [cap x out]
     private INDArray daBuf; // [cap x in]
@@ -56,8 +57,11 @@ public final class Nd4jKernel implements DenseKernel {
     public void forward(float[] a, int n, float[] params, int w, int b, Activation act, float[] z) {
         ensureRows(n);
         aPtr.put(a, 0, n * in);
-        wPtr.put(params, w, out * in);
-        bPtr.put(params, b, out);
+        if (weightsStale) {
+            wPtr.put(params, w, out * in);
+            bPtr.put(params, b, out);
+            weightsStale = false;
+        }
         Nd4j.gemm(aView, wBuf, zView, false, true, 1.0, 0.0);
         zView.addiRowVector(bBuf);
         switch (act) {
@@ -130,6 +134,11 @@ public final class Nd4jKernel implements DenseKernel {
 
     private static FloatPointer pointer(INDArray buffer) {
         return new FloatPointer(buffer.data().addressPointer());
+    }
+
+    @Override
+    public void weightsChanged() {
+        weightsStale = true;
     }
 
     @Override

@@ -104,6 +104,12 @@ public final class NeuralModel {
     private int wideCount;
     private int[] activeEmb = new int[64];
     private int embCount;
+    // What the last forward pass ran on, so that learning right after predicting the same batch
+    // with the same weights reuses it (only without dropout, which changes the pass).
+    private MicroBatch forwardBatch;
+    private long forwardChanges;
+    private boolean forwardReusable;
+    private final boolean anyDropout;
     private float[] backupParams;
     private float[] backupState;
 
@@ -241,6 +247,11 @@ public final class NeuralModel {
                         ? Optimizer.create(wideKind, spec, hashedOffset, k * hashSize)
                         : null;
         this.l1Prox = l1 > 0 && spec.getOptimizer() != OptimizerKind.FTRL;
+        boolean dropping = false;
+        for (float p : dropout) {
+            dropping |= p > 0;
+        }
+        this.anyDropout = dropping;
 
         this.kernels = new DenseKernel[layers + 1];
         for (int l = 0; l <= layers; l++) {
@@ -450,6 +461,15 @@ public final class NeuralModel {
                     "model has " + params.length + " parameters, got " + parameters.length);
         }
         System.arraycopy(parameters, 0, params, 0, params.length);
+        weightsChanged();
+    }
+
+    // Every write to the parameters ends here, so that no kernel reuses a copy of old weights.
+    private void weightsChanged() {
+        forwardReusable = false;
+        for (DenseKernel kernel : kernels) {
+            kernel.weightsChanged();
+        }
     }
 
     /** Returns a copy of the optimizer state: the main optimizer's, then the wide optimizer's. */
@@ -595,6 +615,7 @@ public final class NeuralModel {
             shrink(lr * l1);
         }
         clearSparseGradient();
+        weightsChanged();
         if (bound > 0) {
             double norm = weightNorm();
             if (!(norm <= bound)) {
@@ -623,6 +644,7 @@ public final class NeuralModel {
         }
         if (params[0] == 0f && weights > 0) {
             params[0] = (float) (sum / weights);
+            weightsChanged();
         }
     }
 
@@ -719,8 +741,18 @@ public final class NeuralModel {
 
     /** Fills {@code out} (and {@code logits}) for the batch's rows. */
     private void forward(MicroBatch batch, boolean training, long step) {
+        if (!anyDropout
+                && forwardReusable
+                && batch == forwardBatch
+                && batch.changes() == forwardChanges) {
+            return;
+        }
         int n = batch.size();
         ensureRows(n);
+        forwardBatch = batch;
+        forwardChanges = batch.changes();
+        // A pass with dropout differs from the next one; without, it is the same computation.
+        forwardReusable = !anyDropout;
         if (fields > 0) {
             gatherEmbeddings(batch);
         }

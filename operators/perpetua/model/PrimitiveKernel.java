@@ -9,8 +9,14 @@ import perpetua.schemas.Activation;
  */
 public final class PrimitiveKernel implements DenseKernel {
 
+    /** From this many outputs the forward pass runs as AXPYs over a transposed weight copy. */
+    static final int AXPY_FORWARD_OUTPUTS = 16;
+
     private final int in;
     private final int out;
+    // W^T [in x out], rebuilt after the weights change, when the layer is wide enough to use it.
+    private float[] transposed;
+    private boolean transposedStale = true;
 
     /** Creates the kernel of a layer with {@code in} inputs and {@code out} outputs. */
     public PrimitiveKernel(int in, int out) {
@@ -20,14 +26,55 @@ public final class PrimitiveKernel implements DenseKernel {
 
     @Override
     public void forward(float[] a, int n, float[] params, int w, int b, Activation act, float[] z) {
-        for (int r = 0; r < n; r++) {
-            int ar = r * in;
-            int zr = r * out;
-            for (int o = 0; o < out; o++) {
-                z[zr + o] = params[b + o] + dot(a, ar, params, w + o * in, in);
+        if (out >= AXPY_FORWARD_OUTPUTS && n > 1) {
+            forwardByAxpy(a, n, params, w, b, z);
+        } else {
+            for (int r = 0; r < n; r++) {
+                int ar = r * in;
+                int zr = r * out;
+                for (int o = 0; o < out; o++) {
+                    z[zr + o] = params[b + o] + dot(a, ar, params, w + o * in, in);
+                }
             }
         }
         Activations.apply(act, z, n * out);
+    }
+
+    /**
+     * z[r, :] = b + sum_i a[r, i] W^T[i, :]: AXPYs over contiguous rows of a transposed copy of W,
+     * which vectorize where a dot product's reduction does not, and skip the zero inputs (pixels,
+     * ReLU outputs) for free.
+     */
+    private void forwardByAxpy(float[] a, int n, float[] params, int w, int b, float[] z) {
+        if (transposed == null) {
+            transposed = new float[in * out];
+        }
+        float[] t = transposed;
+        if (transposedStale) {
+            // In 32 x 32 tiles, so that both the reads and the strided writes stay in cache.
+            for (int o0 = 0; o0 < out; o0 += 32) {
+                for (int i0 = 0; i0 < in; i0 += 32) {
+                    for (int o = o0; o < Math.min(out, o0 + 32); o++) {
+                        int row = w + o * in;
+                        for (int i = i0; i < Math.min(in, i0 + 32); i++) {
+                            t[i * out + o] = params[row + i];
+                        }
+                    }
+                }
+            }
+            transposedStale = false;
+        }
+        for (int r = 0; r < n; r++) {
+            int zr = r * out;
+            System.arraycopy(params, b, z, zr, out);
+            int ar = r * in;
+            for (int i = 0; i < in; i++) {
+                float x = a[ar + i];
+                if (x != 0f) {
+                    axpy(x, t, i * out, z, zr, out);
+                }
+            }
+        }
     }
 
     @Override
@@ -86,6 +133,11 @@ public final class PrimitiveKernel implements DenseKernel {
         for (int j = 0; j < length; j++) {
             y[yi + j] += alpha * x[xi + j];
         }
+    }
+
+    @Override
+    public void weightsChanged() {
+        transposedStale = true;
     }
 
     @Override

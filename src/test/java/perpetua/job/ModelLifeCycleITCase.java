@@ -322,9 +322,21 @@ class ModelLifeCycleITCase {
             }
         }
         try (var history = new TopicTail<>(bootstrap, t.history(), ModelSnapshot.class)) {
-            assertThat(history.all())
-                    .extracting(ModelSnapshot::getEvent)
-                    .contains("created", "final", "resumed");
+            List<String> events =
+                    history
+                            .await(
+                                    "the created, final and resumed snapshots",
+                                    WAIT,
+                                    h ->
+                                            h.stream()
+                                                    .map(ModelSnapshot::getEvent)
+                                                    .toList()
+                                                    .containsAll(
+                                                            List.of("created", "final", "resumed")))
+                            .stream()
+                            .map(ModelSnapshot::getEvent)
+                            .toList();
+            assertThat(events).contains("created", "final", "resumed");
         }
     }
 
@@ -423,8 +435,14 @@ class ModelLifeCycleITCase {
                     .extracting(Metrics::getVariant)
                     .isEqualTo("fast");
             assertThat(all).anyMatch(m -> "slower".equals(m.getVariant()));
+            // The tail reads the history topic in the background: wait for the snapshot.
             ModelSnapshot promoted =
-                    history.all().stream()
+                    history
+                            .await(
+                                    "the promotion snapshot",
+                                    WAIT,
+                                    h -> h.stream().anyMatch(s -> "promotion".equals(s.getEvent())))
+                            .stream()
                             .filter(s -> "promotion".equals(s.getEvent()))
                             .findFirst()
                             .orElseThrow();
