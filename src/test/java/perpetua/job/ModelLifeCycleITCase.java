@@ -322,7 +322,7 @@ class ModelLifeCycleITCase {
             }
         }
         try (var history = new TopicTail<>(bootstrap, t.history(), ModelSnapshot.class)) {
-            List<String> events =
+            List<String> kinds =
                     history
                             .await(
                                     "the created, final and resumed snapshots",
@@ -336,7 +336,7 @@ class ModelLifeCycleITCase {
                             .stream()
                             .map(ModelSnapshot::getEvent)
                             .toList();
-            assertThat(events).contains("created", "final", "resumed");
+            assertThat(kinds).contains("created", "final", "resumed");
         }
     }
 
