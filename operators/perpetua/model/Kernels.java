@@ -15,7 +15,7 @@ import perpetua.schemas.ModelSpec;
 public final class Kernels {
 
     /** Multiply-adds per product from which ND4J's GEMM beats the primitive loops. */
-    public static final long ND4J_MIN_WORK = 1L << 25;
+    public static final long ND4J_MIN_WORK = 1L << 22;
 
     /** Inputs from which a layer is wide enough for ND4J at {@link #WIDE_MIN_WORK}. */
     public static final int WIDE_INPUT = 4096;
