@@ -165,6 +165,21 @@ class EvaluateCommandITCase {
     }
 
     @Test
+    void aSecondReplayInTheSameJvmRunsAnMlpOnNd4j() {
+        Cli.Run first = perpetua(evaluate(out.resolve("first"), "--spec", SGD, "--limit", "500"));
+        assertThat(first.exitCode()).as(first.out()).isZero();
+        // The first job's class loader is closed by now; the MLP's ND4J kernel loads ND4J classes
+        // that the first replay never needed.
+        String mlp =
+                "{\"model\":\"mlp\",\"task\":\"BINARY\",\"numericFeatures\":[\"x1\",\"x2\"],"
+                        + "\"hashBits\":8,\"hidden\":[16],\"kernel\":\"ND4J\","
+                        + "\"learningRate\":0.01,\"maxBatch\":32,\"metricsWindow\":400}";
+        Cli.Run second = perpetua(evaluate(out.resolve("second"), "--spec", mlp, "--limit", "500"));
+        assertThat(second.exitCode()).as(second.out()).isZero();
+        assertThat(summary(second.out(), "mlp")).containsEntry("events", "500");
+    }
+
+    @Test
     void aColumnTheCsvLacksStopsBeforeAnyReplay() {
         Cli.Run run =
                 perpetua(
