@@ -95,7 +95,7 @@ final class Variant {
         Variant v =
                 new Variant(
                         spec,
-                        reconfigure(model, snapshot.getSpec(), spec),
+                        model.reconfigured(spec),
                         new FeatureEncoder(
                                 spec,
                                 ModelRecords.standardizer(
@@ -106,17 +106,9 @@ final class Variant {
         return v;
     }
 
-    /**
-     * The same weights under a new spec of the same architecture: hyper-parameters change, the
-     * optimizer state is kept when the optimizer is the same kind and starts anew otherwise.
-     */
-    static NeuralModel reconfigure(NeuralModel model, ModelSpec from, ModelSpec to) {
-        return model.reconfigured(to);
-    }
-
     /** Applies a compatible spec change in place, keeping what was learned. */
     void update(ModelSpec next) {
-        model = reconfigure(model, spec, next);
+        model = model.reconfigured(next);
         conform(next);
     }
 

@@ -86,4 +86,25 @@ final class ModelFixtures {
         }
         return batch;
     }
+
+    /**
+     * Returns dL/dθ_i ≈ (L(θ + h e_i) - L(θ - h e_i)) / 2h for every parameter, in double around
+     * the float32 parameters {@code theta}, and leaves the model at {@code theta}.
+     */
+    static double[] numericGradient(NeuralModel model, MicroBatch batch, float[] theta, double h) {
+        double[] numeric = new double[theta.length];
+        for (int i = 0; i < theta.length; i++) {
+            float[] plus = theta.clone();
+            float[] minus = theta.clone();
+            plus[i] = (float) (theta[i] + h);
+            minus[i] = (float) (theta[i] - h);
+            model.setParameters(plus);
+            double lossPlus = model.loss(batch);
+            model.setParameters(minus);
+            double lossMinus = model.loss(batch);
+            numeric[i] = (lossPlus - lossMinus) / ((double) plus[i] - minus[i]);
+        }
+        model.setParameters(theta);
+        return numeric;
+    }
 }

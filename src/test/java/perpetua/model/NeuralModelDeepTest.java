@@ -71,23 +71,15 @@ class NeuralModelDeepTest {
 
         float[] analytic = model.gradient(batch);
 
-        // dL/dθ_i ≈ (L(θ + h e_i) - L(θ - h e_i)) / 2h; the dropout mask is the same for both
-        double h = 2e-3;
+        // Central differences; the dropout mask is the same for both sides of each difference.
+        double[] numericGradient = ModelFixtures.numericGradient(model, batch, theta, 2e-3);
         int checkedEmbedding = 0;
         int checkedLayers = 0;
         List<Tensor> blocks = model.parameterTensors();
         int embeddingFrom = offsetOf(blocks, "embedding.colour");
         int layersFrom = offsetOf(blocks, "layer1.weight");
         for (int i = 0; i < theta.length; i++) {
-            float[] plus = theta.clone();
-            float[] minus = theta.clone();
-            plus[i] = (float) (theta[i] + h);
-            minus[i] = (float) (theta[i] - h);
-            model.setParameters(plus);
-            double lossPlus = model.loss(batch);
-            model.setParameters(minus);
-            double lossMinus = model.loss(batch);
-            double numeric = (lossPlus - lossMinus) / ((double) plus[i] - minus[i]);
+            double numeric = numericGradient[i];
             double tolerance = 2e-3 + 2e-2 * Math.abs(numeric);
             assertThat((double) analytic[i])
                     .as("gradient of parameter %d (%s %s %s %s)", i, task, loss, act, kernel)

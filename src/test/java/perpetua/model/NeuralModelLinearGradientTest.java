@@ -27,19 +27,10 @@ class NeuralModelLinearGradientTest {
 
         float[] analytic = model.gradient(batch);
 
-        // dL/dθ_i ≈ (L(θ + h e_i) - L(θ - h e_i)) / 2h, in double around float32 parameters
-        double h = 1e-2;
+        double[] numericGradient = ModelFixtures.numericGradient(model, batch, theta, 1e-2);
         int checkedHashed = 0;
         for (int i = 0; i < theta.length; i++) {
-            float[] plus = theta.clone();
-            float[] minus = theta.clone();
-            plus[i] = (float) (theta[i] + h);
-            minus[i] = (float) (theta[i] - h);
-            model.setParameters(plus);
-            double lossPlus = model.loss(batch);
-            model.setParameters(minus);
-            double lossMinus = model.loss(batch);
-            double numeric = (lossPlus - lossMinus) / ((double) plus[i] - minus[i]);
+            double numeric = numericGradient[i];
             double tolerance = 1e-3 + 1e-2 * Math.abs(numeric);
             assertThat((double) analytic[i])
                     .as("gradient of parameter %d (%s)", i, task)

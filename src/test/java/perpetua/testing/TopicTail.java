@@ -3,6 +3,7 @@ package perpetua.testing;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.function.Predicate;
 import org.apache.avro.specific.SpecificRecord;
@@ -17,6 +18,7 @@ import perpetua.wire.WireFormat;
 public final class TopicTail<T extends SpecificRecord> implements AutoCloseable {
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final WireFormat.Codec<T> codec;
+    private final List<TopicPartition> parts = new ArrayList<>();
     private final List<T> seen = new ArrayList<>();
 
     public TopicTail(String bootstrap, String topic, Class<T> type) {
@@ -25,7 +27,6 @@ public final class TopicTail<T extends SpecificRecord> implements AutoCloseable 
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(64 << 20));
         consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        List<TopicPartition> parts = new ArrayList<>();
         consumer.partitionsFor(topic)
                 .forEach(i -> parts.add(new TopicPartition(topic, i.partition())));
         consumer.assign(parts);
@@ -33,16 +34,32 @@ public final class TopicTail<T extends SpecificRecord> implements AutoCloseable 
         codec = WireFormat.codec(type);
     }
 
-    /** Every record committed so far. */
+    /**
+     * Every record committed when the call starts: it reads up to the partitions' end offsets as
+     * read_committed sees them then (the last stable offsets), however many polls that takes.
+     */
     public List<T> all() {
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-            try {
-                seen.add(codec.decode(r.value()));
-            } catch (java.io.IOException e) {
-                throw new AssertionError("unreadable record on " + r.topic(), e);
+        Map<TopicPartition, Long> ends = consumer.endOffsets(parts);
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        do {
+            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+                try {
+                    seen.add(codec.decode(r.value()));
+                } catch (java.io.IOException e) {
+                    throw new AssertionError("unreadable record on " + r.topic(), e);
+                }
+            }
+        } while (!reached(ends) && System.nanoTime() < deadline);
+        return List.copyOf(seen);
+    }
+
+    private boolean reached(Map<TopicPartition, Long> ends) {
+        for (Map.Entry<TopicPartition, Long> e : ends.entrySet()) {
+            if (consumer.position(e.getKey()) < e.getValue()) {
+                return false;
             }
         }
-        return List.copyOf(seen);
+        return true;
     }
 
     /** Waits until the records committed so far satisfy {@code condition}, and returns them. */
