@@ -168,10 +168,12 @@ public final class JobOptions {
     public static final ConfigOption<String> STATE_BACKEND =
             ConfigOptions.key("state-backend")
                     .stringType()
-                    .defaultValue("hashmap")
+                    .noDefaultValue()
                     .withDescription(
                             "hashmap (state on the heap) or rocksdb (on disk; for long label waits"
-                                    + " and many models).");
+                                    + " and many models). Without it the cluster's own setting"
+                                    + " applies (rocksdb in deploy/flink/config.yaml; hashmap for"
+                                    + " the local job).");
 
     public static final ConfigOption<String> CHECKPOINT_DIR =
             ConfigOptions.key("checkpoint-dir")
@@ -187,6 +189,24 @@ public final class JobOptions {
                     .intType()
                     .defaultValue(1)
                     .withDescription("Parallelism of the job (models are spread by name).");
+
+    public static final ConfigOption<Boolean> CREATE_TOPICS =
+            ConfigOptions.key("create-topics")
+                    .booleanType()
+                    .defaultValue(false)
+                    .withDescription(
+                            "Create the job's topics that do not exist when the job starts (models"
+                                    + " compacted, history with its retention); without it a"
+                                    + " missing topic stops the job before it starts. Given"
+                                    + " alone, --create-topics means true.");
+
+    public static final ConfigOption<Integer> PARTITIONS =
+            ConfigOptions.key("partitions")
+                    .intType()
+                    .defaultValue(1)
+                    .withDescription(
+                            "Partitions of the events, feedback and output topics the job"
+                                    + " creates (create-topics).");
 
     private final Configuration config;
 
@@ -224,6 +244,8 @@ public final class JobOptions {
             if (eq >= 0) {
                 value = key.substring(eq + 1);
                 key = key.substring(0, eq);
+            } else if (isSwitch(key) && (i + 1 == args.length || args[i + 1].startsWith("--"))) {
+                value = "true";
             } else if (i + 1 < args.length) {
                 value = args[++i];
             } else {
@@ -233,6 +255,12 @@ public final class JobOptions {
             values.put(key, value);
         }
         return fromMap(values);
+    }
+
+    /** A boolean option, which may be given without a value to mean true. */
+    private static boolean isSwitch(String key) {
+        return all().stream()
+                .anyMatch(o -> o.key().equals(key) && o.defaultValue() instanceof Boolean);
     }
 
     public static JobOptions fromMap(Map<String, String> values) {
@@ -256,7 +284,8 @@ public final class JobOptions {
             throw new IllegalArgumentException("--bootstrap-servers is required\n" + usage());
         }
 
-        if (!List.of("hashmap", "rocksdb").contains(config.get(STATE_BACKEND))) {
+        if (config.get(STATE_BACKEND) != null
+                && !List.of("hashmap", "rocksdb").contains(config.get(STATE_BACKEND))) {
             throw new IllegalArgumentException(
                     "--state-backend must be hashmap or rocksdb, not " + config.get(STATE_BACKEND));
         }

@@ -5,6 +5,7 @@ import java.util.Properties;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.serialization.SerializationSchema;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
@@ -135,7 +136,21 @@ public final class KafkaIo {
                 sink(o, o.get(JobOptions.DEADLETTERS_TOPIC), DeadLetter.class, "deadletters"));
     }
 
-    static <T extends SpecificRecord> KafkaSink<T> sink(
+    /**
+     * How long a record may wait for the broker before the sink fails and the job restarts from its
+     * last checkpoint: Kafka's default. An outage longer than this is ridden out by the restart
+     * strategy, not by waiting in the producer, so that checkpoints never block for the length of
+     * an outage.
+     */
+    static final java.time.Duration DELIVERY_TIMEOUT = java.time.Duration.ofMinutes(2);
+
+    /**
+     * How long a producer call (a send into a full buffer, a transaction's begin, commit or abort)
+     * blocks when the broker cannot be reached; it bounds how long a failing task takes to cancel.
+     */
+    static final java.time.Duration MAX_BLOCK = java.time.Duration.ofSeconds(30);
+
+    static <T extends SpecificRecord> Sink<T> sink(
             JobOptions o, String topic, Class<T> type, String name) {
         Properties props = new Properties();
         props.setProperty(
@@ -143,18 +158,23 @@ public final class KafkaIo {
                 String.valueOf(o.get(JobOptions.TRANSACTION_TIMEOUT).toMillis()));
         props.setProperty("max.request.size", String.valueOf(MAX_SNAPSHOT_BYTES));
         props.setProperty("linger.ms", "5");
-        return KafkaSink.<T>builder()
-                .setBootstrapServers(o.get(JobOptions.BOOTSTRAP_SERVERS))
-                .setKafkaProducerConfig(props)
-                .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
-                .setTransactionalIdPrefix(o.get(JobOptions.TRANSACTIONAL_ID_PREFIX) + "-" + name)
-                .setRecordSerializer(
-                        KafkaRecordSerializationSchema.<T>builder()
-                                .setTopic(topic)
-                                .setKeySerializationSchema(new ModelNameKey<>())
-                                .setValueSerializationSchema(new SingleObjectSerializer<>(type))
-                                .build())
-                .build();
+        props.setProperty("delivery.timeout.ms", String.valueOf(DELIVERY_TIMEOUT.toMillis()));
+        props.setProperty("max.block.ms", String.valueOf(MAX_BLOCK.toMillis()));
+        return new OutageTolerantKafkaSink<>(
+                KafkaSink.<T>builder()
+                        .setBootstrapServers(o.get(JobOptions.BOOTSTRAP_SERVERS))
+                        .setKafkaProducerConfig(props)
+                        .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+                        .setTransactionalIdPrefix(
+                                o.get(JobOptions.TRANSACTIONAL_ID_PREFIX) + "-" + name)
+                        .setRecordSerializer(
+                                KafkaRecordSerializationSchema.<T>builder()
+                                        .setTopic(topic)
+                                        .setKeySerializationSchema(new ModelNameKey<>())
+                                        .setValueSerializationSchema(
+                                                new SingleObjectSerializer<>(type))
+                                        .build())
+                        .build());
     }
 
     /** Every output record is keyed by its model's name: per-model order, compaction by model. */

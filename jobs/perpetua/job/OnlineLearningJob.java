@@ -84,6 +84,7 @@ public final class OnlineLearningJob {
         Models models;
         try {
             options = JobOptions.fromArgs(args);
+            prepareTopics(options);
             models = Models.of(options);
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());
@@ -97,17 +98,36 @@ public final class OnlineLearningJob {
     }
 
     /**
+     * Creates the job's missing topics when asked ({@link JobOptions#CREATE_TOPICS}), then fails
+     * with the names of those still missing, so that a job does not start only to fail at its first
+     * partition discovery.
+     */
+    public static void prepareTopics(JobOptions options) {
+        if (options.get(JobOptions.CREATE_TOPICS)) {
+            KafkaIo.createTopics(options, options.get(JobOptions.PARTITIONS));
+        }
+        KafkaIo.requireTopics(options);
+    }
+
+    /**
      * Exactly-once checkpointing, the state backend and the job's parallelism; logs the ND4J
      * backend of this JVM (the client's on a cluster, where each Learner logs its TaskManager's).
      */
     public static void configure(StreamExecutionEnvironment env, JobOptions options) {
         Backend.logOnce(LOG);
         Configuration conf = new Configuration();
-        conf.set(StateBackendOptions.STATE_BACKEND, options.get(JobOptions.STATE_BACKEND));
+        if (options.get(JobOptions.STATE_BACKEND) != null) {
+            conf.set(StateBackendOptions.STATE_BACKEND, options.get(JobOptions.STATE_BACKEND));
+        }
         if (options.get(JobOptions.CHECKPOINT_DIR) != null) {
             conf.set(
                     CheckpointingOptions.CHECKPOINTS_DIRECTORY,
                     options.get(JobOptions.CHECKPOINT_DIR));
+            // A cancelled job leaves its latest checkpoint, to be resumed from like a savepoint.
+            conf.set(
+                    CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
+                    org.apache.flink.configuration.ExternalizedCheckpointRetention
+                            .RETAIN_ON_CANCELLATION);
         }
         env.configure(conf);
         env.enableCheckpointing(
