@@ -89,6 +89,11 @@ public final class FlinkRest {
         return get("/jobs/" + jobId + "/exceptions");
     }
 
+    /** {@code GET /jobs/ID/vertices/VERTEX/taskmanagers}: where a vertex's subtasks run. */
+    public JsonNode vertexTaskManagers(String jobId, String vertexId) throws IOException {
+        return get("/jobs/" + jobId + "/vertices/" + vertexId + "/taskmanagers");
+    }
+
     /** The values of the named metrics of one vertex, summed over its subtasks. */
     public JsonNode vertexMetrics(String jobId, String vertexId, String... names)
             throws IOException {

@@ -65,6 +65,7 @@ public final class LocalCluster {
     private final String taskManagerMemory;
     private final Map<String, String> flinkSettings;
     private final List<ClusterMember> members = new ArrayList<>();
+    private int lastTaskManager;
 
     private LocalCluster(
             Path dir,
@@ -146,6 +147,7 @@ public final class LocalCluster {
                         Integer.parseInt(p.getProperty("slots")),
                         p.getProperty("taskmanager-memory"),
                         flink);
+        c.lastTaskManager = Integer.parseInt(p.getProperty("last-taskmanager", "0"));
         for (String key : p.stringPropertyNames()) {
             if (key.startsWith("member.")) {
                 String[] name = key.substring("member.".length()).split("\\.");
@@ -276,13 +278,17 @@ public final class LocalCluster {
 
     /** Starts one more TaskManager (the next number) and waits until it has registered. */
     public ClusterMember startTaskManager() throws IOException, InterruptedException {
+        // Never a number used before: the JobManager may still hold a killed TaskManager's id.
         int index =
-                members.stream()
-                                .filter(m -> m.role() == Role.TASKMANAGER)
-                                .mapToInt(ClusterMember::index)
-                                .max()
-                                .orElse(0)
+                Math.max(
+                                lastTaskManager,
+                                members.stream()
+                                        .filter(m -> m.role() == Role.TASKMANAGER)
+                                        .mapToInt(ClusterMember::index)
+                                        .max()
+                                        .orElse(0))
                         + 1;
+        lastTaskManager = index;
         Configuration conf = configuration(Role.TASKMANAGER, index);
         TaskExecutorProcessSpec spec = TaskExecutorProcessUtils.processSpecFromConfig(conf);
         Files.createDirectories(dir.resolve("tmp/taskmanager-" + index));
@@ -550,6 +556,7 @@ public final class LocalCluster {
         p.setProperty("port.rpc", String.valueOf(ports.rpc()));
         p.setProperty("slots", String.valueOf(slots));
         p.setProperty("taskmanager-memory", taskManagerMemory);
+        p.setProperty("last-taskmanager", String.valueOf(lastTaskManager));
         flinkSettings.forEach((k, v) -> p.setProperty("flink." + k, v));
         for (ClusterMember m : members) {
             p.setProperty(
