@@ -10,6 +10,8 @@ import java.util.Map;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MemorySize;
+import perpetua.ingest.RecordLimits;
 
 /**
  * The options of the online learning job: typed, with defaults and descriptions.
@@ -18,6 +20,15 @@ import org.apache.flink.configuration.Configuration;
  * from these definitions ({@code ./perpetua options}).
  */
 public final class JobOptions {
+
+    /**
+     * The largest values of the length limits and the dead-letter copy: with them every prediction
+     * and dead letter stays under 1 MiB, the limit of the output topics.
+     */
+    static final int MAX_ID_LENGTH_CEILING = 65_536;
+
+    static final int MAX_MODEL_NAME_LENGTH_CEILING = 4_096;
+    static final long DEADLETTER_MAX_PAYLOAD_CEILING = 512 << 10;
 
     public static final ConfigOption<String> BOOTSTRAP_SERVERS =
             ConfigOptions.key("bootstrap-servers")
@@ -208,6 +219,52 @@ public final class JobOptions {
                             "Partitions of the events, feedback and output topics the job"
                                     + " creates (create-topics).");
 
+    public static final ConfigOption<MemorySize> MAX_RECORD_BYTES =
+            ConfigOptions.key(RecordLimits.MAX_RECORD_BYTES)
+                    .memoryType()
+                    .defaultValue(new MemorySize(RecordLimits.DEFAULTS.maxRecordBytes()))
+                    .withDescription(
+                            "Largest Event or Feedback record value the job accepts, in bytes or"
+                                    + " with a unit (512kb, 2mb: units of 1,024); a larger one is a"
+                                    + " dead letter.");
+
+    public static final ConfigOption<MemorySize> MAX_SPEC_BYTES =
+            ConfigOptions.key(RecordLimits.MAX_SPEC_BYTES)
+                    .memoryType()
+                    .defaultValue(new MemorySize(RecordLimits.DEFAULTS.maxSpecBytes()))
+                    .withDescription(
+                            "Largest ModelSpec record value the job accepts on the control topic"
+                                    + " (a spec carries the snapshot it starts from); a larger one"
+                                    + " is a dead letter.");
+
+    public static final ConfigOption<Integer> MAX_ID_LENGTH =
+            ConfigOptions.key(RecordLimits.MAX_ID_LENGTH)
+                    .intType()
+                    .defaultValue(RecordLimits.DEFAULTS.maxIdLength())
+                    .withDescription(
+                            "Longest event id, in characters (1 to "
+                                    + MAX_ID_LENGTH_CEILING
+                                    + "); an event or label with a longer one is a dead letter.");
+
+    public static final ConfigOption<Integer> MAX_MODEL_NAME_LENGTH =
+            ConfigOptions.key(RecordLimits.MAX_MODEL_NAME_LENGTH)
+                    .intType()
+                    .defaultValue(RecordLimits.DEFAULTS.maxModelNameLength())
+                    .withDescription(
+                            "Longest model name, in characters (1 to "
+                                    + MAX_MODEL_NAME_LENGTH_CEILING
+                                    + "); an event, label or spec with a longer one is a dead"
+                                    + " letter.");
+
+    public static final ConfigOption<MemorySize> DEADLETTER_MAX_PAYLOAD_BYTES =
+            ConfigOptions.key(RecordLimits.DEADLETTER_MAX_PAYLOAD_BYTES)
+                    .memoryType()
+                    .defaultValue(new MemorySize(RecordLimits.DEFAULTS.deadLetterMaxPayloadBytes()))
+                    .withDescription(
+                            "Largest copy of a refused record value that a dead letter carries (0"
+                                    + " to 512kb); a longer value is cut, and the dead letter says"
+                                    + " so and gives the original size.");
+
     private final Configuration config;
 
     private JobOptions(Configuration config) {
@@ -289,6 +346,20 @@ public final class JobOptions {
             throw new IllegalArgumentException(
                     "--state-backend must be hashmap or rocksdb, not " + config.get(STATE_BACKEND));
         }
+        requireWithin(
+                MAX_RECORD_BYTES, config.get(MAX_RECORD_BYTES).getBytes(), 1, Integer.MAX_VALUE);
+        requireWithin(MAX_SPEC_BYTES, config.get(MAX_SPEC_BYTES).getBytes(), 1, Integer.MAX_VALUE);
+        requireWithin(MAX_ID_LENGTH, config.get(MAX_ID_LENGTH), 1, MAX_ID_LENGTH_CEILING);
+        requireWithin(
+                MAX_MODEL_NAME_LENGTH,
+                config.get(MAX_MODEL_NAME_LENGTH),
+                1,
+                MAX_MODEL_NAME_LENGTH_CEILING);
+        requireWithin(
+                DEADLETTER_MAX_PAYLOAD_BYTES,
+                config.get(DEADLETTER_MAX_PAYLOAD_BYTES).getBytes(),
+                0,
+                DEADLETTER_MAX_PAYLOAD_CEILING);
         String start = config.get(STARTING_OFFSETS);
         if (!List.of("committed", "earliest", "latest").contains(start)) {
             throw new IllegalArgumentException(
@@ -297,8 +368,25 @@ public final class JobOptions {
         return options;
     }
 
+    private static void requireWithin(ConfigOption<?> o, long value, long min, long max) {
+        if (value < min || value > max) {
+            throw new IllegalArgumentException(
+                    "--" + o.key() + " must lie in " + min + ".." + max + ", not " + value);
+        }
+    }
+
     public <T> T get(ConfigOption<T> option) {
         return config.get(option);
+    }
+
+    /** The limits on input records and dead letters that these options set. */
+    public RecordLimits limits() {
+        return new RecordLimits(
+                (int) get(MAX_RECORD_BYTES).getBytes(),
+                (int) get(MAX_SPEC_BYTES).getBytes(),
+                get(MAX_ID_LENGTH),
+                get(MAX_MODEL_NAME_LENGTH),
+                (int) get(DEADLETTER_MAX_PAYLOAD_BYTES).getBytes());
     }
 
     /** The options as a Markdown table, for the README. */

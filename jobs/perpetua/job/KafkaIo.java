@@ -35,6 +35,27 @@ public final class KafkaIo {
     /** The largest model snapshot the models topic and its producer accept. */
     public static final int MAX_SNAPSHOT_BYTES = 64 * 1024 * 1024;
 
+    /**
+     * {@code max.message.bytes} of the events and feedback topics: well above the job's own {@code
+     * --max-record-bytes}, so that a larger record still reaches the job and becomes a dead letter
+     * instead of an error at its producer only.
+     */
+    public static final int INPUT_TOPIC_MAX_BYTES = 8 * 1024 * 1024;
+
+    /**
+     * {@code max.message.bytes} of the control topic: a spec may carry the snapshot it starts from
+     * (up to {@link #MAX_SNAPSHOT_BYTES}), and a spec over {@code --max-spec-bytes} still reaches
+     * the job.
+     */
+    public static final int CONTROL_TOPIC_MAX_BYTES = 72 * 1024 * 1024;
+
+    /**
+     * {@code max.message.bytes} of the predictions, metrics and dead-letter topics. The job's
+     * limits on ids, model names, classes and dead-letter copies keep each of their records well
+     * under it, whatever the input.
+     */
+    public static final int OUTPUT_TOPIC_MAX_BYTES = 1024 * 1024;
+
     private KafkaIo() {}
 
     /** Reads the events, feedback and control topics; records keep their topic. */
@@ -64,21 +85,37 @@ public final class KafkaIo {
     }
 
     /**
-     * Creates the job's topics that do not exist yet: the models topic compacted, the history topic
-     * with the configured retention, both accepting snapshots up to 64 MiB.
+     * Creates the job's topics that do not exist yet, each with the record size it needs (see
+     * README, "Topics and their limits"): the input topics above the job's own limits, so that an
+     * oversized record becomes a dead letter; the output topics at {@link #OUTPUT_TOPIC_MAX_BYTES};
+     * the control topic compacted; the models topic compacted and the history topic with the
+     * configured retention, both accepting snapshots up to 64 MiB.
      */
     public static void createTopics(JobOptions o, int partitions) {
         String bootstrap = o.get(JobOptions.BOOTSTRAP_SERVERS);
-        String max = String.valueOf(MAX_SNAPSHOT_BYTES);
         perpetua.runtime.Topics.create(
                 bootstrap,
                 partitions,
+                maxBytes(INPUT_TOPIC_MAX_BYTES),
                 o.get(JobOptions.EVENTS_TOPIC),
-                o.get(JobOptions.FEEDBACK_TOPIC),
+                o.get(JobOptions.FEEDBACK_TOPIC));
+        perpetua.runtime.Topics.create(
+                bootstrap,
+                partitions,
+                maxBytes(OUTPUT_TOPIC_MAX_BYTES),
                 o.get(JobOptions.PREDICTIONS_TOPIC),
                 o.get(JobOptions.METRICS_TOPIC),
                 o.get(JobOptions.DEADLETTERS_TOPIC));
-        perpetua.runtime.Topics.create(bootstrap, 1, o.get(JobOptions.CONTROL_TOPIC));
+        perpetua.runtime.Topics.create(
+                bootstrap,
+                1,
+                java.util.Map.of(
+                        "cleanup.policy",
+                        "compact",
+                        "max.message.bytes",
+                        String.valueOf(CONTROL_TOPIC_MAX_BYTES)),
+                o.get(JobOptions.CONTROL_TOPIC));
+        String max = String.valueOf(MAX_SNAPSHOT_BYTES);
         perpetua.runtime.Topics.create(
                 bootstrap,
                 1,
@@ -93,6 +130,10 @@ public final class KafkaIo {
                         "max.message.bytes",
                         max),
                 o.get(JobOptions.MODELS_HISTORY_TOPIC));
+    }
+
+    private static java.util.Map<String, String> maxBytes(int bytes) {
+        return java.util.Map.of("max.message.bytes", String.valueOf(bytes));
     }
 
     /**
