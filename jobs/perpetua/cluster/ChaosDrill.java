@@ -174,6 +174,26 @@ public final class ChaosDrill {
                     seed);
         }
 
+        public Settings withBrokerDown(Duration down) {
+            return new Settings(
+                    home,
+                    dir,
+                    jar,
+                    events,
+                    models,
+                    kills,
+                    brokerRestart,
+                    down,
+                    rescaleTo,
+                    rate,
+                    parallelism,
+                    taskManagers,
+                    slots,
+                    taskManagerMemory,
+                    checkpointInterval,
+                    seed);
+        }
+
         public Settings withBrokerRestart(boolean restart) {
             return new Settings(
                     home,
@@ -226,6 +246,12 @@ public final class ChaosDrill {
                 description = "Leave the broker alone.")
         boolean noBrokerRestart;
 
+        @picocli.CommandLine.Option(
+                names = "--broker-down",
+                defaultValue = "10",
+                description = "Seconds the broker stays down (default: ${DEFAULT-VALUE}).")
+        long brokerDown;
+
         @picocli.CommandLine.Option(names = "--dir", description = "Working folder.")
         Path dir;
 
@@ -244,7 +270,8 @@ public final class ChaosDrill {
                             .withKills(kills)
                             .withRate(rate)
                             .withRescaleTo(rescaleTo)
-                            .withBrokerRestart(!noBrokerRestart);
+                            .withBrokerRestart(!noBrokerRestart)
+                            .withBrokerDown(Duration.ofSeconds(brokerDown));
             ChaosOracle.Verdict v = new ChaosDrill(settings, System.err).run();
             v.problems().forEach(p -> System.out.println("problem: " + p));
             System.out.println("recoveries_ms=" + v.recoveries());
