@@ -19,6 +19,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import perpetua.job.ModelSpecs;
 import perpetua.runtime.KafkaBroker;
+import perpetua.runtime.ModelRegistry;
 import perpetua.runtime.Topics;
 import perpetua.schemas.ModelSnapshot;
 import perpetua.schemas.ModelSpec;
@@ -48,11 +49,7 @@ final class Models implements Runnable {
 
     /** The topics every models subcommand reads or writes. */
     static final class TopicOptions {
-        @Option(
-                names = "--bootstrap-servers",
-                defaultValue = "127.0.0.1:9092",
-                description = "Kafka HOST:PORT (default: ${DEFAULT-VALUE}).")
-        String bootstrap;
+        @Mixin KafkaAddress kafka;
 
         @Option(
                 names = "--control-topic",
@@ -73,14 +70,14 @@ final class Models implements Runnable {
         String history;
 
         ModelRegistry registry() {
-            return ModelRegistry.read(bootstrap, control, models);
+            return ModelRegistry.read(kafka.bootstrapServers(), control, models);
         }
 
         /** Publishes {@code spec} to the control topic, keyed by its model, and waits for it. */
         void publish(ModelSpec spec) throws Exception {
-            if (!Topics.exists(bootstrap, control)) {
+            if (!Topics.exists(kafka.bootstrapServers(), control)) {
                 Topics.create(
-                        bootstrap,
+                        kafka.bootstrapServers(),
                         1,
                         Map.of(
                                 "cleanup.policy",
@@ -90,7 +87,7 @@ final class Models implements Runnable {
                         control);
             }
             Properties p = new Properties();
-            p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+            p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
             p.put(ProducerConfig.ACKS_CONFIG, "all");
             p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
             p.put(
@@ -204,7 +201,8 @@ final class Models implements Runnable {
                 throw new IllegalArgumentException(
                         "initFrom must be NAME or NAME@VERSION: " + from);
             }
-            return ModelRegistry.findVersion(topics.bootstrap, topics.history, name, version);
+            return ModelRegistry.findVersion(
+                    topics.kafka.bootstrapServers(), topics.history, name, version);
         }
     }
 

@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-import perpetua.cli.CsvEvents;
+import perpetua.runtime.CsvEvents;
 import perpetua.schemas.Event;
 import perpetua.wire.WireFormat;
 
@@ -71,7 +71,9 @@ public final class ReplayStream {
         }
         long max = limit > 0 ? limit : Integer.MAX_VALUE;
         WireFormat.Codec<Event> codec = WireFormat.codec(Event.class);
-        CsvEvents.Roles named = copy(roles, models.get(0));
+        CsvEvents.Roles named = roles.copy();
+        named.model = models.get(0);
+        named.id = null; // ids are replay positions
         Files.createDirectories(file.toAbsolutePath().getParent());
         try (CsvEvents rows = new CsvEvents(csv, named);
                 DataOutputStream out =
@@ -124,23 +126,6 @@ public final class ReplayStream {
     static float label(Event e) {
         Object l = e.getLabel();
         return l instanceof Number n ? n.floatValue() : Float.NaN;
-    }
-
-    private static CsvEvents.Roles copy(CsvEvents.Roles r, String model) {
-        CsvEvents.Roles c = new CsvEvents.Roles();
-        c.model = model;
-        c.id = null; // ids are replay positions
-        c.time = r.time;
-        c.timeFeatures = r.timeFeatures;
-        c.label = r.label;
-        c.labelAbove = r.labelAbove;
-        c.labelLog = r.labelLog;
-        c.labelClasses = r.labelClasses;
-        c.numeric = r.numeric;
-        c.categorical = r.categorical;
-        c.dense = r.dense;
-        c.text = r.text;
-        return c;
     }
 
     /** Appends rows to the replay file, each once per model, and keeps their labels. */

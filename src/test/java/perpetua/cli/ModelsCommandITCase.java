@@ -26,6 +26,7 @@ import perpetua.model.NeuralModel;
 import perpetua.model.ScoringModel;
 import perpetua.model.Tensors;
 import perpetua.runtime.KafkaBroker;
+import perpetua.runtime.ModelRegistry;
 import perpetua.runtime.Topics;
 import perpetua.schemas.Event;
 import perpetua.schemas.ModelSnapshot;

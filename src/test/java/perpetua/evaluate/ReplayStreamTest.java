@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import perpetua.cli.CsvEvents;
+import perpetua.runtime.CsvEvents;
 import perpetua.schemas.Event;
 import perpetua.wire.WireFormat;
 

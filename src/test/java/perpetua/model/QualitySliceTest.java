@@ -9,9 +9,9 @@ import java.util.List;
 import java.util.Random;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
-import perpetua.cli.CsvEvents;
 import perpetua.eval.PrequentialEvaluator;
 import perpetua.job.ModelSpecs;
+import perpetua.runtime.CsvEvents;
 import perpetua.schemas.Event;
 import perpetua.schemas.Metrics;
 import perpetua.schemas.ModelSpec;
@@ -150,7 +150,7 @@ class QualitySliceTest {
 
     @Test
     void flightsWideAndDeepBeatsLogisticRegression() throws Exception {
-        CsvEvents.Roles r = perpetua.cli.FlightsStream.roles();
+        CsvEvents.Roles r = perpetua.runtime.FlightsStream.roles();
         List<Event> events = read(Path.of("data/flights-100k.csv.gz"), r, 100_000, null);
         ModelSpec logistic =
                 ModelSpecs.parse(

@@ -1,4 +1,4 @@
-package perpetua.cli;
+package perpetua.runtime;
 
 import java.time.Duration;
 import java.util.List;

@@ -1,4 +1,4 @@
-package perpetua.cli;
+package perpetua.runtime;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -10,7 +10,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import perpetua.runtime.Topics;
 import perpetua.schemas.ModelSnapshot;
 import perpetua.schemas.ModelSpec;
 import perpetua.schemas.ModelState;

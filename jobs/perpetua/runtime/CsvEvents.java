@@ -1,4 +1,4 @@
-package perpetua.cli;
+package perpetua.runtime;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -41,7 +41,7 @@ import perpetua.schemas.Event;
 public final class CsvEvents implements Iterator<Event>, AutoCloseable {
 
     /** Which column plays which part. */
-    public static final class Roles {
+    public static final class Roles implements Cloneable {
         public String model;
         public String id;
         public String time;
@@ -54,6 +54,16 @@ public final class CsvEvents implements Iterator<Event>, AutoCloseable {
         public List<String> categorical = List.of();
         public List<String> dense = List.of();
         public String text;
+
+        /** Returns roles equal to these, whose fields can be set without changing these. */
+        public Roles copy() {
+            try {
+                // A shallow copy carries every field, present and future; the lists are only read.
+                return (Roles) super.clone();
+            } catch (CloneNotSupportedException e) {
+                throw new AssertionError(e);
+            }
+        }
     }
 
     private final CSVParser parser;
