@@ -1,6 +1,6 @@
 package perpetua.evaluate;
 
-import perpetua.eval.PrequentialEvaluator;
+import perpetua.metrics.PrequentialEvaluator;
 import perpetua.schemas.Metrics;
 import perpetua.schemas.MetricsWindowKind;
 import perpetua.schemas.Task;

@@ -2,8 +2,8 @@ package perpetua.learner;
 
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 import perpetua.drift.DriftMonitor;
-import perpetua.eval.PrequentialEvaluator;
 import perpetua.features.OnlineStandardizer;
+import perpetua.metrics.PrequentialEvaluator;
 import perpetua.model.FeatureEncoder;
 import perpetua.model.MicroBatch;
 import perpetua.model.ModelRecords;

@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import perpetua.drift.DriftDetectors;
-import perpetua.eval.PrequentialEvaluator;
+import perpetua.metrics.PrequentialEvaluator;
 import perpetua.model.FeatureEncoder;
 import perpetua.schemas.Embedding;
 import perpetua.schemas.Layer;

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import java.util.Random;
 import org.junit.jupiter.api.Test;
-import perpetua.eval.PrequentialEvaluator;
+import perpetua.metrics.PrequentialEvaluator;
 import perpetua.schemas.Metrics;
 import perpetua.schemas.MetricsWindowKind;
 import perpetua.schemas.Task;

@@ -44,7 +44,7 @@ class LayoutTest {
                     "perpetua.ingest",
                     "perpetua.spec",
                     "perpetua.drift",
-                    "perpetua.eval",
+                    "perpetua.metrics",
                     "perpetua.model",
                     "perpetua.features",
                     "perpetua.wire");

@@ -1,4 +1,4 @@
-package perpetua.eval;
+package perpetua.metrics;
 
 import java.util.Arrays;
 import java.util.LinkedHashMap;

@@ -1,4 +1,4 @@
-package perpetua.eval;
+package perpetua.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
