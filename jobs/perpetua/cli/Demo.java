@@ -355,7 +355,7 @@ final class Demo implements Callable<Integer> {
                                     scores[0] = p.getScores().get(0);
                                     scores[1] = p.getScores().get(1);
                                     overall.countPrediction(p.getModelVersion(), now);
-                                    overall.score(scores, 0, ((Integer) p.getLabel()), label, 1f);
+                                    overall.add(scores, 0, ((Integer) p.getLabel()), label, 1f);
                                 }
                             }
                         } catch (IOException e) {

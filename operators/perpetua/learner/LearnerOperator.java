@@ -617,7 +617,7 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
                 float weight = champion.batch.weight(r);
                 for (Variant v : variants) {
                     int w = v.model.scoreWidth();
-                    v.evaluator.score(v.scores, r * w, v.predicted[r], label, weight);
+                    v.evaluator.add(v.scores, r * w, v.predicted[r], label, weight);
                     watch(m, v, DriftMonitor.error(task, v.predicted[r], label), now);
                 }
                 windowsClosed(m, now);
@@ -723,7 +723,7 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
             for (int k = 0; k < served.variants.length; k++) {
                 if (served.variants[k].equals(name)) {
                     Variant v = variants.get(i);
-                    v.evaluator.score(
+                    v.evaluator.add(
                             served.scores, k * width, served.predicted[k], j.label(), j.weight());
                     watch(
                             m,

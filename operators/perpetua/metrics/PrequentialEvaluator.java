@@ -12,9 +12,9 @@ import perpetua.schemas.Task;
  * Prequential (test-then-train) quality of one model over count, time or fading windows.
  *
  * <p>Every served prediction is counted with {@link #countPrediction}; every prediction whose label
- * arrives is scored with {@link #score} against the scores that were served, before the model
- * learns from it. When {@link #windowDue(long)} the caller emits a {@link Metrics} record with
- * {@link #emit}, which also starts the next window; {@link #closeIfDue} does both.
+ * arrives is added with {@link #add} against the scores that were served, before the model learns
+ * from it. When {@link #windowDue(long)} the caller emits a {@link Metrics} record with {@link
+ * #emit}, which also starts the next window; {@link #closeIfDue} does both.
  *
  * <p>Windows ({@link MetricsWindowKind}):
  *
@@ -369,7 +369,7 @@ public class PrequentialEvaluator {
     }
 
     /**
-     * Scores one labelled event against the prediction that was served for it.
+     * Adds one labelled event to the window: its label against the prediction served for it.
      *
      * @param scores the served scores: BINARY reads P(1) at {@code scoreOffset + 1}, MULTICLASS
      *     reads the class probabilities from {@code scoreOffset}; REGRESSION ignores them
@@ -379,7 +379,7 @@ public class PrequentialEvaluator {
      * @param weight the example weight, non-negative
      * @throws IllegalStateException if a COUNT window is already full and was not emitted
      */
-    public void score(float[] scores, int scoreOffset, float predicted, float label, float weight) {
+    public void add(float[] scores, int scoreOffset, float predicted, float label, float weight) {
         if (kind() == MetricsWindowKind.COUNT && labelled >= windowSize) {
             throw new IllegalStateException("window full: emit before scoring more events");
         }

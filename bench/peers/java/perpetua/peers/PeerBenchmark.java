@@ -18,7 +18,7 @@ import moa.classifiers.meta.AdaptiveRandomForestRegressor;
 import moa.classifiers.rules.AMRulesRegressor;
 import moa.classifiers.trees.FIMTDD;
 import moa.classifiers.trees.HoeffdingTree;
-import perpetua.evaluate.Summary;
+import perpetua.replay.Summary;
 import perpetua.schemas.Event;
 import perpetua.schemas.Task;
 import picocli.CommandLine;

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import perpetua.evaluate.ReplayStream;
+import perpetua.replay.ReplayStream;
 import perpetua.runtime.CsvEvents;
 import perpetua.schemas.Event;
 

@@ -28,7 +28,7 @@ class MetricsWindowsTest {
     }
 
     private static void binary(PrequentialEvaluator eval, float p, float label) {
-        eval.score(new float[] {1f - p, p}, 0, p >= 0.5f ? 1f : 0f, label, 1f);
+        eval.add(new float[] {1f - p, p}, 0, p >= 0.5f ? 1f : 0f, label, 1f);
     }
 
     @Test
@@ -188,7 +188,7 @@ class MetricsWindowsTest {
         for (int i = 0; i < 10_000; i++) {
             float label = (float) random.nextGaussian();
             float predicted = (float) (label + random.nextGaussian() * 0.5);
-            eval.score(new float[0], 0, predicted, label, 1f);
+            eval.add(new float[0], 0, predicted, label, 1f);
             double e = (double) predicted - label;
             abs = abs * 0.5 + Math.abs(e);
             sq = sq * 0.5 + e * e;
@@ -211,7 +211,7 @@ class MetricsWindowsTest {
         for (int i = 0; i < 50; i++) {
             float label = (float) (3 + random.nextGaussian());
             float predicted = (float) (label + 0.3 * random.nextGaussian());
-            eval.score(new float[0], 0, predicted, label, 1f);
+            eval.add(new float[0], 0, predicted, label, 1f);
             y[i] = label;
             e[i] = (double) predicted - label;
         }
@@ -243,8 +243,8 @@ class MetricsWindowsTest {
                     time(Task.BINARY, 1000), fading(Task.MULTICLASS, 3, 0.9)
                 }) {
             eval.countPrediction(2L, 1200L);
-            eval.score(new float[] {0.3f, 0.7f}, 0, 1f, 1f, 1f);
-            eval.score(new float[] {0.6f, 0.4f}, 0, 0f, 1f, 1f);
+            eval.add(new float[] {0.3f, 0.7f}, 0, 1f, 1f, 1f);
+            eval.add(new float[] {0.6f, 0.4f}, 0, 0f, 1f, 1f);
             DataOutputSerializer out = new DataOutputSerializer(256);
             serializer.serialize(eval, out);
             PrequentialEvaluator copy =

@@ -23,7 +23,7 @@ class PrequentialEvaluatorTest {
     /** Scores one binary event whose served P(1) is p; the prediction is the 0.5 threshold. */
     private static void binary(PrequentialEvaluator eval, float p, float label, float weight) {
         float[] scores = {1f - p, p};
-        eval.score(scores, 0, p >= 0.5f ? 1f : 0f, label, weight);
+        eval.add(scores, 0, p >= 0.5f ? 1f : 0f, label, weight);
     }
 
     private static PrequentialEvaluator binaryWindow(float[] p, float[] labels) {
@@ -117,8 +117,8 @@ class PrequentialEvaluatorTest {
         PrequentialEvaluator eval = new PrequentialEvaluator(Task.MULTICLASS, 2);
         eval.countPrediction(1L, 0L);
         eval.countPrediction(1L, 0L);
-        eval.score(batch, 0, 0f, 0f, 1f); // right, -ln 0.7
-        eval.score(batch, 3, 2f, 1f, 1f); // wrong, -ln 0.3
+        eval.add(batch, 0, 0f, 0f, 1f); // right, -ln 0.7
+        eval.add(batch, 3, 2f, 1f, 1f); // wrong, -ln 0.3
         Metrics m = eval.emit("m", 1L, 1L);
         assertThat(m.getAccuracy()).isEqualTo(0.5, within(TOL));
         assertThat(m.getLogLoss()).isEqualTo((0.3566749439 + 1.2039728043) / 2, within(TOL));
@@ -133,7 +133,7 @@ class PrequentialEvaluatorTest {
         PrequentialEvaluator eval = new PrequentialEvaluator(Task.REGRESSION, 4);
         for (int i = 0; i < 4; i++) {
             eval.countPrediction(1L, 0L);
-            eval.score(new float[] {predicted[i]}, 0, predicted[i], labels[i], 1f);
+            eval.add(new float[] {predicted[i]}, 0, predicted[i], labels[i], 1f);
         }
         Metrics m = eval.emit("m", 1L, 1L);
         // Errors -0.5, 0.5, 0, 1: MAE 2/4, MSE (0.25 + 0.25 + 0 + 1) / 4.
@@ -147,8 +147,8 @@ class PrequentialEvaluatorTest {
     @Test
     void regressionUsesExampleWeights() {
         PrequentialEvaluator eval = new PrequentialEvaluator(Task.REGRESSION, 2);
-        eval.score(new float[0], 0, 1f, 0f, 3f); // error 1, weight 3
-        eval.score(new float[0], 0, 3f, 0f, 1f); // error 3, weight 1
+        eval.add(new float[0], 0, 1f, 0f, 3f); // error 1, weight 3
+        eval.add(new float[0], 0, 3f, 0f, 1f); // error 3, weight 1
         Metrics m = eval.emit("m", 1L, 1L);
         assertThat(m.getMae()).isEqualTo((3.0 + 3.0) / 4, within(TOL));
         assertThat(m.getRmse()).isEqualTo(Math.sqrt((3.0 + 9.0) / 4), within(TOL));

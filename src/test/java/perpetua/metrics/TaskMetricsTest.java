@@ -15,7 +15,7 @@ class TaskMetricsTest {
     private static final double TOL = 1e-9;
 
     private static void binary(PrequentialEvaluator eval, float p, float label, float weight) {
-        eval.score(new float[] {1f - p, p}, 0, p >= 0.5f ? 1f : 0f, label, weight);
+        eval.add(new float[] {1f - p, p}, 0, p >= 0.5f ? 1f : 0f, label, weight);
     }
 
     private static Metrics binaryWindow(float[] p, float[] labels) {
@@ -30,7 +30,7 @@ class TaskMetricsTest {
         float third = 1f / 3;
         for (int i = 0; i < labels.length; i++) {
             float[] scores = {third, third, third};
-            eval.score(scores, 0, predicted[i], labels[i], 1f);
+            eval.add(scores, 0, predicted[i], labels[i], 1f);
         }
         return eval.emit("m", 1L, 1L);
     }
@@ -118,9 +118,9 @@ class TaskMetricsTest {
         // The old constructor does not know the class count: class 4 arrives later.
         PrequentialEvaluator eval = new PrequentialEvaluator(Task.MULTICLASS, 3);
         float[] scores = {0.2f, 0.2f, 0.2f, 0.2f, 0.2f};
-        eval.score(scores, 0, 0f, 0f, 1f);
-        eval.score(scores, 0, 1f, 4f, 1f);
-        eval.score(scores, 0, 4f, 4f, 1f);
+        eval.add(scores, 0, 0f, 0f, 1f);
+        eval.add(scores, 0, 1f, 4f, 1f);
+        eval.add(scores, 0, 4f, 4f, 1f);
         // [0,0]=1, [4,1]=1, [4,4]=1. F1: class 0 1, class 1 0, class 4 2/3.
         Metrics m = eval.emit("m", 1L, 1L);
         assertThat(eval.classes).isEqualTo(5);
@@ -134,7 +134,7 @@ class TaskMetricsTest {
         float[] labels = {3f, -0.5f, 2f, 7f};
         PrequentialEvaluator eval = new PrequentialEvaluator(Task.REGRESSION, 4);
         for (int i = 0; i < 4; i++) {
-            eval.score(new float[0], 0, predicted[i], labels[i], 1f);
+            eval.add(new float[0], 0, predicted[i], labels[i], 1f);
         }
         Metrics m = eval.emit("m", 1L, 1L);
         assertThat(m.getR2()).isEqualTo(1 - 1.5 / 29.1875, within(TOL));
@@ -145,13 +145,13 @@ class TaskMetricsTest {
     void r2IsWeightedAndMayBeNegative() {
         // Labels 0 (weight 3) and 4 (weight 1): weighted mean 1, SS_tot 3*1 + 1*9 = 12.
         PrequentialEvaluator eval = new PrequentialEvaluator(Task.REGRESSION, 2);
-        eval.score(new float[0], 0, 1f, 0f, 3f); // SS_res 3
-        eval.score(new float[0], 0, 3f, 4f, 1f); // SS_res 1
+        eval.add(new float[0], 0, 1f, 0f, 3f); // SS_res 3
+        eval.add(new float[0], 0, 3f, 4f, 1f); // SS_res 1
         assertThat(eval.emit("m", 1L, 1L).getR2()).isEqualTo(1 - 4.0 / 12.0, within(TOL));
 
         PrequentialEvaluator worse = new PrequentialEvaluator(Task.REGRESSION, 2);
-        worse.score(new float[0], 0, 5f, 0f, 1f);
-        worse.score(new float[0], 0, -5f, 2f, 1f);
+        worse.add(new float[0], 0, 5f, 0f, 1f);
+        worse.add(new float[0], 0, -5f, 2f, 1f);
         // SS_tot 2, SS_res 25 + 49.
         assertThat(worse.emit("m", 1L, 1L).getR2()).isEqualTo(1 - 74.0 / 2.0, within(TOL));
     }
@@ -160,7 +160,7 @@ class TaskMetricsTest {
     void r2IsNullWhenTheLabelsDoNotVary() {
         PrequentialEvaluator eval = new PrequentialEvaluator(Task.REGRESSION, 3);
         for (int i = 0; i < 3; i++) {
-            eval.score(new float[0], 0, 1.5f, 2f, 1f);
+            eval.add(new float[0], 0, 1.5f, 2f, 1f);
         }
         Metrics m = eval.emit("m", 1L, 1L);
         assertThat(m.getR2()).isNull();

@@ -51,7 +51,7 @@ class QualitySliceTest {
             for (int r = 0; r < batch.size(); r++) {
                 evaluator.countPrediction(model.steps(), 0L);
                 if (!Float.isNaN(batch.label(r))) {
-                    evaluator.score(scores, r * width, predicted[r], batch.label(r), 1f);
+                    evaluator.add(scores, r * width, predicted[r], batch.label(r), 1f);
                 }
             }
             model.learn(batch);

@@ -33,7 +33,7 @@ class LayoutTest {
     static final List<String> JOBS_LAYERS =
             List.of(
                     "perpetua.cli",
-                    "perpetua.evaluate",
+                    "perpetua.replay",
                     "perpetua.job",
                     "perpetua.scoring",
                     "perpetua.runtime");

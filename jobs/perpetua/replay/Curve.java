@@ -1,4 +1,4 @@
-package perpetua.evaluate;
+package perpetua.replay;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package perpetua.evaluate;
+package perpetua.replay;
 
 import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;

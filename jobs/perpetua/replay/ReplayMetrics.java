@@ -1,4 +1,4 @@
-package perpetua.evaluate;
+package perpetua.replay;
 
 import perpetua.metrics.PrequentialEvaluator;
 import perpetua.schemas.Metrics;
@@ -6,14 +6,14 @@ import perpetua.schemas.MetricsWindowKind;
 import perpetua.schemas.Task;
 
 /**
- * The whole-replay score of one model: every served prediction scored against its row's label by
- * the Learner's own {@link PrequentialEvaluator}, in one window as long as the replay, so that the
- * summary is prequential over all labelled events and its AUC exact.
+ * The whole-replay metrics of one model: every served prediction measured against its row's label
+ * by the Learner's own {@link PrequentialEvaluator}, in one window as long as the replay, so that
+ * the summary is prequential over all labelled events and its AUC exact.
  *
  * <p>Keeps one float and one boolean per labelled row for a binary model (the AUC ranks them all),
  * nothing per row otherwise. Not thread-safe: one thread adds the predictions.
  */
-final class ReplayScore {
+final class ReplayMetrics {
     private final String model;
     private final Task task;
     private final PrequentialEvaluator evaluator;
@@ -29,7 +29,7 @@ final class ReplayScore {
      * @param labelledRows an upper bound of the labelled predictions to come: the replay's labelled
      *     rows
      */
-    ReplayScore(String model, Task task, int classes, int labelledRows) {
+    ReplayMetrics(String model, Task task, int classes, int labelledRows) {
         this.model = model;
         this.task = task;
         this.capacity = Math.max(1, labelledRows);
@@ -37,7 +37,7 @@ final class ReplayScore {
                 new PrequentialEvaluator(task, capacity, MetricsWindowKind.COUNT, 0L, 1.0, classes);
     }
 
-    /** Scores one served prediction against {@code label} (NaN: unlabelled, counted only). */
+    /** Adds one served prediction with {@code label} (NaN: unlabelled, counted only). */
     void add(Served s, float label) {
         events++;
         evaluator.countPrediction(s.version, s.predictedAt);
@@ -46,7 +46,7 @@ final class ReplayScore {
                 throw new IllegalStateException(
                         "model '" + model + "': more labelled predictions than labelled rows");
             }
-            evaluator.score(s.scores, 0, s.predicted, label, 1f);
+            evaluator.add(s.scores, 0, s.predicted, label, 1f);
             labelled++;
         }
         version = Math.max(version, s.version);

@@ -1,4 +1,4 @@
-package perpetua.evaluate;
+package perpetua.replay;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -43,10 +43,10 @@ import perpetua.spec.SpecRules;
  * streamed by a bounded source into the job's topology after its Kafka source ({@link
  * OnlineLearningJob#learn}) on a local Flink at parallelism 1, without checkpoints. Several specs
  * are several models in the one keyed stream: every row goes to each. The Learner's metrics windows
- * are the curve, printed as they come; the served predictions are scored against their rows' labels
- * into one {@link Summary} per model over the whole replay. In a replay a micro-batch flushes by
- * size ({@code maxDelayMs} is set to an hour; the end of input flushes the rest) and no snapshots
- * are taken; everything else is the spec as given.
+ * are the curve, printed as they come; the served predictions are measured against their rows'
+ * labels into one {@link Summary} per model over the whole replay. In a replay a micro-batch
+ * flushes by size ({@code maxDelayMs} is set to an hour; the end of input flushes the rest) and no
+ * snapshots are taken; everything else is the spec as given.
  *
  * <pre>{@code
  * Summary s = Evaluate.run(csv, roles, spec, Evaluate.Options.defaults().limit(100_000));
@@ -303,14 +303,14 @@ public final class Evaluate {
                             }
                         });
 
-        Map<String, ReplayScore> scores = new LinkedHashMap<>();
+        Map<String, ReplayMetrics> scores = new LinkedHashMap<>();
         int labelledRows = prepared.labelled();
         models.values()
                 .forEach(
                         s ->
                                 scores.put(
                                         s.getModel(),
-                                        new ReplayScore(
+                                        new ReplayMetrics(
                                                 s.getModel(),
                                                 s.getTask(),
                                                 s.getClasses(),
@@ -340,7 +340,7 @@ public final class Evaluate {
                     failures.get(0));
         }
 
-        long predicted = scores.values().stream().mapToLong(ReplayScore::events).sum();
+        long predicted = scores.values().stream().mapToLong(ReplayMetrics::events).sum();
         long refusedAll = refusedBy.values().stream().mapToLong(Long::longValue).sum();
         if (predicted + refusedAll != prepared.records()) {
             throw new IllegalStateException(
@@ -350,7 +350,7 @@ public final class Evaluate {
         }
         double wallSeconds = (System.nanoTime() - started) / 1e9;
         List<Summary> summaries = new ArrayList<>();
-        for (Map.Entry<String, ReplayScore> e : scores.entrySet()) {
+        for (Map.Entry<String, ReplayMetrics> e : scores.entrySet()) {
             summaries.add(
                     e.getValue().summary(refusedBy.getOrDefault(e.getKey(), 0L), wallSeconds));
         }

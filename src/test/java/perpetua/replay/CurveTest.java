@@ -1,4 +1,4 @@
-package perpetua.evaluate;
+package perpetua.replay;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

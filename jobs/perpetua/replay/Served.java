@@ -1,4 +1,4 @@
-package perpetua.evaluate;
+package perpetua.replay;
 
 import java.util.List;
 import org.apache.flink.api.common.functions.MapFunction;

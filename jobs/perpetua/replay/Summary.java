@@ -1,4 +1,4 @@
-package perpetua.evaluate;
+package perpetua.replay;
 
 import java.util.Locale;
 import java.util.Map;
@@ -15,7 +15,7 @@ import perpetua.schemas.Task;
  * is the whole run, reading the CSV included.
  *
  * @param events predictions served (rows refused as dead letters are not among them)
- * @param labelled predictions scored against a label
+ * @param labelled predictions measured against a label
  * @param deadLetters rows the job refused, with the reasons printed by the evaluator
  * @param version the model version that served the last prediction (the last batch's step comes
  *     after it)
