@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import perpetua.features.FeatureEncoder;
+import perpetua.features.MicroBatch;
 import perpetua.schemas.Activation;
 import perpetua.schemas.Embedding;
 import perpetua.schemas.Init;

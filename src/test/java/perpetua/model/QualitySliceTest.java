@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Random;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
+import perpetua.features.FeatureEncoder;
+import perpetua.features.MicroBatch;
 import perpetua.job.ModelSpecs;
 import perpetua.metrics.PrequentialEvaluator;
 import perpetua.runtime.CsvEvents;

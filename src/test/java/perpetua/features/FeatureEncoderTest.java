@@ -1,4 +1,4 @@
-package perpetua.model;
+package perpetua.features;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -6,7 +6,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import perpetua.features.FeatureHasher;
 import perpetua.schemas.Event;
 import perpetua.schemas.ModelSpec;
 import perpetua.schemas.Task;

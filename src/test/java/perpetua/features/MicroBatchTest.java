@@ -1,4 +1,4 @@
-package perpetua.model;
+package perpetua.features;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -3,10 +3,11 @@ package perpetua.learner;
 import perpetua.schemas.Event;
 
 /**
- * An unlabelled event waiting for its label, with the predictions that were served for it: the
- * champion's first, then each challenger's, so that a late label scores what was served then.
+ * A served event waiting for its label, with the predictions that were served for it: the
+ * champion's first, then each challenger's, so that a late label is measured against what was
+ * served then. Kept in keyed map state, one timer each.
  */
-public class PendingLabel {
+public class ServedEvent {
     public Event event;
     public float[] scores;
     public float[] predicted;
@@ -17,5 +18,5 @@ public class PendingLabel {
     public long version;
     public long expiresAt;
 
-    public PendingLabel() {}
+    public ServedEvent() {}
 }

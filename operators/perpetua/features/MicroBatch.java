@@ -1,4 +1,4 @@
-package perpetua.model;
+package perpetua.features;
 
 import java.util.Arrays;
 

@@ -1,10 +1,7 @@
-package perpetua.model;
+package perpetua.features;
 
 import java.util.List;
 import java.util.Map;
-import perpetua.features.FeatureHasher;
-import perpetua.features.OnlineStandardizer;
-import perpetua.features.Tokenizer;
 import perpetua.schemas.Embedding;
 import perpetua.schemas.Event;
 import perpetua.schemas.ModelSpec;
