@@ -1,6 +1,5 @@
 package perpetua.metrics;
 
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import perpetua.schemas.Metrics;
@@ -39,7 +38,7 @@ import perpetua.schemas.Task;
  *       their fading weights only). It is exact (Mann–Whitney with mid-ranks for ties) over count
  *       windows and over time windows of up to {@link #EXACT_AUC_LIMIT} labelled events. A fading
  *       window (or a larger time window) estimates it from a histogram of the scores in {@link
- *       #AUC_BINS} bins of equal width in logit space, counting a positive and a negative in the
+ *       RocAuc#BINS} bins of equal width in logit space, counting a positive and a negative in the
  *       same bin as a tie; only those pairs can be misjudged, each by at most 1/2, so {@code |auc -
  *       exact| <= 1/2 * sum_b pos_b * neg_b / (P * N)}, which every record states as {@code
  *       aucErrorBound} (0 when exact).
@@ -56,26 +55,13 @@ import perpetua.schemas.Task;
  * classes that occur in the window as a label or a prediction.
  *
  * <p>The state is a Flink POJO (public no-arg constructor, public primitive fields, enums and
- * primitive arrays) so that it can live in keyed {@code ValueState} without Kryo. Sums are stored
- * divided by {@link #scale}, the product of the fading factors so far, so fading touches no array
- * per event; they are renormalized when the scale gets small. Tumbling windows keep scale 1.
+ * primitive arrays) so that it can live in keyed {@code ValueState} without Kryo. It keeps the
+ * window here and the labelled events' sums in {@link TaskSums}.
  */
-public class PrequentialEvaluator {
-
-    /** Probabilities are clamped to [EPS, 1 - EPS] so that one confident miss stays finite. */
-    static final double EPS = 1e-7;
+public class PrequentialEvaluator implements Cloneable {
 
     /** A time window keeps every score for an exact AUC up to this many labelled events. */
     public static final int EXACT_AUC_LIMIT = 1 << 20;
-
-    /** Bins of the AUC histogram, equal width in logit(p) over [-AUC_LOGIT_RANGE, +range]. */
-    public static final int AUC_BINS = 1024;
-
-    /** Logits beyond this (p below 6.1e-6 or above 1 - 6.1e-6) share the outermost bins. */
-    public static final double AUC_LOGIT_RANGE = 12.0;
-
-    /** Below this scale the stored sums are multiplied out, keeping them far from overflow. */
-    private static final double RENORMALIZE_BELOW = 1e-150;
 
     /** The task of the evaluated model; decides which metrics are kept. */
     public Task task;
@@ -89,10 +75,8 @@ public class PrequentialEvaluator {
     /** Length of a TIME window, milliseconds. */
     public long windowMs;
 
-    /** FADING: weight kept by earlier events at each scored event; 1 for tumbling windows. */
+    /** FADING: weight kept by earlier events at each labelled event; 1 for tumbling windows. */
     public double fadingFactor = 1.0;
-
-    // ---- Current window. ----
 
     /** Whether a prediction was counted in the current window (versionFrom and windowStart set). */
     public boolean started;
@@ -104,70 +88,26 @@ public class PrequentialEvaluator {
     public long versionFrom;
 
     /**
-     * Start of the window, epoch milliseconds: the first counted prediction (COUNT, FADING) or the
-     * aligned start (TIME).
+     * Start of the window: the time of its first counted prediction (COUNT, FADING), or its aligned
+     * start (TIME).
      */
     public long windowStart;
 
     /** Predictions counted in the window, labelled or not. */
     public long events;
 
-    /** Labelled events scored in the window (FADING: since the last record). */
+    /** Labelled events added in the window (FADING: since the last record). */
     public int labelled;
 
-    // ---- Sums, stored divided by scale. ----
-
-    /** The factor that turns a stored sum into its faded value. */
-    public double scale = 1.0;
-
-    /** Sum of example weights of the scored events. */
-    public double weightSum;
-
-    /** Weighted count of correct predictions (classification). */
-    public double correctSum;
-
-    /** Weighted sum of log losses (classification). */
-    public double logLossSum;
-
-    /** Weighted sum of absolute errors (regression). */
-    public double absErrorSum;
-
-    /** Weighted sum of squared errors (regression). */
-    public double squaredErrorSum;
-
-    /** Weighted mean of the labels (regression; a ratio, so not scaled). */
-    public double labelMean;
-
-    /** Weighted sum of squared deviations of the labels from their mean (regression). */
-    public double labelM2;
-
-    /** Classes in {@link #confusion}; grows with the largest class seen. */
-    public int classes;
-
-    /** Weighted confusion matrix, {@code [label * classes + predicted]} (classification). */
-    public double[] confusion;
-
-    /** P(1) of each scored event of the window, for the exact AUC (COUNT, TIME; else null). */
-    public float[] aucScores;
-
-    /** Whether each scored event of the window is a positive (COUNT, TIME; else null). */
-    public boolean[] aucPositive;
-
-    /** Positives among the scored events of the window (binary). */
-    public int positives;
-
-    /** Faded weight of the positives per logit bin (binary TIME and FADING; else null). */
-    public double[] aucBinPositive;
-
-    /** Faded weight of the negatives per logit bin (binary TIME and FADING; else null). */
-    public double[] aucBinNegative;
-
-    // ---- Last emitted window, for model snapshots. NaN marks a null metric. ----
+    /** The sums of the labelled events. */
+    public TaskSums sums;
 
     /** Whether any window was emitted yet. */
     public boolean emitted;
 
+    /** The metrics of the last emitted window, NaN where it had none. */
     public long lastEvents;
+
     public long lastLabelled;
     public double lastEventsPerSecond;
     public double lastAccuracy = Double.NaN;
@@ -223,23 +163,7 @@ public class PrequentialEvaluator {
         this.windowKind = kind;
         this.windowMs = kind == MetricsWindowKind.TIME ? windowMs : 0L;
         this.fadingFactor = kind == MetricsWindowKind.FADING ? fadingFactor : 1.0;
-        if (task != Task.REGRESSION) {
-            this.classes = task == Task.BINARY ? 2 : Math.max(classes, 0);
-            this.confusion = new double[this.classes * this.classes];
-        }
-        if (task == Task.BINARY) {
-            if (kind == MetricsWindowKind.COUNT) {
-                aucScores = new float[windowSize];
-                aucPositive = new boolean[windowSize];
-            } else {
-                aucBinPositive = new double[AUC_BINS];
-                aucBinNegative = new double[AUC_BINS];
-                if (kind == MetricsWindowKind.TIME) {
-                    aucScores = new float[1024];
-                    aucPositive = new boolean[1024];
-                }
-            }
-        }
+        this.sums = TaskSums.forTask(task, kind, windowSize, classes);
     }
 
     /** The evaluator a model spec asks for: its task, classes and metrics window. */
@@ -300,49 +224,14 @@ public class PrequentialEvaluator {
 
     /** A deep copy, for keyed state that must not change when this evaluator goes on. */
     public PrequentialEvaluator copy() {
-        PrequentialEvaluator c = new PrequentialEvaluator();
-        c.task = task;
-        c.windowSize = windowSize;
-        c.windowKind = windowKind;
-        c.windowMs = windowMs;
-        c.fadingFactor = fadingFactor;
-        c.started = started;
-        c.open = open;
-        c.versionFrom = versionFrom;
-        c.windowStart = windowStart;
-        c.events = events;
-        c.labelled = labelled;
-        c.scale = scale;
-        c.weightSum = weightSum;
-        c.correctSum = correctSum;
-        c.logLossSum = logLossSum;
-        c.absErrorSum = absErrorSum;
-        c.squaredErrorSum = squaredErrorSum;
-        c.labelMean = labelMean;
-        c.labelM2 = labelM2;
-        c.classes = classes;
-        c.confusion = confusion == null ? null : confusion.clone();
-        c.aucScores = aucScores == null ? null : aucScores.clone();
-        c.aucPositive = aucPositive == null ? null : aucPositive.clone();
-        c.positives = positives;
-        c.aucBinPositive = aucBinPositive == null ? null : aucBinPositive.clone();
-        c.aucBinNegative = aucBinNegative == null ? null : aucBinNegative.clone();
-        c.emitted = emitted;
-        c.lastEvents = lastEvents;
-        c.lastLabelled = lastLabelled;
-        c.lastEventsPerSecond = lastEventsPerSecond;
-        c.lastAccuracy = lastAccuracy;
-        c.lastAuc = lastAuc;
-        c.lastLogLoss = lastLogLoss;
-        c.lastMae = lastMae;
-        c.lastRmse = lastRmse;
-        c.lastPrecision = lastPrecision;
-        c.lastRecall = lastRecall;
-        c.lastF1 = lastF1;
-        c.lastMacroF1 = lastMacroF1;
-        c.lastKappa = lastKappa;
-        c.lastR2 = lastR2;
-        return c;
+        try {
+            // Every field but the sums is a value: a copy cannot forget one.
+            PrequentialEvaluator c = (PrequentialEvaluator) super.clone();
+            c.sums = sums.copy();
+            return c;
+        } catch (CloneNotSupportedException e) {
+            throw new AssertionError(e);
+        }
     }
 
     /**
@@ -383,42 +272,8 @@ public class PrequentialEvaluator {
         if (kind() == MetricsWindowKind.COUNT && labelled >= windowSize) {
             throw new IllegalStateException("window full: emit before scoring more events");
         }
-        fade();
-        // Every stored sum is divided by the scale; w is this event's weight in stored units.
-        double w = weight / scale;
-        switch (task) {
-            case BINARY -> {
-                float p1 = scores[scoreOffset + 1];
-                double p = clamp(p1);
-                // Written for 0/1 labels; a soft label in between still gives the cross-entropy.
-                double loss = -(label * Math.log(p) + (1.0 - label) * Math.log(1.0 - p));
-                logLossSum += w * loss;
-                correctSum += predicted == label ? w : 0.0;
-                boolean positive = label >= 0.5f;
-                confuse(positive ? 1 : 0, predicted >= 0.5f ? 1 : 0, w);
-                keepForAuc(p1, positive);
-                positives += positive ? 1 : 0;
-            }
-            case MULTICLASS -> {
-                double p = clamp(scores[scoreOffset + (int) label]);
-                logLossSum += w * -Math.log(p);
-                correctSum += predicted == label ? w : 0.0;
-                confuse((int) label, (int) predicted, w);
-            }
-            case REGRESSION -> {
-                double error = (double) predicted - label;
-                absErrorSum += w * Math.abs(error);
-                squaredErrorSum += w * error * error;
-                // West (1979): weighted mean and sum of squared deviations, one event at a time.
-                double total = (weightSum + w) * scale;
-                if (total > 0) {
-                    double delta = label - labelMean;
-                    labelMean += weight / total * delta;
-                    labelM2 += w * delta * (label - labelMean);
-                }
-            }
-        }
-        weightSum += w;
+        sums.fade(fadingFactor);
+        sums.add(task, scores, scoreOffset, predicted, label, weight, labelled, aucLimit());
         labelled++;
     }
 
@@ -490,39 +345,18 @@ public class PrequentialEvaluator {
                         .setLabelled(labelled)
                         .setEventsPerSecond(eventsPerSecond)
                         .setWindow(windowName());
-        boolean weighted = weightSum > 0.0;
-        switch (task) {
-            case BINARY -> {
-                b.setAccuracy(weighted ? correctSum / weightSum : null);
-                b.setLogLoss(weighted ? logLossSum / weightSum : null);
-                double tp = cell(1, 1);
-                double fp = cell(0, 1);
-                double fn = cell(1, 0);
-                b.setPrecision(ratio(tp, tp + fp));
-                b.setRecall(ratio(tp, tp + fn));
-                b.setF1(ratio(2 * tp, 2 * tp + fp + fn));
-                double[] auc = aucWithBound();
-                b.setAuc(auc == null ? null : auc[0]);
-                b.setAucErrorBound(auc == null ? null : auc[1]);
-            }
-            case MULTICLASS -> {
-                b.setAccuracy(weighted ? correctSum / weightSum : null);
-                b.setLogLoss(weighted ? logLossSum / weightSum : null);
-                b.setMacroF1(macroF1());
-                b.setKappa(kappa());
-            }
-            case REGRESSION -> {
-                b.setMae(weighted ? absErrorSum / weightSum : null);
-                b.setRmse(weighted ? Math.sqrt(squaredErrorSum / weightSum) : null);
-                b.setR2(weighted && labelM2 > 0 ? 1.0 - squaredErrorSum / labelM2 : null);
-            }
-        }
+        sums.figures(task, b, labelled, aucAllKept());
         Metrics metrics = b.build();
+        remember(metrics);
+        reset();
+        return metrics;
+    }
 
+    private void remember(Metrics metrics) {
         emitted = true;
-        lastEvents = events;
-        lastLabelled = labelled;
-        lastEventsPerSecond = eventsPerSecond;
+        lastEvents = metrics.getEvents();
+        lastLabelled = metrics.getLabelled();
+        lastEventsPerSecond = metrics.getEventsPerSecond();
         lastAccuracy = orNaN(metrics.getAccuracy());
         lastAuc = orNaN(metrics.getAuc());
         lastLogLoss = orNaN(metrics.getLogLoss());
@@ -534,8 +368,6 @@ public class PrequentialEvaluator {
         lastMacroF1 = orNaN(metrics.getMacroF1());
         lastKappa = orNaN(metrics.getKappa());
         lastR2 = orNaN(metrics.getR2());
-        reset();
-        return metrics;
     }
 
     /**
@@ -567,214 +399,13 @@ public class PrequentialEvaluator {
 
     /** The window's AUC, exact or from the histogram, or null when it holds a single class. */
     Double auc() {
-        double[] auc = aucWithBound();
-        return auc == null ? null : auc[0];
+        double[] roc = sums.auc.aucWithBound(labelled, aucAllKept());
+        return roc == null ? null : roc[0];
     }
 
-    /** {AUC, largest possible error}, or null when the window holds a single class. */
-    private double[] aucWithBound() {
-        boolean exact =
-                aucScores != null && (kind() == MetricsWindowKind.COUNT || labelled <= aucLimit());
-        if (exact) {
-            Double auc = exactAuc();
-            return auc == null ? null : new double[] {auc, 0.0};
-        }
-        return histogramAuc();
-    }
-
-    /**
-     * Exact ROC AUC of the window's binary scores, or null when it holds a single class.
-     *
-     * <p>AUC equals the Mann–Whitney U of the positives over positives × negatives; U comes from
-     * the positives' rank sum, tied scores sharing their mid-rank so that a tie between a positive
-     * and a negative counts one half. Only sorted copies are allocated, once per window.
-     */
-    private Double exactAuc() {
-        int n = labelled;
-        int negatives = n - positives;
-        if (positives == 0 || negatives == 0) {
-            return null;
-        }
-        float[] all = Arrays.copyOf(aucScores, n);
-        Arrays.sort(all);
-        float[] positiveScores = new float[positives];
-        for (int i = 0, k = 0; i < n; i++) {
-            if (aucPositive[i]) {
-                positiveScores[k++] = aucScores[i];
-            }
-        }
-        Arrays.sort(positiveScores);
-
-        // Both arrays ascend, so one pass assigns each positive its tie group's mid-rank.
-        // Float.compare keeps NaN scores in one (last) group instead of looping on NaN != NaN.
-        double rankSum = 0.0;
-        int p = 0;
-        for (int i = 0; i < n; ) {
-            int j = i + 1;
-            while (j < n && Float.compare(all[j], all[i]) == 0) {
-                j++;
-            }
-            double midRank = (i + 1 + j) / 2.0; // mean of the 1-based ranks i+1 .. j
-            while (p < positives && Float.compare(positiveScores[p], all[i]) == 0) {
-                rankSum += midRank;
-                p++;
-            }
-            i = j;
-        }
-        double u = rankSum - positives * (positives + 1.0) / 2.0;
-        return u / ((double) positives * negatives);
-    }
-
-    /**
-     * AUC from the faded score histogram, with its error bound; null with a single class.
-     *
-     * <p>AUC = sum_b pos_b * (neg_below_b + neg_b / 2) / (P * N): a positive beats every negative
-     * in a lower bin and ties those in its own. A same-bin pair's true credit is in [0, 1], so the
-     * error is at most 1/2 * sum_b pos_b * neg_b / (P * N).
-     */
-    private double[] histogramAuc() {
-        double positive = 0.0;
-        double negative = 0.0;
-        for (int b = 0; b < AUC_BINS; b++) {
-            positive += aucBinPositive[b];
-            negative += aucBinNegative[b];
-        }
-        if (!(positive > 0) || !(negative > 0)) {
-            return null;
-        }
-        double wins = 0.0;
-        double sameBin = 0.0;
-        double negativesBelow = 0.0;
-        for (int b = 0; b < AUC_BINS; b++) {
-            double pos = aucBinPositive[b];
-            double neg = aucBinNegative[b];
-            wins += pos * (negativesBelow + 0.5 * neg);
-            sameBin += pos * neg;
-            negativesBelow += neg;
-        }
-        double pairs = positive * negative;
-        return new double[] {wins / pairs, 0.5 * sameBin / pairs};
-    }
-
-    /** The histogram bin of a score: equal width in logit(p), NaN in the top bin. */
-    static int aucBin(float p) {
-        if (Float.isNaN(p)) {
-            return AUC_BINS - 1;
-        }
-        double q = clamp(p);
-        double z = Math.log(q / (1.0 - q));
-        int b = (int) Math.floor((z + AUC_LOGIT_RANGE) / (2 * AUC_LOGIT_RANGE) * AUC_BINS);
-        return Math.min(Math.max(b, 0), AUC_BINS - 1);
-    }
-
-    /**
-     * Mean of the per-class F1 over the classes that occur as a label or a prediction, or null when
-     * none does.
-     */
-    private Double macroF1() {
-        int k = classes;
-        double sum = 0.0;
-        int present = 0;
-        for (int c = 0; c < k; c++) {
-            double tp = confusion[c * k + c];
-            double row = 0.0; // weight labelled c: tp + fn
-            double col = 0.0; // weight predicted c: tp + fp
-            for (int j = 0; j < k; j++) {
-                row += confusion[c * k + j];
-                col += confusion[j * k + c];
-            }
-            if (row + col > 0) {
-                // F1 = 2TP / (2TP + FP + FN) = 2TP / (row + col).
-                sum += 2 * tp / (row + col);
-                present++;
-            }
-        }
-        return present == 0 ? null : sum / present;
-    }
-
-    /** Cohen's kappa, (p_o - p_e) / (1 - p_e), or null when p_e is 1 or the window is empty. */
-    private Double kappa() {
-        int k = classes;
-        double total = 0.0;
-        double agree = 0.0;
-        double chance = 0.0;
-        for (int c = 0; c < k; c++) {
-            double row = 0.0;
-            double col = 0.0;
-            for (int j = 0; j < k; j++) {
-                row += confusion[c * k + j];
-                col += confusion[j * k + c];
-            }
-            total += row;
-            agree += confusion[c * k + c];
-            chance += row * col;
-        }
-        if (!(total > 0)) {
-            return null;
-        }
-        double po = agree / total;
-        double pe = chance / (total * total);
-        return 1.0 - pe > 1e-12 ? (po - pe) / (1.0 - pe) : null;
-    }
-
-    /** FADING: earlier events lose weight; the scale absorbs it instead of every stored sum. */
-    private void fade() {
-        if (fadingFactor >= 1.0) {
-            return;
-        }
-        scale *= fadingFactor;
-        if (scale < RENORMALIZE_BELOW) {
-            weightSum *= scale;
-            correctSum *= scale;
-            logLossSum *= scale;
-            absErrorSum *= scale;
-            squaredErrorSum *= scale;
-            labelM2 *= scale;
-            multiply(confusion, scale);
-            multiply(aucBinPositive, scale);
-            multiply(aucBinNegative, scale);
-            scale = 1.0;
-        }
-    }
-
-    /** A stored confusion cell; 0 outside the matrix (or in state from before it existed). */
-    private double cell(int label, int predicted) {
-        return label < classes && predicted < classes ? confusion[label * classes + predicted] : 0;
-    }
-
-    private void confuse(int label, int predicted, double w) {
-        int needed = Math.max(label, predicted) + 1;
-        if (needed > classes) {
-            double[] grown = new double[needed * needed];
-            for (int i = 0; i < classes; i++) {
-                System.arraycopy(confusion, i * classes, grown, i * needed, classes);
-            }
-            confusion = grown;
-            classes = needed;
-        }
-        confusion[label * classes + predicted] += w;
-    }
-
-    private void keepForAuc(float p1, boolean positive) {
-        if (aucBinPositive != null) {
-            // The histogram weighs by fading only, like the exact AUC ignores example weights.
-            double unit = 1.0 / scale;
-            int bin = aucBin(p1);
-            if (positive) {
-                aucBinPositive[bin] += unit;
-            } else {
-                aucBinNegative[bin] += unit;
-            }
-        }
-        if (aucScores != null && labelled < aucLimit()) {
-            if (labelled == aucScores.length) {
-                int grown = (int) Math.min((long) aucScores.length * 2, aucLimit());
-                aucScores = Arrays.copyOf(aucScores, grown);
-                aucPositive = Arrays.copyOf(aucPositive, grown);
-            }
-            aucScores[labelled] = p1;
-            aucPositive[labelled] = positive;
-        }
+    /** Whether the exact AUC kept every labelled event of the window. */
+    private boolean aucAllKept() {
+        return kind() == MetricsWindowKind.COUNT || labelled <= aucLimit();
     }
 
     private int aucLimit() {
@@ -790,58 +421,13 @@ public class PrequentialEvaluator {
     }
 
     private void reset() {
-        if (kind() == MetricsWindowKind.TIME
-                && aucScores != null
-                && aucScores.length > 1024
-                && labelled < aucScores.length / 4) {
-            // One busy window should not make every later checkpoint carry its arrays.
-            aucScores = new float[Math.max(1024, labelled * 2)];
-            aucPositive = new boolean[aucScores.length];
-        }
+        sums.reset(kind() == MetricsWindowKind.TIME, kind() == MetricsWindowKind.FADING, labelled);
         started = false;
         open = false;
         versionFrom = 0L;
         windowStart = 0L;
         events = 0L;
         labelled = 0;
-        positives = 0;
-        // The exact-AUC arrays are overwritten from index 0; only the first `labelled` count.
-        if (kind() == MetricsWindowKind.FADING) {
-            return;
-        }
-        scale = 1.0;
-        weightSum = 0.0;
-        correctSum = 0.0;
-        logLossSum = 0.0;
-        absErrorSum = 0.0;
-        squaredErrorSum = 0.0;
-        labelMean = 0.0;
-        labelM2 = 0.0;
-        fill(confusion);
-        fill(aucBinPositive);
-        fill(aucBinNegative);
-    }
-
-    private static void multiply(double[] a, double factor) {
-        if (a != null) {
-            for (int i = 0; i < a.length; i++) {
-                a[i] *= factor;
-            }
-        }
-    }
-
-    private static void fill(double[] a) {
-        if (a != null) {
-            Arrays.fill(a, 0.0);
-        }
-    }
-
-    private static Double ratio(double numerator, double denominator) {
-        return denominator > 0 ? numerator / denominator : null;
-    }
-
-    private static double clamp(double p) {
-        return Math.min(Math.max(p, EPS), 1.0 - EPS);
     }
 
     private static double orNaN(Double value) {

@@ -198,7 +198,7 @@ class MetricsWindowsTest {
         assertThat(m.getMae()).isEqualTo(abs / w, within(1e-9));
         assertThat(m.getRmse()).isEqualTo(Math.sqrt(sq / w), within(1e-9));
         assertThat(m.getR2()).isNotNull();
-        assertThat(eval.scale).isBetween(1e-150, 1.0);
+        assertThat(eval.sums.scale).isBetween(1e-150, 1.0);
     }
 
     @Test

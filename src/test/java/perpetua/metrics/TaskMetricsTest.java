@@ -123,7 +123,7 @@ class TaskMetricsTest {
         eval.add(scores, 0, 4f, 4f, 1f);
         // [0,0]=1, [4,1]=1, [4,4]=1. F1: class 0 1, class 1 0, class 4 2/3.
         Metrics m = eval.emit("m", 1L, 1L);
-        assertThat(eval.classes).isEqualTo(5);
+        assertThat(eval.sums.classes).isEqualTo(5);
         assertThat(m.getMacroF1()).isEqualTo((1 + 0 + 2.0 / 3.0) / 3, within(TOL));
     }
 
@@ -183,7 +183,7 @@ class TaskMetricsTest {
         assertThat(spec.getFadingFactor()).isEqualTo(0.999);
         PrequentialEvaluator count = PrequentialEvaluator.forSpec(spec);
         assertThat(count.windowName()).isEqualTo("count:1000");
-        assertThat(count.classes).isEqualTo(4);
+        assertThat(count.sums.classes).isEqualTo(4);
         assertThat(count.sameWindow(spec)).isTrue();
 
         spec.setMetricsWindowKind(MetricsWindowKind.FADING);
