@@ -105,29 +105,32 @@ final class Losses {
 
     // logsumexp(z) = max + log(sum exp(z - max))
     static double logSumExp(float[] z, int from, int length) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int i = from; i < from + length; i++) {
-            max = Math.max(max, z[i]);
-        }
-        double sum = 0;
-        for (int i = from; i < from + length; i++) {
-            sum += Math.exp(z[i] - max);
-        }
-        return max + Math.log(sum);
+        double max = max(z, from, length);
+        return max + Math.log(sumExp(z, from, length, max));
     }
 
     // p = exp(z - max) / sum exp(z - max)
     static void softmax(float[] z, float[] p, int from, int length) {
+        double max = max(z, from, length);
+        double sum = sumExp(z, from, length, max);
+        for (int i = from; i < from + length; i++) {
+            p[i] = (float) (Math.exp(z[i] - max) / sum);
+        }
+    }
+
+    private static double max(float[] z, int from, int length) {
         double max = Double.NEGATIVE_INFINITY;
         for (int i = from; i < from + length; i++) {
             max = Math.max(max, z[i]);
         }
+        return max;
+    }
+
+    private static double sumExp(float[] z, int from, int length, double max) {
         double sum = 0;
         for (int i = from; i < from + length; i++) {
             sum += Math.exp(z[i] - max);
         }
-        for (int i = from; i < from + length; i++) {
-            p[i] = (float) (Math.exp(z[i] - max) / sum);
-        }
+        return sum;
     }
 }
