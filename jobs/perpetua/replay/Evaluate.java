@@ -303,12 +303,12 @@ public final class Evaluate {
                             }
                         });
 
-        Map<String, ReplayMetrics> scores = new LinkedHashMap<>();
+        Map<String, ReplayMetrics> measured = new LinkedHashMap<>();
         int labelledRows = prepared.labelled();
         models.values()
                 .forEach(
                         s ->
-                                scores.put(
+                                measured.put(
                                         s.getModel(),
                                         new ReplayMetrics(
                                                 s.getModel(),
@@ -320,7 +320,7 @@ public final class Evaluate {
         try {
             while (served.hasNext()) {
                 Served s = served.next();
-                scores.get(s.model).add(s, labels[s.row]);
+                measured.get(s.model).add(s, labels[s.row]);
             }
         } catch (RuntimeException e) {
             failures.add(e);
@@ -340,7 +340,7 @@ public final class Evaluate {
                     failures.get(0));
         }
 
-        long predicted = scores.values().stream().mapToLong(ReplayMetrics::events).sum();
+        long predicted = measured.values().stream().mapToLong(ReplayMetrics::events).sum();
         long refusedAll = refusedBy.values().stream().mapToLong(Long::longValue).sum();
         if (predicted + refusedAll != prepared.records()) {
             throw new IllegalStateException(
@@ -350,7 +350,7 @@ public final class Evaluate {
         }
         double wallSeconds = (System.nanoTime() - started) / 1e9;
         List<Summary> summaries = new ArrayList<>();
-        for (Map.Entry<String, ReplayMetrics> e : scores.entrySet()) {
+        for (Map.Entry<String, ReplayMetrics> e : measured.entrySet()) {
             summaries.add(
                     e.getValue().summary(refusedBy.getOrDefault(e.getKey(), 0L), wallSeconds));
         }

@@ -42,9 +42,9 @@ import perpetua.spec.SpecRules;
  * from the control topic. Events of a model gather in a micro-batch that flushes at {@code
  * maxBatch} rows or {@code maxDelayMs} after its first. A flush is one batched forward pass per
  * learner (a {@link Prediction} for every event from the champion, tagged with the served version
- * before the batch), prequential scoring of the labelled events, and one gradient step per learner.
+ * before the batch), prequential metrics of the labelled events, and one gradient step per learner.
  * An unlabelled event waits {@code labelWaitMs} for its label with the predictions served for it;
- * its label, or the implicit label when the wait expires, is scored against what was served and
+ * its label, or the implicit label when the wait expires, is measured against what was served and
  * learned in the next batch. Challengers learn in the champion's shadow and replace it after
  * beating it on the main metric by the margin in consecutive windows. Each learner's errors feed
  * the drift detector its spec names; a warning or drift is recorded and answered by the spec's

@@ -36,7 +36,7 @@ final class ModelRuntime {
     /**
      * A fresh model of the champion's spec learning the same batches in the shadow, from a drift
      * warning (or a drift without one) on, under the REPLACE reaction; null otherwise. It serves
-     * nothing and is not scored.
+     * nothing and is not measured.
      */
     private Variant background;
 

@@ -18,13 +18,13 @@ import perpetua.schemas.Task;
  * <p>Windows ({@link MetricsWindowKind}):
  *
  * <ul>
- *   <li>COUNT: tumbling, {@code windowSize} labelled events each. Due after the last one is scored.
+ *   <li>COUNT: tumbling, {@code windowSize} labelled events each. Due after the last one is added.
  *   <li>TIME: tumbling, {@code windowMs} long and aligned to the epoch (a window is {@code [k *
  *       windowMs, (k + 1) * windowMs)}). Due once the clock reaches its end: call {@link
- *       #windowDue(long)} (or {@link #closeIfDue}) before counting or scoring anything at time
+ *       #windowDue(long)} (or {@link #closeIfDue}) before counting or adding anything at time
  *       {@code now}, so an example at or after the end opens the next window, and from a timer set
  *       at {@link #windowEndsAt()} so a quiet model still reports. An empty window is never due.
- *   <li>FADING: every scored event first multiplies the weight of all earlier ones by {@code
+ *   <li>FADING: every labelled event first multiplies the weight of all earlier ones by {@code
  *       fadingFactor} (alpha), so a metric is a ratio of exponentially faded sums with an effective
  *       memory of about 1 / (1 - alpha) events. Due every {@code windowSize} labelled events;
  *       emitting does not clear the sums.
