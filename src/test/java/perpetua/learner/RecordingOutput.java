@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
 import perpetua.schemas.DeadLetter;
 import perpetua.schemas.Metrics;
@@ -124,6 +125,26 @@ final class RecordingOutput implements LearnerOutput {
         @Override
         public void clear() {
             map.clear();
+        }
+    }
+
+    /** Keyed value state of one key, in a field. */
+    static final class FieldState<T> implements ValueState<T> {
+        T value;
+
+        @Override
+        public T value() {
+            return value;
+        }
+
+        @Override
+        public void update(T next) {
+            value = next;
+        }
+
+        @Override
+        public void clear() {
+            value = null;
         }
     }
 }
