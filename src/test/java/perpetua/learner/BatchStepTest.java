@@ -28,21 +28,14 @@ class BatchStepTest {
                     policy,
                     out);
 
+    /** A slow SGD champion, and an Adam challenger that soon wins windows of 50 by 0.02. */
     private static ModelSpec spec(int maxBatch) {
         ModelSpec base = Streams.binarySpec(MODEL, maxBatch, 10_000);
-        return ModelSpec.newBuilder(base)
-                .setOptimizer(OptimizerKind.SGD)
-                .setLearningRate(0.001f)
-                .setMetricsWindow(50)
-                .setPromotionWindows(2)
-                .setPromotionMargin(0.02f)
-                .setChallengers(
-                        List.of(
-                                ModelSpec.newBuilder(base)
-                                        .setModel("fast")
-                                        .setLearningRate(0.05f)
-                                        .build()))
-                .build();
+        ModelSpec fast = ModelSpec.newBuilder(base).setModel("fast").setLearningRate(0.05f).build();
+        ModelSpec.Builder champion =
+                ModelSpec.newBuilder(base).setOptimizer(OptimizerKind.SGD).setLearningRate(0.001f);
+        champion.setMetricsWindow(50).setChallengers(List.of(fast));
+        return champion.setPromotionMargin(0.02f).setPromotionWindows(2).build();
     }
 
     @Test
