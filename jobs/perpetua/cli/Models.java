@@ -102,6 +102,19 @@ final class Models implements Runnable {
         }
     }
 
+    /** The spec that create and update publish. */
+    static final class SpecOption {
+        @Option(
+                names = "--spec",
+                required = true,
+                description = "Spec file, or inline JSON (starts with '{' or '[').")
+        String fileOrJson;
+
+        Collection<ModelSpec> specs() throws Exception {
+            return Models.specs(fileOrJson);
+        }
+    }
+
     /** A value starting with '{' or '[' is inline JSON, anything else a file. */
     static Collection<ModelSpec> specs(String fileOrJson) throws Exception {
         String s = fileOrJson.strip();
@@ -117,11 +130,7 @@ final class Models implements Runnable {
     static final class Create implements Callable<Integer> {
         @Mixin TopicOptions topics;
 
-        @Option(
-                names = "--spec",
-                required = true,
-                description = "Spec file, or inline JSON (starts with '{' or '[').")
-        String spec;
+        @Mixin SpecOption spec;
 
         @Option(
                 names = "--init-from",
@@ -132,7 +141,7 @@ final class Models implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            Collection<ModelSpec> specs = specs(spec);
+            Collection<ModelSpec> specs = spec.specs();
             ModelRegistry registry = topics.registry();
             List<ModelSpec> out = new ArrayList<>();
             for (ModelSpec s : specs) {
@@ -213,15 +222,11 @@ final class Models implements Runnable {
     static final class Update implements Callable<Integer> {
         @Mixin TopicOptions topics;
 
-        @Option(
-                names = "--spec",
-                required = true,
-                description = "Spec file, or inline JSON (starts with '{' or '[').")
-        String spec;
+        @Mixin SpecOption spec;
 
         @Override
         public Integer call() throws Exception {
-            Collection<ModelSpec> specs = specs(spec);
+            Collection<ModelSpec> specs = spec.specs();
             ModelRegistry registry = topics.registry();
             for (ModelSpec s : specs) {
                 if (!registry.exists(s.getModel())) {
