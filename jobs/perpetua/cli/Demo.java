@@ -20,10 +20,13 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import perpetua.eval.PrequentialEvaluator;
 import perpetua.job.JobOptions;
 import perpetua.job.KafkaIo;
 import perpetua.job.OnlineLearningJob;
+import perpetua.metrics.PrequentialEvaluator;
+import perpetua.runtime.CsvEvents;
+import perpetua.runtime.FlightsStream;
+import perpetua.runtime.TopicReader;
 import perpetua.schemas.Event;
 import perpetua.schemas.Feedback;
 import perpetua.schemas.Metrics;
@@ -352,7 +355,7 @@ final class Demo implements Callable<Integer> {
                                     scores[0] = p.getScores().get(0);
                                     scores[1] = p.getScores().get(1);
                                     overall.countPrediction(p.getModelVersion(), now);
-                                    overall.score(scores, 0, ((Integer) p.getLabel()), label, 1f);
+                                    overall.add(scores, 0, ((Integer) p.getLabel()), label, 1f);
                                 }
                             }
                         } catch (IOException e) {

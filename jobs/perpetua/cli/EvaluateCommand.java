@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import perpetua.evaluate.Evaluate;
+import perpetua.replay.Evaluate;
 import perpetua.schemas.ModelSpec;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

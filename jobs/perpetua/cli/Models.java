@@ -20,6 +20,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import perpetua.job.KafkaIo;
 import perpetua.job.ModelSpecs;
 import perpetua.runtime.KafkaBroker;
+import perpetua.runtime.ModelRegistry;
 import perpetua.runtime.Topics;
 import perpetua.schemas.ModelSnapshot;
 import perpetua.schemas.ModelSpec;
@@ -49,11 +50,7 @@ final class Models implements Runnable {
 
     /** The topics every models subcommand reads or writes. */
     static final class TopicOptions {
-        @Option(
-                names = "--bootstrap-servers",
-                defaultValue = "127.0.0.1:9092",
-                description = "Kafka HOST:PORT (default: ${DEFAULT-VALUE}).")
-        String bootstrap;
+        @Mixin KafkaAddress kafka;
 
         @Option(
                 names = "--control-topic",
@@ -74,14 +71,14 @@ final class Models implements Runnable {
         String history;
 
         ModelRegistry registry() {
-            return ModelRegistry.read(bootstrap, control, models);
+            return ModelRegistry.read(kafka.bootstrapServers(), control, models);
         }
 
         /** Publishes {@code spec} to the control topic, keyed by its model, and waits for it. */
         void publish(ModelSpec spec) throws Exception {
-            if (!Topics.exists(bootstrap, control)) {
+            if (!Topics.exists(kafka.bootstrapServers(), control)) {
                 Topics.create(
-                        bootstrap,
+                        kafka.bootstrapServers(),
                         1,
                         Map.of(
                                 "cleanup.policy",
@@ -91,7 +88,7 @@ final class Models implements Runnable {
                         control);
             }
             Properties p = new Properties();
-            p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+            p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
             p.put(ProducerConfig.ACKS_CONFIG, "all");
             p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
             p.put(
@@ -103,6 +100,19 @@ final class Models implements Runnable {
                     new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
                 producer.send(new ProducerRecord<>(control, spec.getModel(), value)).get();
             }
+        }
+    }
+
+    /** The spec that create and update publish. */
+    static final class SpecOption {
+        @Option(
+                names = "--spec",
+                required = true,
+                description = "Spec file, or inline JSON (starts with '{' or '[').")
+        String fileOrJson;
+
+        Collection<ModelSpec> specs() throws Exception {
+            return Models.specs(fileOrJson);
         }
     }
 
@@ -121,11 +131,7 @@ final class Models implements Runnable {
     static final class Create implements Callable<Integer> {
         @Mixin TopicOptions topics;
 
-        @Option(
-                names = "--spec",
-                required = true,
-                description = "Spec file, or inline JSON (starts with '{' or '[').")
-        String spec;
+        @Mixin SpecOption spec;
 
         @Option(
                 names = "--init-from",
@@ -136,7 +142,7 @@ final class Models implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            Collection<ModelSpec> specs = specs(spec);
+            Collection<ModelSpec> specs = spec.specs();
             ModelRegistry registry = topics.registry();
             List<ModelSpec> out = new ArrayList<>();
             for (ModelSpec s : specs) {
@@ -205,7 +211,8 @@ final class Models implements Runnable {
                 throw new IllegalArgumentException(
                         "initFrom must be NAME or NAME@VERSION: " + from);
             }
-            return ModelRegistry.findVersion(topics.bootstrap, topics.history, name, version);
+            return ModelRegistry.findVersion(
+                    topics.kafka.bootstrapServers(), topics.history, name, version);
         }
     }
 
@@ -216,15 +223,11 @@ final class Models implements Runnable {
     static final class Update implements Callable<Integer> {
         @Mixin TopicOptions topics;
 
-        @Option(
-                names = "--spec",
-                required = true,
-                description = "Spec file, or inline JSON (starts with '{' or '[').")
-        String spec;
+        @Mixin SpecOption spec;
 
         @Override
         public Integer call() throws Exception {
-            Collection<ModelSpec> specs = specs(spec);
+            Collection<ModelSpec> specs = spec.specs();
             ModelRegistry registry = topics.registry();
             for (ModelSpec s : specs) {
                 if (!registry.exists(s.getModel())) {

@@ -6,9 +6,12 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.avro.specific.SpecificRecord;
 import perpetua.job.JobOptions;
+import perpetua.runtime.CsvEvents;
+import perpetua.runtime.TopicReader;
 import perpetua.wire.WireFormat;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -118,8 +121,7 @@ public final class Perpetua implements Runnable {
             mixinStandardHelpOptions = true,
             description = "Publish the rows of a CSV file (plain or .gz) as Avro Event records.")
     static final class Publish implements Callable<Integer> {
-        @Option(names = "--bootstrap-servers", required = true, description = "Kafka HOST:PORT.")
-        String bootstrap;
+        @Mixin KafkaAddress kafka;
 
         @Option(
                 names = "--topic",
@@ -162,21 +164,22 @@ public final class Perpetua implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            if (!perpetua.runtime.Topics.exists(bootstrap, topic)) {
+            if (!perpetua.runtime.Topics.exists(kafka.bootstrapServers(), topic)) {
                 if (!create) {
                     System.err.println(
                             "topic '"
                                     + topic
                                     + "' does not exist at "
-                                    + bootstrap
+                                    + kafka.bootstrapServers()
                                     + "; create it, or add --create");
                     return 2;
                 }
-                perpetua.runtime.Topics.create(bootstrap, partitions, topic);
+                perpetua.runtime.Topics.create(kafka.bootstrapServers(), partitions, topic);
             }
             long start = System.nanoTime();
             try (CsvEvents events = new CsvEvents(csv, roles.roles(model));
-                    EventPublisher publisher = new EventPublisher(bootstrap, topic)) {
+                    EventPublisher publisher =
+                            new EventPublisher(kafka.bootstrapServers(), topic)) {
                 long n =
                         publisher.publish(
                                 events,
@@ -201,11 +204,7 @@ public final class Perpetua implements Runnable {
                             + " from the"
                             + " beginning).")
     static final class Consume implements Callable<Integer> {
-        @Option(
-                names = "--bootstrap-servers",
-                defaultValue = "127.0.0.1:9092",
-                description = "Kafka HOST:PORT (default: ${DEFAULT-VALUE}).")
-        String bootstrap;
+        @Mixin KafkaAddress kafka;
 
         @Option(names = "--topic", required = true, description = "Topic to read.")
         String topic;
@@ -234,7 +233,7 @@ public final class Perpetua implements Runnable {
         @Override
         public Integer call() {
             long[] printed = {0};
-            try (TopicReader reader = new TopicReader(bootstrap, topic, !latest)) {
+            try (TopicReader reader = new TopicReader(kafka.bootstrapServers(), topic, !latest)) {
                 reader.read(
                         idleSeconds == null ? null : Duration.ofSeconds(idleSeconds),
                         r -> {

@@ -5,12 +5,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import perpetua.model.ScoringModel;
+import perpetua.runtime.CsvEvents;
+import perpetua.runtime.ModelRegistry;
 import perpetua.schemas.Event;
 import perpetua.schemas.ModelSnapshot;
 import perpetua.schemas.ModelState;
 import perpetua.schemas.Prediction;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Scores the rows of a CSV file with the latest snapshot of a model, outside Flink. */
@@ -23,8 +26,7 @@ import picocli.CommandLine.Option;
 final class Score implements Callable<Integer> {
     static final int BATCH = 256;
 
-    @Option(names = "--bootstrap-servers", required = true, description = "Kafka HOST:PORT.")
-    String bootstrap;
+    @Mixin KafkaAddress kafka;
 
     @Option(
             names = "--topic.models",
@@ -45,7 +47,9 @@ final class Score implements Callable<Integer> {
     public Integer call() throws Exception {
         String name = model;
         ModelSnapshot snapshot =
-                ModelRegistry.read(bootstrap, null, modelsTopic).snapshot(name).orElse(null);
+                ModelRegistry.read(kafka.bootstrapServers(), null, modelsTopic)
+                        .snapshot(name)
+                        .orElse(null);
         if (snapshot == null) {
             System.err.println(
                     "no snapshot of model '" + name + "' on topic '" + modelsTopic + "'");

@@ -4,7 +4,7 @@ import java.util.HashMap;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import perpetua.cli.ModelRegistry;
+import perpetua.runtime.ModelRegistry;
 import perpetua.schemas.ModelSnapshot;
 import perpetua.schemas.ModelState;
 

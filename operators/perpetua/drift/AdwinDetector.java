@@ -1,7 +1,6 @@
 package perpetua.drift;
 
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -30,7 +29,7 @@ import java.util.Map;
  * <p>State: a few numbers and three arrays of (M + 1) × rows entries, grown when the window needs a
  * new row.
  */
-public class AdwinDetector implements DriftDetector {
+public class AdwinDetector extends StreamDetector {
 
     /** M, the buckets a row holds before its two oldest merge. */
     public static final int MAX_BUCKETS = 5;
@@ -63,7 +62,6 @@ public class AdwinDetector implements DriftDetector {
 
     public double sum;
 
-    public long seen;
     public int sinceCheck;
 
     /** At the last drift: the means and lengths of W0 and W1 at the first cut, ε, and the width. */
@@ -92,8 +90,7 @@ public class AdwinDetector implements DriftDetector {
     }
 
     @Override
-    public Signal update(double x) {
-        seen++;
+    protected Signal take(double x) {
         insert(x);
         if (++sinceCheck < CLOCK || width < Math.max(minInstances, 2 * MIN_SUB_WINDOW)) {
             return Signal.NONE;
@@ -240,11 +237,12 @@ public class AdwinDetector implements DriftDetector {
     }
 
     @Override
-    public Map<String, Double> statistics() {
-        Map<String, Double> out = new LinkedHashMap<>();
-        if (!signalled) {
-            return out;
-        }
+    protected boolean hasSignalled() {
+        return signalled;
+    }
+
+    @Override
+    protected void putStatistics(Map<String, Double> out) {
         out.put("mean0", signalMean0);
         out.put("mean1", signalMean1);
         out.put("n0", (double) signalN0);
@@ -252,12 +250,6 @@ public class AdwinDetector implements DriftDetector {
         out.put("epsilon", signalEpsilon);
         out.put("width", (double) signalWidth);
         out.put("delta", delta);
-        return out;
-    }
-
-    @Override
-    public long seen() {
-        return seen;
     }
 
     @Override

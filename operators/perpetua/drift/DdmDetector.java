@@ -1,6 +1,5 @@
 package perpetua.drift;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -23,7 +22,7 @@ import java.util.Map;
  *
  * <p>State: eight numbers.
  */
-public class DdmDetector implements DriftDetector {
+public class DdmDetector extends StreamDetector {
 
     public static final double WARNING_LEVEL = 2.0;
     public static final double DRIFT_LEVEL = 3.0;
@@ -44,8 +43,6 @@ public class DdmDetector implements DriftDetector {
     public double pMin = Double.POSITIVE_INFINITY;
 
     public double sMin = Double.POSITIVE_INFINITY;
-
-    public long seen;
 
     /** p, s and n at the last WARNING or DRIFT, and which (0 none, 1 warning, 2 drift). */
     public double signalP;
@@ -68,8 +65,7 @@ public class DdmDetector implements DriftDetector {
     }
 
     @Override
-    public Signal update(double x) {
-        seen++;
+    protected Signal take(double x) {
         n++;
         errors += x;
         double p = errors / n;
@@ -114,23 +110,18 @@ public class DdmDetector implements DriftDetector {
     }
 
     @Override
-    public Map<String, Double> statistics() {
-        Map<String, Double> out = new LinkedHashMap<>();
-        if (signalKind == 0) {
-            return out;
-        }
+    protected boolean hasSignalled() {
+        return signalKind != 0;
+    }
+
+    @Override
+    protected void putStatistics(Map<String, Double> out) {
         out.put("p", signalP);
         out.put("s", signalS);
         out.put("pMin", signalPMin);
         out.put("sMin", signalSMin);
         out.put("n", (double) signalN);
         out.put("level", signalKind == 2 ? DRIFT_LEVEL : WARNING_LEVEL);
-        return out;
-    }
-
-    @Override
-    public long seen() {
-        return seen;
     }
 
     @Override

@@ -1,6 +1,5 @@
 package perpetua.drift;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -16,7 +15,7 @@ import java.util.Map;
  *
  * <p>State: nine numbers.
  */
-public class PageHinkleyDetector implements DriftDetector {
+public class PageHinkleyDetector extends StreamDetector {
 
     /**
      * The fading of the cumulative deviation a spec gets: none, the classic test. Fading (say 1 -
@@ -36,8 +35,6 @@ public class PageHinkleyDetector implements DriftDetector {
     public double mean;
     public double cumulative;
     public double minimum;
-
-    public long seen;
 
     /** At the last drift: PH_T, the mean, n; and whether there was one. */
     public double signalPh;
@@ -61,8 +58,7 @@ public class PageHinkleyDetector implements DriftDetector {
     }
 
     @Override
-    public Signal update(double x) {
-        seen++;
+    protected Signal take(double x) {
         n++;
         mean += (x - mean) / n;
         cumulative = alpha * cumulative + (x - mean - delta);
@@ -85,21 +81,16 @@ public class PageHinkleyDetector implements DriftDetector {
     }
 
     @Override
-    public Map<String, Double> statistics() {
-        Map<String, Double> out = new LinkedHashMap<>();
-        if (!signalled) {
-            return out;
-        }
+    protected boolean hasSignalled() {
+        return signalled;
+    }
+
+    @Override
+    protected void putStatistics(Map<String, Double> out) {
         out.put("ph", signalPh);
         out.put("lambda", lambda);
         out.put("mean", signalMean);
         out.put("n", (double) signalN);
-        return out;
-    }
-
-    @Override
-    public long seen() {
-        return seen;
     }
 
     @Override

@@ -37,8 +37,10 @@ final class LearnerMetrics {
         predictions = g.counter("predictions");
         learnedExamples = g.counter("learnedExamples");
         batches = g.counter("batches");
-        g.gauge("modelVersion", (Gauge<Long>) () -> runtime == null ? -1L : runtime.version);
-        g.gauge("pendingLabels", (Gauge<Long>) () -> runtime == null ? 0L : runtime.pendingLabels);
+        g.gauge("modelVersion", (Gauge<Long>) () -> runtime == null ? -1L : runtime.version());
+        g.gauge(
+                "pendingLabels",
+                (Gauge<Long>) () -> runtime == null ? 0L : runtime.pendingLabels());
         feedbackUnmatched = g.counter("feedbackUnmatched");
         labelsExpired = g.counter("labelsExpired");
         promotions = g.counter("promotions");
@@ -50,7 +52,10 @@ final class LearnerMetrics {
         g.gauge(
                 "learningRateBoost",
                 (Gauge<Float>)
-                        () -> runtime == null ? 1f : runtime.champion.model.learningRateBoost());
+                        () ->
+                                runtime == null
+                                        ? 1f
+                                        : runtime.champion().model().learningRateBoost());
         g.gauge("accuracy", (Gauge<Double>) () -> value(last == null ? null : last.getAccuracy()));
         g.gauge("auc", (Gauge<Double>) () -> value(last == null ? null : last.getAuc()));
         g.gauge("logLoss", (Gauge<Double>) () -> value(last == null ? null : last.getLogLoss()));

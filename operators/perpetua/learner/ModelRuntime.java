@@ -1,61 +1,68 @@
 package perpetua.learner;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
+import perpetua.drift.DriftDetector;
 import perpetua.drift.DriftMonitor;
 import perpetua.ingest.LearnerInput;
+import perpetua.model.ModelRecords;
 import perpetua.schemas.Event;
+import perpetua.schemas.ModelSnapshot;
 import perpetua.schemas.ModelSpec;
+import perpetua.schemas.ModelState;
 import perpetua.wire.WireFormat;
 
 /**
  * The live working copy of one model inside a Learner subtask: its spec, its champion and
- * challengers, its drift background model, its open micro-batch and its served version line.
- * Transient: rebuilt from {@link LearnerState} after a restore.
+ * challengers, its drift background model, its open micro-batch, its served version line and its
+ * snapshot schedule. Transient: rebuilt from {@link LearnerState} after a restore.
+ *
+ * <p>It changes only through methods named for what happens to a model (a row added, a batch
+ * learned, a challenger promoted, the background model replacing the champion), so that no caller
+ * rewires its parts.
  */
 final class ModelRuntime {
-    /** A late label joined to its event, waiting in the open batch to be learned. */
-    record Joined(Event event, float label, float weight, PendingLabel served) {}
+    /** A late label joined to its served event, waiting in the open batch to be learned. */
+    record Joined(Event event, float label, float weight, ServedEvent served) {}
 
-    final String name;
-    ModelSpec spec;
-    Variant champion;
-    final List<Variant> challengers = new ArrayList<>();
+    private final String name;
+    private ModelSpec spec;
+    private Variant champion;
+    private final List<Variant> challengers = new ArrayList<>();
 
     /**
      * A fresh model of the champion's spec learning the same batches in the shadow, from a drift
      * warning (or a drift without one) on, under the REPLACE reaction; null otherwise. It serves
-     * nothing and is not scored.
+     * nothing and is not measured.
      */
-    Variant background;
+    private Variant background;
 
     /** Position in the champion's error stream of the signal that started {@link #background}. */
-    long backgroundSince;
+    private long backgroundSince;
 
     /** A drift came: {@link #background} replaces the champion once it has learned enough. */
-    boolean replacementDue;
+    private boolean replacementDue;
 
     /** Served version: learned batches of whichever variant was champion. */
-    long version;
+    private long version;
 
     /** New events of the open batch, in the order of its rows. */
-    LearnerInput[] pending;
+    private LearnerInput[] pending;
 
     /** Late labels of the open batch. */
-    final List<Joined> joined = new ArrayList<>();
+    private final List<Joined> joined = new ArrayList<>();
 
-    int batchesSinceSnapshot;
-    long lastSnapshotAt;
-    long pendingLabels;
+    private int batchesSinceSnapshot;
+    private long lastSnapshotAt;
+
+    /** Served events and early labels of this model waiting in the label join. */
+    private long pendingLabels;
 
     /** Incremented at every flush so that a timer set for an earlier batch does nothing. */
-    long batchSeq;
-
-    /** Changed since its state was last written to Flink state. */
-    boolean dirty;
-
-    LearnerMetrics metrics;
+    private long batchSeq;
 
     ModelRuntime(ModelSpec spec, Variant champion, long version, long now) {
         this.name = spec.getModel();
@@ -111,6 +118,52 @@ final class ModelRuntime {
         return s;
     }
 
+    // ---------------------------------------------------------------- what it is
+
+    String name() {
+        return name;
+    }
+
+    ModelSpec spec() {
+        return spec;
+    }
+
+    long version() {
+        return version;
+    }
+
+    Variant champion() {
+        return champion;
+    }
+
+    List<Variant> challengers() {
+        return Collections.unmodifiableList(challengers);
+    }
+
+    Variant background() {
+        return background;
+    }
+
+    long backgroundSince() {
+        return backgroundSince;
+    }
+
+    boolean replacementDue() {
+        return replacementDue;
+    }
+
+    long pendingLabels() {
+        return pendingLabels;
+    }
+
+    long batchSeq() {
+        return batchSeq;
+    }
+
+    int batchesSinceSnapshot() {
+        return batchesSinceSnapshot;
+    }
+
     /** Every variant: the champion first, then the challengers. */
     List<Variant> variants() {
         List<Variant> all = new ArrayList<>(1 + challengers.size());
@@ -128,24 +181,191 @@ final class ModelRuntime {
         return all;
     }
 
+    // ---------------------------------------------------------------- the open batch
+
+    /** A new event joins the open batch, encoded by every learner. */
     void add(LearnerInput in) {
         for (Variant v : learners()) {
-            v.encoder.encode(in.event, v.batch);
+            v.encoder().encode(in.event, v.batch());
         }
         int row = newRows() - 1;
         if (row >= pending.length) {
-            pending = java.util.Arrays.copyOf(pending, pending.length * 2);
+            pending = Arrays.copyOf(pending, pending.length * 2);
         }
         pending[row] = in;
     }
 
+    /** A late label joins the open batch; it is measured and learned when the batch flushes. */
+    void add(Joined late) {
+        joined.add(late);
+    }
+
+    /** The new event of row {@code row}, handed over once: the batch forgets it. */
+    LearnerInput takeNewRow(int row) {
+        LearnerInput in = pending[row];
+        pending[row] = null;
+        return in;
+    }
+
+    /** Late labels of the open batch. */
+    List<Joined> joined() {
+        return joined;
+    }
+
     /** Events of the open batch still to be predicted. */
     int newRows() {
-        return champion.batch.size();
+        return champion.batch().size();
     }
 
     /** Rows of the open batch: new events and late labels. */
     int size() {
         return newRows() + joined.size();
+    }
+
+    /**
+     * The batch is done: its rows are forgotten, and the served line is one version on when the
+     * champion learned from it.
+     */
+    void batchDone(boolean championLearned) {
+        for (Variant v : learners()) {
+            v.batch().clear();
+        }
+        joined.clear();
+        if (championLearned) {
+            version++;
+            batchesSinceSnapshot++;
+        }
+        batchSeq++;
+    }
+
+    // ---------------------------------------------------------------- the label join's count
+
+    /** A served event or an early label of this model now waits in the label join. */
+    void labelParked() {
+        pendingLabels++;
+    }
+
+    /** A served event or an early label of this model left the label join. */
+    void labelSettled() {
+        pendingLabels--;
+    }
+
+    // ---------------------------------------------------------------- champion and challengers
+
+    /**
+     * Takes a compatible or fresh spec: the champion is updated in place, or starts anew when
+     * {@code anew}; a background model still here follows the change (the caller drops one that
+     * cannot); a challenger of the same name and a compatible spec keeps what it learned.
+     */
+    void respec(ModelSpec next, boolean anew, ChallengerMatch compatible) {
+        if (anew) {
+            champion = Variant.fresh(next);
+        } else {
+            champion.update(next);
+        }
+        if (background != null) {
+            background.update(next);
+        }
+        spec = next;
+        List<Variant> previous = new ArrayList<>(challengers);
+        challengers.clear();
+        for (ModelSpec c : next.getChallengers()) {
+            Variant kept = null;
+            for (Variant v : previous) {
+                if (v.name().equals(c.getModel()) && compatible.test(v.spec(), c)) {
+                    v.update(c);
+                    kept = v;
+                }
+            }
+            challengers.add(kept != null ? kept : Variant.fresh(c));
+        }
+    }
+
+    /** Whether a challenger's spec can carry over what the challenger learned. */
+    interface ChallengerMatch {
+        boolean test(ModelSpec was, ModelSpec next);
+    }
+
+    /**
+     * The challenger becomes the champion under {@code promoted}, the spec the served line goes on
+     * with; the version line goes on.
+     */
+    void promote(Variant winner, ModelSpec promoted) {
+        challengers.remove(winner);
+        winner.conform(promoted);
+        winner.endStreak();
+        champion = winner;
+        spec = promoted;
+    }
+
+    /** A fresh model of the champion's spec starts learning in the shadow. */
+    void startBackground(long position) {
+        background = Variant.fresh(spec);
+        backgroundSince = position;
+        replacementDue = false;
+    }
+
+    void dropBackground() {
+        background = null;
+        replacementDue = false;
+    }
+
+    /** A drift came: the background model replaces the champion once it has learned enough. */
+    void replacementIsDue() {
+        replacementDue = true;
+    }
+
+    /**
+     * The background model becomes the champion and takes over the served line; challengers start
+     * their streaks again, and the served line goes on at a new version.
+     *
+     * @return the reset detector of the served line, or null when the spec names none
+     */
+    DriftDetector replaceChampion() {
+        Variant next = background;
+        DriftDetector detector = next.takeOverServedLine(champion);
+        champion = next;
+        background = null;
+        replacementDue = false;
+        for (Variant c : challengers) {
+            c.endStreak();
+        }
+        version++;
+        return detector;
+    }
+
+    // ---------------------------------------------------------------- snapshots
+
+    /** Whether the schedule asks for a snapshot now: enough learned batches, or enough time. */
+    boolean snapshotDue(long now) {
+        if (batchesSinceSnapshot == 0) {
+            return false;
+        }
+        int everyBatches = spec.getSnapshotEveryBatches();
+        int everySeconds = spec.getSnapshotEverySeconds();
+        return (everyBatches > 0 && batchesSinceSnapshot >= everyBatches)
+                || (everySeconds > 0 && now - lastSnapshotAt >= everySeconds * 1000L);
+    }
+
+    /**
+     * The champion's snapshot, everything to resume or score; the schedule starts again from it.
+     */
+    ModelSnapshot snapshot(long now, String event, ModelState state) {
+        batchesSinceSnapshot = 0;
+        lastSnapshotAt = now;
+        Variant v = champion;
+        return ModelSnapshot.newBuilder()
+                .setModel(name)
+                .setVersion(version)
+                .setTime(now)
+                .setSpec(spec)
+                .setExamplesSeen(v.examplesSeen())
+                .setTensors(v.model().parameterTensors())
+                .setOptimizerState(v.model().optimizerTensors())
+                .setFeatureState(ModelRecords.featureTensors(v.encoder().standardizer()))
+                .setMetrics(v.evaluator().summary())
+                .setState(state)
+                .setEvent(event)
+                .build();
     }
 }

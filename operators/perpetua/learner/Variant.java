@@ -1,47 +1,51 @@
 package perpetua.learner;
 
 import org.apache.flink.api.common.typeutils.TypeSerializer;
+import perpetua.drift.DriftDetector;
+import perpetua.drift.DriftDetector.Signal;
 import perpetua.drift.DriftMonitor;
-import perpetua.eval.PrequentialEvaluator;
+import perpetua.features.FeatureEncoder;
+import perpetua.features.MicroBatch;
 import perpetua.features.OnlineStandardizer;
-import perpetua.model.FeatureEncoder;
-import perpetua.model.MicroBatch;
+import perpetua.metrics.PrequentialEvaluator;
 import perpetua.model.ModelRecords;
 import perpetua.model.NeuralModel;
 import perpetua.schemas.DriftReaction;
 import perpetua.schemas.Metrics;
 import perpetua.schemas.ModelSnapshot;
 import perpetua.schemas.ModelSpec;
+import perpetua.schemas.Task;
 
 /**
  * One learner of a model: the served champion, a challenger learning in its shadow, or a background
  * model learning in the champion's shadow after a drift warning. It owns its model, its encoder
- * (its input encoding may differ), its open batch, its evaluator, its drift monitor and the
- * countdown of a learning-rate boost.
+ * (its input encoding may differ), its open batch, its evaluator, its drift monitor, its win streak
+ * and the countdown of a learning-rate boost; it changes them itself, and takes over the served
+ * line's evaluator and monitor when it replaces the champion.
  */
 final class Variant {
-    ModelSpec spec;
-    NeuralModel model;
-    final FeatureEncoder encoder;
-    final MicroBatch batch;
-    PrequentialEvaluator evaluator;
-    float[] scores = new float[0];
-    float[] predicted = new float[0];
-    long examplesSeen;
+    private ModelSpec spec;
+    private NeuralModel model;
+    private final FeatureEncoder encoder;
+    private final MicroBatch batch;
+    private PrequentialEvaluator evaluator;
+    private float[] scores = new float[0];
+    private float[] predicted = new float[0];
+    private long examplesSeen;
 
     /** Consecutive windows this challenger beat the champion by the margin. */
-    int winStreak;
+    private int winStreak;
 
-    Metrics lastWindow;
+    private Metrics lastWindow;
 
     /** The spec's drift detector on this learner's error stream. */
-    DriftMonitor monitor;
+    private DriftMonitor monitor;
 
     /** Learned batches left at a boosted learning rate; 0 when not boosted. */
-    int boostBatchesLeft;
+    private int boostBatchesLeft;
 
     /** Position of a DRIFT in the batch being flushed, its reaction still to come; else -1. */
-    long driftedAt = -1;
+    private long driftedAt = -1;
 
     private Variant(
             ModelSpec spec, NeuralModel model, FeatureEncoder encoder, PrequentialEvaluator ev) {
@@ -106,6 +110,73 @@ final class Variant {
         return v;
     }
 
+    ModelSpec spec() {
+        return spec;
+    }
+
+    /** The learner's name: the model's for a champion, the challenger's own for a challenger. */
+    String name() {
+        return spec.getModel();
+    }
+
+    NeuralModel model() {
+        return model;
+    }
+
+    FeatureEncoder encoder() {
+        return encoder;
+    }
+
+    MicroBatch batch() {
+        return batch;
+    }
+
+    PrequentialEvaluator evaluator() {
+        return evaluator;
+    }
+
+    /** The class probabilities of the open batch's rows, {@link NeuralModel#scoreWidth} a row. */
+    float[] scores() {
+        return scores;
+    }
+
+    /** The prediction of each row of the open batch: a class index or a value. */
+    float[] predicted() {
+        return predicted;
+    }
+
+    long examplesSeen() {
+        return examplesSeen;
+    }
+
+    int winStreak() {
+        return winStreak;
+    }
+
+    /** The last metrics window this learner closed, or null before its first. */
+    Metrics lastWindow() {
+        return lastWindow;
+    }
+
+    DriftMonitor monitor() {
+        return monitor;
+    }
+
+    /** Learned batches left at a boosted learning rate; 0 when not boosted. */
+    int boostBatchesLeft() {
+        return boostBatchesLeft;
+    }
+
+    /** Whether a drift came in the batch being flushed, its reaction still to come. */
+    boolean drifted() {
+        return driftedAt >= 0;
+    }
+
+    /** Position in this learner's error stream of the drift of this batch; -1 if none. */
+    long driftedAt() {
+        return driftedAt;
+    }
+
     /** Applies a compatible spec change in place, keeping what was learned. */
     void update(ModelSpec next) {
         model = model.reconfigured(next);
@@ -130,20 +201,106 @@ final class Variant {
         spec = next;
     }
 
+    /**
+     * Takes over the served line of the champion this learner replaces: its metrics window, its
+     * last window and its drift monitor, reset so that this learner is judged on its own errors.
+     *
+     * @return the monitor's detector, or null when the spec names none
+     */
+    DriftDetector takeOverServedLine(Variant old) {
+        evaluator = old.evaluator;
+        lastWindow = old.lastWindow;
+        monitor = old.monitor;
+        DriftDetector detector = monitor.detector();
+        if (detector != null) {
+            detector.reset();
+        }
+        monitor.warningSince = -1;
+        return detector;
+    }
+
+    /** Predicts the rows of the open batch into {@link #scores} and {@link #predicted}. */
+    void predict(int capacity) {
+        int width = model.scoreWidth();
+        int n = batch.size();
+        if (scores.length < n * width) {
+            scores = new float[Math.max(n, capacity) * width];
+        }
+        if (predicted.length < n) {
+            predicted = new float[Math.max(n, capacity)];
+        }
+        if (n > 0) {
+            model.predict(batch, scores, predicted);
+        }
+    }
+
+    /**
+     * Feeds one labelled example's error to the drift monitor, and remembers where a drift came.
+     */
+    Signal watch(Task task, float prediction, float label) {
+        Signal signal = monitor.update(DriftMonitor.error(task, prediction, label));
+        if (signal == Signal.DRIFT) {
+            driftedAt = monitor.position();
+        }
+        return signal;
+    }
+
+    /** Whether the monitor's last signal began a warning episode. */
+    boolean warningStarted() {
+        return monitor.warningSince >= 0 && monitor.warningSince == monitor.position();
+    }
+
+    /** The batch's drift has had its reaction. */
+    void driftAnswered() {
+        driftedAt = -1;
+    }
+
+    /** Closes this learner's metrics window if it is due, and keeps it as the last; else null. */
+    Metrics closeWindowIfDue(String model, long version, long now) {
+        Metrics window = evaluator.closeIfDue(model, version, now);
+        if (window != null) {
+            lastWindow = window;
+        }
+        return window;
+    }
+
+    /** One more window judged against the champion's: won by the margin, or the streak ends. */
+    void judged(boolean won) {
+        winStreak = won ? winStreak + 1 : 0;
+    }
+
+    /** The streak starts again: it was won against a champion that is gone. */
+    void endStreak() {
+        winStreak = 0;
+    }
+
+    /**
+     * One gradient step on the open batch's labelled rows.
+     *
+     * @return whether the step was applied; a step refused for an unhealthy loss, gradient or
+     *     weight norm leaves the model as it was
+     */
+    boolean learn() {
+        int count = batch.labelledCount();
+        long before = model.steps();
+        model.learn(batch);
+        if (model.steps() == before) {
+            return false;
+        }
+        examplesSeen += count;
+        if (boostBatchesLeft > 0 && --boostBatchesLeft == 0) {
+            endBoost();
+        }
+        return true;
+    }
+
     /** Multiplies the learning rate by {@code factor} for the next {@code batches} learned. */
     void boost(float factor, int batches) {
         model.setLearningRateBoost(factor);
         boostBatchesLeft = batches;
     }
 
-    /** Counts one learned batch off a boost, and ends the boost after its last. */
-    void learnedBatch() {
-        if (boostBatchesLeft > 0 && --boostBatchesLeft == 0) {
-            endBoost();
-        }
-    }
-
-    void endBoost() {
+    private void endBoost() {
         boostBatchesLeft = 0;
         model.setLearningRateBoost(1f);
     }
@@ -170,20 +327,5 @@ final class Variant {
         s.boostBatchesLeft = boostBatchesLeft;
         s.learningRateBoost = model.learningRateBoost();
         return s;
-    }
-
-    /** Predicts the rows of the open batch into {@link #scores} and {@link #predicted}. */
-    void predict(int capacity) {
-        int width = model.scoreWidth();
-        int n = batch.size();
-        if (scores.length < n * width) {
-            scores = new float[Math.max(n, capacity) * width];
-        }
-        if (predicted.length < n) {
-            predicted = new float[Math.max(n, capacity)];
-        }
-        if (n > 0) {
-            model.predict(batch, scores, predicted);
-        }
     }
 }

@@ -1,7 +1,7 @@
 package perpetua.learner;
 
 import perpetua.drift.DriftMonitor;
-import perpetua.eval.PrequentialEvaluator;
+import perpetua.metrics.PrequentialEvaluator;
 
 /** What one learner of a model keeps in Flink state: primitive arrays only, never an INDArray. */
 public class VariantState {

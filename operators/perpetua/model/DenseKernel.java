@@ -12,7 +12,17 @@ import perpetua.schemas.Activation;
  * products to ND4J's BLAS GEMM and pays a copy in and out per call; {@link PrimitiveKernel} runs
  * plain Java loops on the arrays and pays nothing else. {@link Kernels#choose} picks by shape.
  */
-public interface DenseKernel {
+public abstract class DenseKernel {
+    /** The input width. */
+    protected final int in;
+
+    /** The output width. */
+    protected final int out;
+
+    protected DenseKernel(int in, int out) {
+        this.in = in;
+        this.out = out;
+    }
 
     /**
      * Computes {@code out[n x outWidth] = act(a[n x in] W^T + b)}.
@@ -22,14 +32,15 @@ public interface DenseKernel {
      * @param act the activation applied element-wise
      * @param out receives the activations, row-major
      */
-    void forward(float[] a, int n, float[] params, int w, int b, Activation act, float[] out);
+    public abstract void forward(
+            float[] a, int n, float[] params, int w, int b, Activation act, float[] out);
 
     /**
      * Given {@code dz = dLoss/dZ [n x outWidth]}, sets {@code grad[w ..]} to {@code dz^T a}, {@code
      * grad[b ..]} to the column sums of {@code dz}, and, when {@code da} is not null, {@code da[n x
      * in]} to {@code dz W}. {@code a} must be the input of the last forward pass.
      */
-    void backward(
+    public abstract void backward(
             float[] dz, float[] a, int n, float[] params, int w, int b, float[] grad, float[] da);
 
     /**
@@ -37,14 +48,18 @@ public interface DenseKernel {
      * pass, so that anything it derived from them (a transposed copy, ND4J's copy) is stale. Until
      * then it may reuse what it derived.
      */
-    void weightsChanged();
+    public abstract void weightsChanged();
 
     /** Returns the input width. */
-    int in();
+    public final int in() {
+        return in;
+    }
 
     /** Returns the output width. */
-    int out();
+    public final int out() {
+        return out;
+    }
 
     /** Returns the kernel's name as a spec names it: ND4J or PRIMITIVE. */
-    String name();
+    public abstract String name();
 }

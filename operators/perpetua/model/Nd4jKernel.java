@@ -15,10 +15,8 @@ import perpetua.schemas.Activation;
  * and the snapshots work on it); that copy and the copies of the input and output are part of what
  * the kernel benchmark measures.
  */
-public final class Nd4jKernel implements DenseKernel {
+public final class Nd4jKernel extends DenseKernel {
 
-    private final int in;
-    private final int out;
     private int capacity;
     private boolean weightsStale = true;
     private INDArray aBuf; // [cap x in]
@@ -43,8 +41,7 @@ public final class Nd4jKernel implements DenseKernel {
 
     /** Creates the kernel of a layer with {@code in} inputs and {@code out} outputs. */
     public Nd4jKernel(int in, int out) {
-        this.in = in;
-        this.out = out;
+        super(in, out);
         this.wBuf = Nd4j.create(DataType.FLOAT, out, in);
         this.dwBuf = Nd4j.create(DataType.FLOAT, out, in);
         this.bBuf = Nd4j.create(DataType.FLOAT, 1, out);
@@ -139,16 +136,6 @@ public final class Nd4jKernel implements DenseKernel {
     @Override
     public void weightsChanged() {
         weightsStale = true;
-    }
-
-    @Override
-    public int in() {
-        return in;
-    }
-
-    @Override
-    public int out() {
-        return out;
     }
 
     @Override

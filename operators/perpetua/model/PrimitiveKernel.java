@@ -7,21 +7,18 @@ import perpetua.schemas.Activation;
  * the layer or the batch is small. The inner loops are dot products with four accumulators and
  * AXPYs over contiguous rows, shapes the JIT compiles to tight (and, for AXPY, vector) code.
  */
-public final class PrimitiveKernel implements DenseKernel {
+public final class PrimitiveKernel extends DenseKernel {
 
     /** From this many outputs the forward pass runs as AXPYs over a transposed weight copy. */
     static final int AXPY_FORWARD_OUTPUTS = 16;
 
-    private final int in;
-    private final int out;
     // W^T [in x out], rebuilt after the weights change, when the layer is wide enough to use it.
     private float[] transposed;
     private boolean transposedStale = true;
 
     /** Creates the kernel of a layer with {@code in} inputs and {@code out} outputs. */
     public PrimitiveKernel(int in, int out) {
-        this.in = in;
-        this.out = out;
+        super(in, out);
     }
 
     @Override
@@ -138,16 +135,6 @@ public final class PrimitiveKernel implements DenseKernel {
     @Override
     public void weightsChanged() {
         transposedStale = true;
-    }
-
-    @Override
-    public int in() {
-        return in;
-    }
-
-    @Override
-    public int out() {
-        return out;
     }
 
     @Override

@@ -2,6 +2,8 @@ package perpetua.model;
 
 import java.util.ArrayList;
 import java.util.List;
+import perpetua.features.FeatureEncoder;
+import perpetua.features.MicroBatch;
 import perpetua.schemas.Event;
 import perpetua.schemas.ModelSnapshot;
 import perpetua.schemas.ModelSpec;

@@ -18,7 +18,7 @@ import moa.classifiers.meta.AdaptiveRandomForestRegressor;
 import moa.classifiers.rules.AMRulesRegressor;
 import moa.classifiers.trees.FIMTDD;
 import moa.classifiers.trees.HoeffdingTree;
-import perpetua.evaluate.Summary;
+import perpetua.replay.Summary;
 import perpetua.schemas.Event;
 import perpetua.schemas.Task;
 import picocli.CommandLine;
@@ -361,19 +361,7 @@ public final class PeerBenchmark implements Callable<Integer> {
                     null,
                     false);
         } catch (Throwable t) {
-            StringWriter trace = new StringWriter();
-            t.printStackTrace(new PrintWriter(trace));
-            System.err.println(trace);
-            return new Row(
-                    s,
-                    c.name(),
-                    c.setting(),
-                    quality.count(),
-                    false,
-                    Quality.of(quality),
-                    nanos / 1e9,
-                    why(t),
-                    false);
+            return failed(s, c, quality, nanos / 1e9, t, false);
         }
     }
 
@@ -408,20 +396,31 @@ public final class PeerBenchmark implements Callable<Integer> {
                     null,
                     true);
         } catch (Throwable t) {
-            StringWriter trace = new StringWriter();
-            t.printStackTrace(new PrintWriter(trace));
-            System.err.println(trace);
-            return new Row(
-                    s,
-                    c.name(),
-                    c.setting(),
-                    0,
-                    false,
-                    Quality.of(new Prequential(s.task, s.classes)),
-                    0,
-                    why(t),
-                    true);
+            return failed(s, c, new Prequential(s.task, s.classes), 0, t, true);
         }
+    }
+
+    /** The row of a learner that failed, after printing why; its quality so far is kept. */
+    private static Row failed(
+            PeerStream s,
+            Candidate c,
+            Prequential quality,
+            double seconds,
+            Throwable t,
+            boolean perpetua) {
+        StringWriter trace = new StringWriter();
+        t.printStackTrace(new PrintWriter(trace));
+        System.err.println(trace);
+        return new Row(
+                s,
+                c.name(),
+                c.setting(),
+                quality.count(),
+                false,
+                Quality.of(quality),
+                seconds,
+                why(t),
+                perpetua);
     }
 
     private static String why(Throwable t) {

@@ -11,8 +11,8 @@ import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.IntStream;
-import perpetua.cli.CsvEvents;
-import perpetua.cli.FlightsStream;
+import perpetua.runtime.CsvEvents;
+import perpetua.runtime.FlightsStream;
 import perpetua.schemas.Event;
 import perpetua.schemas.Task;
 

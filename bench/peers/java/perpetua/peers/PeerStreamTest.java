@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import perpetua.cli.CsvEvents;
-import perpetua.evaluate.ReplayStream;
+import perpetua.replay.ReplayStream;
+import perpetua.runtime.CsvEvents;
 import perpetua.schemas.Event;
 
 /** The peers' in-memory stream and Perpetua's replay of the same CSV visit the same rows. */

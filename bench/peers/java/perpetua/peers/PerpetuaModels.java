@@ -4,9 +4,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
-import perpetua.evaluate.Evaluate;
-import perpetua.evaluate.Summary;
 import perpetua.job.ModelSpecs;
+import perpetua.replay.Evaluate;
+import perpetua.replay.Summary;
 import perpetua.schemas.ModelSpec;
 
 /**

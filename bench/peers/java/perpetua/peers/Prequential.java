@@ -1,6 +1,7 @@
 package perpetua.peers;
 
 import java.util.Arrays;
+import perpetua.metrics.RocAuc;
 import perpetua.schemas.Task;
 
 /**
@@ -114,46 +115,11 @@ public final class Prequential {
 
     /** The exact ROC AUC of P(1) over every scored event (BINARY), NaN otherwise. */
     public double auc() {
-        return task == Task.BINARY ? exactAuc(positiveScores, positive, (int) n) : Double.NaN;
-    }
-
-    /**
-     * The exact ROC AUC of the first {@code n} scores: the probability that a random positive
-     * outscores a random negative, ties counting one half; NaN without both classes.
-     */
-    static double exactAuc(float[] scores, boolean[] positive, int n) {
-        // Sort by score through one primitive key per event: the score's bits mapped to an int
-        // that orders like the float, then the event's index.
-        long[] keys = new long[n];
-        for (int i = 0; i < n; i++) {
-            int bits = Float.floatToIntBits(scores[i] == 0f ? 0f : scores[i]);
-            int ordered = bits ^ ((bits >> 31) & 0x7fffffff);
-            keys[i] = ((long) ordered << 32) | i;
-        }
-        Arrays.sort(keys);
-        // AUC = (sum of the positives' mid-ranks - P (P + 1) / 2) / (P N)
-        double positiveRankSum = 0;
-        long positives = 0;
-        int i = 0;
-        while (i < n) {
-            int j = i;
-            while (j + 1 < n && (keys[j + 1] >> 32) == (keys[i] >> 32)) {
-                j++;
-            }
-            double midRank = (i + j) / 2.0 + 1;
-            for (int t = i; t <= j; t++) {
-                if (positive[(int) keys[t]]) {
-                    positiveRankSum += midRank;
-                    positives++;
-                }
-            }
-            i = j + 1;
-        }
-        long negatives = n - positives;
-        if (positives == 0 || negatives == 0) {
+        if (task != Task.BINARY) {
             return Double.NaN;
         }
-        return (positiveRankSum - positives * (positives + 1) / 2.0)
-                / ((double) positives * negatives);
+        // The same Mann-Whitney AUC as Perpetua's own evaluator, so the peers are ranked alike.
+        Double auc = RocAuc.exact(positiveScores, positive, (int) n);
+        return auc == null ? Double.NaN : auc;
     }
 }

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import java.util.Random;
 import org.junit.jupiter.api.Test;
-import perpetua.eval.PrequentialEvaluator;
+import perpetua.metrics.PrequentialEvaluator;
 import perpetua.schemas.Metrics;
 import perpetua.schemas.MetricsWindowKind;
 import perpetua.schemas.Task;
@@ -124,7 +124,7 @@ class PrequentialTest {
             float[] scores = {1f - p1, p1};
             peers.add(new double[] {scores[0], scores[1]}, label);
             learner.countPrediction(1, i);
-            learner.score(scores, 0, p1 >= 0.5f ? 1f : 0f, label, 1f);
+            learner.add(scores, 0, p1 >= 0.5f ? 1f : 0f, label, 1f);
         }
         Metrics m = learner.emit("m", 1, n);
         assertThat(peers.accuracy()).isCloseTo(m.getAccuracy(), within(1e-12));
@@ -159,13 +159,13 @@ class PrequentialTest {
             int label = random.nextInt(classes);
             peers.add(asDouble, label);
             learner.countPrediction(1, i);
-            learner.score(scores, 0, best, label, 1f);
+            learner.add(scores, 0, best, label, 1f);
 
             float value = (float) random.nextGaussian();
             float target = (float) (3 * random.nextGaussian());
             peersRegression.add(new double[] {value}, target);
             learnerRegression.countPrediction(1, i);
-            learnerRegression.score(new float[0], 0, value, target, 1f);
+            learnerRegression.add(new float[0], 0, value, target, 1f);
         }
         Metrics m = learner.emit("m", 1, n);
         assertThat(peers.accuracy()).isCloseTo(m.getAccuracy(), within(1e-12));

@@ -12,7 +12,7 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import perpetua.model.MicroBatch;
+import perpetua.features.MicroBatch;
 import perpetua.model.NeuralModel;
 import perpetua.schemas.Activation;
 import perpetua.schemas.Kernel;

@@ -15,7 +15,7 @@ import java.util.Map;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import perpetua.evaluate.Curve;
+import perpetua.replay.Curve;
 import perpetua.testing.Cli;
 
 /**

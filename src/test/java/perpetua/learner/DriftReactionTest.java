@@ -138,7 +138,7 @@ class DriftReactionTest {
         assertThat(counters.drifts.getCount()).isEqualTo(drifts.size());
         assertThat(counters.driftWarnings.getCount()).isEqualTo(records("warning").size());
         // An alert changes nothing in the model.
-        assertThat(operator.live(MODEL).champion.model.learningRateBoost()).isEqualTo(1f);
+        assertThat(operator.live(MODEL).champion().model().learningRateBoost()).isEqualTo(1f);
         assertThat(snapshots("replaced")).isEmpty();
         h.close();
     }
@@ -172,14 +172,15 @@ class DriftReactionTest {
                 send(h, events.get(next++));
             }
             if (records("drift").isEmpty()) {
-                assertThat(operator.live(MODEL).champion.model.learningRateBoost()).isEqualTo(1f);
+                assertThat(operator.live(MODEL).champion().model().learningRateBoost())
+                        .isEqualTo(1f);
             }
         }
         assertThat(next).isGreaterThan(FLIP);
         // The batch that showed the drift was learned boosted: two boosted batches to go.
-        Variant champion = operator.live(MODEL).champion;
-        assertThat(champion.model.learningRateBoost()).isEqualTo(4f);
-        assertThat(champion.boostBatchesLeft).isEqualTo(2);
+        Variant champion = operator.live(MODEL).champion();
+        assertThat(champion.model().learningRateBoost()).isEqualTo(4f);
+        assertThat(champion.boostBatchesLeft()).isEqualTo(2);
 
         h.prepareSnapshotPreBarrier(1);
         OperatorSubtaskState state = h.snapshot(1, 1);
@@ -192,9 +193,9 @@ class DriftReactionTest {
                 send(restored, events.get(next++));
             }
             for (LearnerOperator op : List.of(operator, restoredOperator)) {
-                Variant c = op.live(MODEL).champion;
-                assertThat(c.boostBatchesLeft).isEqualTo(2 - batch);
-                assertThat(c.model.learningRateBoost()).isEqualTo(batch == 1 ? 4f : 1f);
+                Variant c = op.live(MODEL).champion();
+                assertThat(c.boostBatchesLeft()).isEqualTo(2 - batch);
+                assertThat(c.model().learningRateBoost()).isEqualTo(batch == 1 ? 4f : 1f);
             }
         }
         List<Prediction> a = h.extractOutputValues().subList(before, before + 20);
@@ -218,7 +219,9 @@ class DriftReactionTest {
         while (true) {
             send(h, events.get(next++));
             ModelRuntime m = operator.live(MODEL);
-            if (m.background != null && !m.replacementDue && m.background.examplesSeen > 0) {
+            if (m.background() != null
+                    && !m.replacementDue()
+                    && m.background().examplesSeen() > 0) {
                 break;
             }
         }
@@ -226,7 +229,7 @@ class DriftReactionTest {
         assertThat(records("warning")).isNotEmpty();
         assertThat(records("drift")).isEmpty();
         long warningAt = records("warning").get(0).getPosition();
-        assertThat(operator.live(MODEL).backgroundSince).isEqualTo(warningAt);
+        assertThat(operator.live(MODEL).backgroundSince()).isEqualTo(warningAt);
 
         h.prepareSnapshotPreBarrier(1);
         OperatorSubtaskState state = h.snapshot(1, 1);
@@ -324,10 +327,10 @@ class DriftReactionTest {
                 .extracting(ModelSpec::getModel)
                 .containsExactly("c");
         // The challenger learned on through the replacement: every labelled event.
-        assertThat(operator.live(MODEL).challengers)
+        assertThat(operator.live(MODEL).challengers())
                 .singleElement()
-                .satisfies(c -> assertThat(c.examplesSeen).isEqualTo(events.size()));
-        assertThat(operator.live(MODEL).background).isNull();
+                .satisfies(c -> assertThat(c.examplesSeen()).isEqualTo(events.size()));
+        assertThat(operator.live(MODEL).background()).isNull();
         h.close();
     }
 

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.within;
 import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import perpetua.features.FeatureEncoder;
+import perpetua.features.MicroBatch;
 import perpetua.schemas.ModelSpec;
 import perpetua.schemas.Task;
 

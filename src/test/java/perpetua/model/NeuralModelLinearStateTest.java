@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import perpetua.features.FeatureEncoder;
+import perpetua.features.MicroBatch;
 import perpetua.schemas.ModelSpec;
 import perpetua.schemas.OptimizerKind;
 import perpetua.schemas.Task;

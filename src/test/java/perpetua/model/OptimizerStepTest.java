@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import perpetua.features.MicroBatch;
 import perpetua.schemas.ModelSpec;
 import perpetua.schemas.OptimizerKind;
 import perpetua.schemas.Task;

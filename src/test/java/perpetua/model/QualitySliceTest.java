@@ -9,9 +9,11 @@ import java.util.List;
 import java.util.Random;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
-import perpetua.cli.CsvEvents;
-import perpetua.eval.PrequentialEvaluator;
+import perpetua.features.FeatureEncoder;
+import perpetua.features.MicroBatch;
 import perpetua.job.ModelSpecs;
+import perpetua.metrics.PrequentialEvaluator;
+import perpetua.runtime.CsvEvents;
 import perpetua.schemas.Event;
 import perpetua.schemas.Metrics;
 import perpetua.schemas.ModelSpec;
@@ -51,7 +53,7 @@ class QualitySliceTest {
             for (int r = 0; r < batch.size(); r++) {
                 evaluator.countPrediction(model.steps(), 0L);
                 if (!Float.isNaN(batch.label(r))) {
-                    evaluator.score(scores, r * width, predicted[r], batch.label(r), 1f);
+                    evaluator.add(scores, r * width, predicted[r], batch.label(r), 1f);
                 }
             }
             model.learn(batch);
@@ -150,7 +152,7 @@ class QualitySliceTest {
 
     @Test
     void flightsWideAndDeepBeatsLogisticRegression() throws Exception {
-        CsvEvents.Roles r = perpetua.cli.FlightsStream.roles();
+        CsvEvents.Roles r = perpetua.runtime.FlightsStream.roles();
         List<Event> events = read(Path.of("data/flights-100k.csv.gz"), r, 100_000, null);
         ModelSpec logistic =
                 ModelSpecs.parse(

@@ -1,7 +1,12 @@
 package perpetua.project;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,8 +20,41 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import perpetua.job.JobOptions;
 
-/** The project's shape: operators never depend on jobs, and the README tells the truth. */
+/**
+ * The project's shape: operators never depend on jobs, packages import only down their layers and
+ * never in a circle, and the README tells the truth.
+ */
 class LayoutTest {
+    /**
+     * The packages of each source root from the top down: a package may import the packages below
+     * it, never one above. Jobs stand above operators, and the generated schemas below all. A
+     * package not placed here yet is held to the rule against cycles alone.
+     */
+    static final List<String> JOBS_LAYERS =
+            List.of(
+                    "perpetua.cli",
+                    "perpetua.replay",
+                    "perpetua.job",
+                    "perpetua.scoring",
+                    "perpetua.runtime");
+
+    static final List<String> OPERATORS_LAYERS =
+            List.of(
+                    "perpetua.learner",
+                    "perpetua.ingest",
+                    "perpetua.spec",
+                    "perpetua.drift",
+                    "perpetua.metrics",
+                    "perpetua.model",
+                    "perpetua.features",
+                    "perpetua.wire");
+
+    private static JavaClasses mainClasses() {
+        return new ClassFileImporter()
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages("perpetua");
+    }
+
     private static final Pattern PACKAGE =
             Pattern.compile("^package ([\\w.]+);", Pattern.MULTILINE);
 
@@ -52,6 +90,43 @@ class LayoutTest {
             }
         }
         assertThat(violations).isEmpty();
+    }
+
+    @Test
+    void layersNameEveryPackageOfTheirSourceRootOnce() throws IOException {
+        assertThat(packagesUnder("jobs")).containsAll(JOBS_LAYERS);
+        assertThat(packagesUnder("operators")).containsAll(OPERATORS_LAYERS);
+        List<String> all = new ArrayList<>(JOBS_LAYERS);
+        all.addAll(OPERATORS_LAYERS);
+        assertThat(all).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void packagesDependOnEachOtherWithoutCycles() {
+        slices().matching("perpetua.(*)..")
+                .should()
+                .beFreeOfCycles()
+                .because("a circle of packages cannot be read, tested or moved one at a time")
+                .check(mainClasses());
+    }
+
+    @Test
+    void packagesImportOnlyDownTheirLayers() {
+        List<String> layers = new ArrayList<>(JOBS_LAYERS);
+        layers.addAll(OPERATORS_LAYERS);
+        layers.add("perpetua.schemas");
+        JavaClasses classes = mainClasses();
+        for (int i = 1; i < layers.size(); i++) {
+            noClasses()
+                    .that()
+                    .resideInAPackage(layers.get(i) + "..")
+                    .should()
+                    .dependOnClassesThat()
+                    .resideInAnyPackage(
+                            layers.subList(0, i).stream().map(p -> p + "..").toArray(String[]::new))
+                    .because(layers.get(i) + " stands below " + layers.subList(0, i))
+                    .check(classes);
+        }
     }
 
     @Test

@@ -1,0 +1,255 @@
+package perpetua.runtime;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.DayOfWeek;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.zip.GZIPInputStream;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
+import perpetua.schemas.Event;
+
+/**
+ * Turns the rows of a CSV file (plain or gzip, header on the first line) into {@link Event}s by
+ * column roles: id, time, label, numeric, categorical, dense, text.
+ *
+ * <p>A role names columns by header; a name ending in {@code *} takes every column with that
+ * prefix, in header order. Times are epoch milliseconds or ISO-8601 (a time without offset is UTC).
+ * A time column can also yield categorical features ({@code hour}: hour of day, {@code dow}: day of
+ * week). A row whose label or numeric value cannot be read is still published, carrying NaN, so
+ * that the job's validation refuses it with a dead letter that names the row.
+ */
+public final class CsvEvents implements Iterator<Event>, AutoCloseable {
+
+    /** Which column plays which part. */
+    public static final class Roles implements Cloneable {
+        public String model;
+        public String id;
+        public String time;
+        public List<String> timeFeatures = List.of();
+        public String label;
+        public Double labelAbove;
+        public boolean labelLog;
+        public List<String> labelClasses = List.of();
+        public List<String> numeric = List.of();
+        public List<String> categorical = List.of();
+        public List<String> dense = List.of();
+        public String text;
+
+        /** Returns roles equal to these, whose fields can be set without changing these. */
+        public Roles copy() {
+            try {
+                // A shallow copy carries every field, present and future; the lists are only read.
+                return (Roles) super.clone();
+            } catch (CloneNotSupportedException e) {
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    private final CSVParser parser;
+    private final Iterator<CSVRecord> rows;
+    private final Roles roles;
+    private final List<String> denseColumns;
+    private final Map<String, Integer> classIndex = new HashMap<>();
+    private long row;
+
+    public CsvEvents(Path file, Roles roles) throws IOException {
+        this(open(file), roles);
+    }
+
+    public CsvEvents(InputStream in, Roles roles) throws IOException {
+        if (roles.model == null || roles.model.isBlank()) {
+            throw new IllegalArgumentException("a model name is required (--model)");
+        }
+        this.roles = roles;
+        this.parser =
+                CSVFormat.DEFAULT
+                        .builder()
+                        .setHeader()
+                        .setSkipHeaderRecord(true)
+                        .build()
+                        .parse(
+                                new BufferedReader(
+                                        new InputStreamReader(in, StandardCharsets.UTF_8)));
+        List<String> header = parser.getHeaderNames();
+        this.denseColumns = expand(roles.dense, header);
+        List<String> named = new ArrayList<>(denseColumns);
+        named.addAll(roles.numeric);
+        named.addAll(roles.categorical);
+        for (String single : new String[] {roles.id, roles.time, roles.label, roles.text}) {
+            if (single != null) {
+                named.add(single);
+            }
+        }
+        for (String c : named) {
+            if (!header.contains(c)) {
+                throw new IllegalArgumentException(
+                        "no column '" + c + "' in the CSV header " + header);
+            }
+        }
+        for (String tf : roles.timeFeatures) {
+            if (!tf.equals("hour") && !tf.equals("dow")) {
+                throw new IllegalArgumentException("time features are hour and dow, not " + tf);
+            }
+        }
+        if (!roles.timeFeatures.isEmpty() && roles.time == null) {
+            throw new IllegalArgumentException("time features need a time column (--time)");
+        }
+        for (int i = 0; i < roles.labelClasses.size(); i++) {
+            classIndex.put(roles.labelClasses.get(i), i);
+        }
+        this.rows = parser.iterator();
+    }
+
+    private static InputStream open(Path file) throws IOException {
+        InputStream in = Files.newInputStream(file);
+        return file.toString().endsWith(".gz") ? new GZIPInputStream(in, 1 << 16) : in;
+    }
+
+    static List<String> expand(List<String> columns, List<String> header) {
+        List<String> out = new ArrayList<>();
+        for (String c : columns) {
+            if (c.endsWith("*")) {
+                String prefix = c.substring(0, c.length() - 1);
+                header.stream().filter(h -> h.startsWith(prefix)).forEach(out::add);
+            } else {
+                out.add(c);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public boolean hasNext() {
+        return rows.hasNext();
+    }
+
+    @Override
+    public Event next() {
+        if (!rows.hasNext()) {
+            throw new NoSuchElementException();
+        }
+        CSVRecord r = rows.next();
+        row++;
+        Event.Builder e = Event.newBuilder().setModel(roles.model);
+        e.setId(roles.id != null ? r.get(roles.id) : roles.model + "-" + row);
+        Map<String, String> categorical = new LinkedHashMap<>();
+        long time = 0;
+        if (roles.time != null) {
+            Instant t = parseTime(r.get(roles.time));
+            time = t.toEpochMilli();
+            ZonedDateTime z = t.atZone(ZoneOffset.UTC);
+            for (String tf : roles.timeFeatures) {
+                categorical.put(
+                        tf,
+                        tf.equals("hour")
+                                ? String.valueOf(z.getHour())
+                                : dayName(z.getDayOfWeek()));
+            }
+        }
+        e.setTime(time);
+        List<Float> dense = new ArrayList<>(denseColumns.size());
+        for (String c : denseColumns) {
+            dense.add((float) number(r.get(c)));
+        }
+        e.setDense(dense);
+        Map<String, Double> numeric = new LinkedHashMap<>();
+        for (String c : roles.numeric) {
+            numeric.put(c, number(r.get(c)));
+        }
+        e.setNumeric(numeric);
+        for (String c : roles.categorical) {
+            categorical.put(c, r.get(c));
+        }
+        e.setCategorical(categorical);
+        if (roles.text != null) {
+            e.setText(r.get(roles.text));
+        }
+        if (roles.label != null) {
+            e.setLabel(label(r.get(roles.label)));
+        }
+        return e.build();
+    }
+
+    /** The 1-based number of the last row returned. */
+    public long row() {
+        return row;
+    }
+
+    private Object label(String raw) {
+        if (roles.labelAbove != null) {
+            return number(raw) > roles.labelAbove ? 1 : 0;
+        }
+        if (!classIndex.isEmpty()) {
+            Integer k = classIndex.get(raw);
+            // An unknown class becomes an impossible index, so validation dead-letters it.
+            return k != null ? k : -1;
+        }
+        double v = number(raw);
+        if (roles.labelLog) {
+            // A value <= 0 has no logarithm: NaN, which validation dead-letters with its row.
+            return v > 0 ? Math.log(v) : Double.NaN;
+        }
+        return v == Math.rint(v) && Math.abs(v) < Integer.MAX_VALUE ? (Object) (int) v : (Object) v;
+    }
+
+    private static double number(String raw) {
+        try {
+            return Double.parseDouble(raw.trim());
+        } catch (NumberFormatException e) {
+            return Double.NaN;
+        }
+    }
+
+    private static String dayName(DayOfWeek d) {
+        return d.name().substring(0, 3).toLowerCase();
+    }
+
+    static Instant parseTime(String raw) {
+        String s = raw.trim();
+        if (s.chars().allMatch(Character::isDigit) && !s.isEmpty()) {
+            return Instant.ofEpochMilli(Long.parseLong(s));
+        }
+        try {
+            return OffsetDateTime.parse(s).toInstant();
+        } catch (DateTimeParseException ignored) {
+            // fall through to the forms without offset
+        }
+        try {
+            return LocalDateTime.parse(s).toInstant(ZoneOffset.UTC);
+        } catch (DateTimeParseException ignored) {
+            // fall through to a plain date
+        }
+        try {
+            return LocalDate.parse(s).atStartOfDay().toInstant(ZoneOffset.UTC);
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException(
+                    "cannot read time '" + raw + "': use epoch ms or ISO-8601");
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        parser.close();
+    }
+}

@@ -1,0 +1,265 @@
+package perpetua.features;
+
+import java.util.List;
+import java.util.Map;
+import perpetua.schemas.Embedding;
+import perpetua.schemas.Event;
+import perpetua.schemas.ModelSpec;
+
+/**
+ * Turns events into rows of a {@link MicroBatch} as a model's spec describes them.
+ *
+ * <p>A row is the event's dense floats (times the spec's {@code denseScale}), then every numeric
+ * feature the spec names in the spec's order (standardized online; a missing one encodes as 0, the
+ * mean after standardization), then one hashed slot per categorical entry for the wide part, plus
+ * one per interaction {@code A*B} whose two features are present and, when the spec asks for text
+ * n-grams, one per n-gram of the text (value 1/sqrt(tokens)). Each embedded field adds a bag of ids
+ * into its table: the hashed value of a categorical (empty when missing) or the hashed tokens of
+ * the text ({@link #TEXT_FIELD}). The encoder keeps the running moments of the numerics; they
+ * belong to the model's state and are exposed through {@link #standardizer()}. Events are assumed
+ * validated: finite values and a dense array of the spec's size.
+ *
+ * <p>Rows are scaled with the moments as they stand, and their raw values wait until {@link
+ * #commitMoments()} adds them. The Learner commits once per micro-batch, after predicting it, so a
+ * prediction depends only on the model and moments of the last snapshot: a scorer outside Flink
+ * that never commits reproduces it exactly.
+ */
+public final class FeatureEncoder {
+
+    /** The embedding feature name that stands for the tokens of the event's text. */
+    public static final String TEXT_FIELD = "@text";
+
+    private final int denseSize;
+    private final float denseScale;
+    private final int hashBits;
+    private final boolean wide;
+    private final String[] numericNames;
+    private final String[][] interactions;
+    private final int textNgrams;
+    private final String[] fieldNames;
+    private final int embeddingBits;
+    private final OnlineStandardizer standardizer;
+    // Per-event scratch, reused so that encoding allocates only the hashed key strings.
+    private final float[] rowScratch;
+    private int[] slotScratch = new int[8];
+    private float[] valueScratch = new float[8];
+    private final int[] bagEnds;
+    private int[] idScratch = new int[8];
+    // Raw numeric values of the rows encoded since the last commit; NaN where one was missing.
+    private double[] pendingRaw = new double[0];
+    private int pendingRows;
+
+    /** Creates an encoder for {@code spec} whose numerics have not been seen yet. */
+    public FeatureEncoder(ModelSpec spec) {
+        this(spec, new OnlineStandardizer(spec.getNumericFeatures().size()));
+    }
+
+    /** Creates an encoder for {@code spec} that continues from restored numeric moments. */
+    public FeatureEncoder(ModelSpec spec, OnlineStandardizer standardizer) {
+        List<String> names = spec.getNumericFeatures();
+        if (standardizer.size() != names.size()) {
+            throw new IllegalArgumentException(
+                    "standardizer has "
+                            + standardizer.size()
+                            + " features, the spec names "
+                            + names.size());
+        }
+        this.denseSize = spec.getDenseSize();
+        this.denseScale = spec.getDenseScale();
+        this.hashBits = spec.getHashBits();
+        this.wide = spec.getWide();
+        this.numericNames = names.toArray(new String[0]);
+        this.interactions = new String[spec.getInteractions().size()][];
+        for (int i = 0; i < interactions.length; i++) {
+            interactions[i] = interactionPair(spec.getInteractions().get(i));
+        }
+        this.textNgrams = spec.getTextNgrams();
+        List<Embedding> embeddings = spec.getEmbeddings();
+        this.fieldNames = new String[embeddings.size()];
+        for (int f = 0; f < fieldNames.length; f++) {
+            fieldNames[f] = embeddings.get(f).getFeature();
+        }
+        this.embeddingBits = spec.getEmbeddingBits();
+        this.bagEnds = new int[fieldNames.length];
+        this.standardizer = standardizer;
+        this.rowScratch = new float[denseWidth()];
+    }
+
+    /** Returns the number of dense values per encoded row: dense size plus named numerics. */
+    public int denseWidth() {
+        return denseSize + numericNames.length;
+    }
+
+    /** Returns a new empty batch whose rows fit this encoder. */
+    public MicroBatch newBatch() {
+        return new MicroBatch(denseWidth(), fieldNames.length, 16);
+    }
+
+    /** Splits an interaction {@code A*B} into its two feature names. */
+    public static String[] interactionPair(String interaction) {
+        int star = interaction.indexOf('*');
+        if (star <= 0
+                || star == interaction.length() - 1
+                || interaction.indexOf('*', star + 1) >= 0) {
+            throw new IllegalArgumentException(
+                    "an interaction is two categorical features A*B: " + interaction);
+        }
+        return new String[] {interaction.substring(0, star), interaction.substring(star + 1)};
+    }
+
+    /** Returns the running moments of the numeric features; live, not a copy. */
+    public OnlineStandardizer standardizer() {
+        return standardizer;
+    }
+
+    /**
+     * Appends {@code event} as one row of {@code batch}, scaled with the current moments; its raw
+     * numerics join the moments at the next {@link #commitMoments()}.
+     */
+    public void encode(Event event, MicroBatch batch) {
+        List<Float> dense = event.getDense();
+        for (int j = 0; j < denseSize; j++) {
+            rowScratch[j] = dense.get(j) * denseScale;
+        }
+        Map<String, Double> numeric = event.getNumeric();
+        int n = numericNames.length;
+        if (n > 0 && pendingRaw.length < (pendingRows + 1) * n) {
+            pendingRaw =
+                    java.util.Arrays.copyOf(pendingRaw, Math.max(64 * n, pendingRaw.length * 2));
+        }
+        for (int i = 0; i < n; i++) {
+            Double value = numeric.get(numericNames[i]);
+            if (value == null) {
+                rowScratch[denseSize + i] = 0f;
+                pendingRaw[pendingRows * n + i] = Double.NaN;
+            } else {
+                rowScratch[denseSize + i] = (float) standardizer.standardize(i, value);
+                pendingRaw[pendingRows * n + i] = value;
+            }
+        }
+        if (n > 0) {
+            pendingRows++;
+        }
+        Map<String, String> categorical = event.getCategorical();
+        int slotCount = 0;
+        List<String> tokens = null;
+        if (wide) {
+            for (Map.Entry<String, String> entry : categorical.entrySet()) {
+                slotCount =
+                        addSlot(
+                                slotCount,
+                                FeatureHasher.slot(entry.getKey(), entry.getValue(), hashBits),
+                                1f);
+            }
+            for (String[] pair : interactions) {
+                String a = categorical.get(pair[0]);
+                String b = categorical.get(pair[1]);
+                if (a != null && b != null) {
+                    int slot =
+                            FeatureHasher.slot(pair[0] + '*' + pair[1], a + '\u0001' + b, hashBits);
+                    slotCount = addSlot(slotCount, slot, 1f);
+                }
+            }
+            if (textNgrams > 0 && event.getText() != null) {
+                tokens = Tokenizer.tokens(event.getText());
+                float value = tokens.isEmpty() ? 0f : (float) (1.0 / Math.sqrt(tokens.size()));
+                for (int t = 0; t < tokens.size(); t++) {
+                    slotCount =
+                            addSlot(
+                                    slotCount,
+                                    FeatureHasher.slot(TEXT_FIELD, tokens.get(t), hashBits),
+                                    value);
+                    if (textNgrams > 1 && t > 0) {
+                        String bigram = tokens.get(t - 1) + ' ' + tokens.get(t);
+                        slotCount =
+                                addSlot(
+                                        slotCount,
+                                        FeatureHasher.slot(TEXT_FIELD, bigram, hashBits),
+                                        value);
+                    }
+                }
+            }
+        }
+        int idCount = 0;
+        for (int f = 0; f < fieldNames.length; f++) {
+            String name = fieldNames[f];
+            if (TEXT_FIELD.equals(name)) {
+                if (tokens == null) {
+                    tokens = Tokenizer.tokens(event.getText());
+                }
+                for (String token : tokens) {
+                    idCount = addId(idCount, FeatureHasher.slot(TEXT_FIELD, token, embeddingBits));
+                }
+            } else {
+                String value = categorical.get(name);
+                if (value != null) {
+                    idCount = addId(idCount, FeatureHasher.slot(name, value, embeddingBits));
+                }
+            }
+            bagEnds[f] = idCount;
+        }
+        float label = labelOf(event);
+        batch.addRow(
+                rowScratch,
+                slotScratch,
+                valueScratch,
+                slotCount,
+                bagEnds.length == 0 ? null : bagEnds,
+                idScratch,
+                label,
+                event.getWeight());
+    }
+
+    private int addSlot(int count, int slot, float value) {
+        if (count == slotScratch.length) {
+            slotScratch = java.util.Arrays.copyOf(slotScratch, count * 2);
+            valueScratch = java.util.Arrays.copyOf(valueScratch, count * 2);
+        }
+        slotScratch[count] = slot;
+        valueScratch[count] = value;
+        return count + 1;
+    }
+
+    private int addId(int count, int id) {
+        if (count == idScratch.length) {
+            idScratch = java.util.Arrays.copyOf(idScratch, count * 2);
+        }
+        idScratch[count] = id;
+        return count + 1;
+    }
+
+    /** Adds the raw numerics of every row encoded since the last commit to the moments. */
+    public void commitMoments() {
+        int n = numericNames.length;
+        for (int r = 0; r < pendingRows; r++) {
+            for (int i = 0; i < n; i++) {
+                double v = pendingRaw[r * n + i];
+                if (!Double.isNaN(v)) {
+                    standardizer.update(i, v);
+                }
+            }
+        }
+        pendingRows = 0;
+    }
+
+    /**
+     * Forgets the raw numerics of the rows encoded since the last commit, leaving the moments as
+     * they are: what a scorer that never learns calls after each batch, and what the Learner calls
+     * after encoding late labels, whose numerics were counted when their events were predicted.
+     */
+    public void discardPending() {
+        pendingRows = 0;
+    }
+
+    /** Returns the event's label as a float: class index or value, NaN when unknown. */
+    static float labelOf(Event event) {
+        Object label = event.getLabel();
+        if (label == null) {
+            return Float.NaN;
+        }
+        if (label instanceof Number) {
+            return ((Number) label).floatValue();
+        }
+        throw new IllegalArgumentException("label is neither int nor double: " + label);
+    }
+}

@@ -1,0 +1,256 @@
+package perpetua.features;
+
+import java.util.Arrays;
+
+/**
+ * A reusable buffer of encoded rows that one forward and one backward pass consume together.
+ *
+ * <p>Each row holds {@code denseWidth} floats (row-major in {@link #dense()}), a variable number of
+ * active hashed slots in compressed-sparse-row form (row {@code r} owns {@code
+ * slots()[slotStart()[r] .. slotStart()[r + 1])}), a label (class index or regression value, NaN
+ * when unknown) and an example weight (0 when unlabelled). The arrays grow on demand and are kept
+ * across {@link #clear()}, so a steady stream of batches allocates nothing; only the first {@link
+ * #size()} rows are valid.
+ */
+public final class MicroBatch {
+
+    private static final int INITIAL_ROWS = 16;
+
+    private final int denseWidth;
+    private final int fields;
+    private int size;
+    private long changes;
+    private float[] dense;
+    private int[] slotStart;
+    private int[] slots;
+    private float[] slotValues;
+    private int[] bagStart;
+    private int[] bagIds;
+    private float[] label;
+    private float[] weight;
+
+    /** Creates an empty batch whose rows carry {@code denseWidth} dense values. */
+    public MicroBatch(int denseWidth) {
+        this(denseWidth, INITIAL_ROWS);
+    }
+
+    /** Creates an empty batch with room for {@code rowCapacity} rows before it grows. */
+    public MicroBatch(int denseWidth, int rowCapacity) {
+        this(denseWidth, 0, rowCapacity);
+    }
+
+    /** Creates an empty batch whose rows carry dense values and {@code fields} embedding bags. */
+    public MicroBatch(int denseWidth, int fields, int rowCapacity) {
+        if (denseWidth < 0 || fields < 0 || rowCapacity < 1) {
+            throw new IllegalArgumentException(
+                    "denseWidth must be >= 0 and rowCapacity >= 1: "
+                            + denseWidth
+                            + ", "
+                            + rowCapacity);
+        }
+        this.denseWidth = denseWidth;
+        this.fields = fields;
+        this.dense = new float[rowCapacity * denseWidth];
+        this.slotStart = new int[rowCapacity + 1];
+        this.slots = new int[rowCapacity * 4];
+        this.slotValues = new float[rowCapacity * 4];
+        this.bagStart = new int[rowCapacity * fields + 1];
+        this.bagIds = new int[rowCapacity * fields + 1];
+        this.label = new float[rowCapacity];
+        this.weight = new float[rowCapacity];
+    }
+
+    /** Forgets every row and keeps the buffers. */
+    public void clear() {
+        size = 0;
+        changes++;
+    }
+
+    /**
+     * Returns a count that moves whenever a row is added or the batch is cleared, so that a model
+     * can tell whether the batch it last ran forward is still the same. Writes through the backing
+     * arrays do not move it.
+     */
+    public long changes() {
+        return changes;
+    }
+
+    /**
+     * Appends one row whose slots all have value 1 and which has no embedding bag; the batch must
+     * have no embedded field.
+     *
+     * @param denseRow the row's dense values; its first {@code denseWidth} entries are copied
+     * @param rowSlots the row's active hashed slots; the first {@code slotCount} are copied
+     * @param slotCount how many entries of {@code rowSlots} are active
+     * @param rowLabel class index or regression value, NaN when unlabelled
+     * @param rowWeight example weight; stored as 0 when the label is NaN
+     */
+    public int addRow(
+            float[] denseRow, int[] rowSlots, int slotCount, float rowLabel, float rowWeight) {
+        if (fields != 0) {
+            throw new IllegalStateException("this batch needs the embedding bags of every row");
+        }
+        return addRow(denseRow, rowSlots, null, slotCount, null, null, rowLabel, rowWeight);
+    }
+
+    /**
+     * Appends one row and returns its index.
+     *
+     * @param denseRow the row's dense values; its first {@code denseWidth} entries are copied
+     * @param rowSlots the row's active hashed slots; the first {@code slotCount} are copied
+     * @param rowValues the slots' values, or null when they are all 1
+     * @param slotCount how many entries of {@code rowSlots} are active
+     * @param bagEnds per embedded field, the end of its ids in {@code ids} (field f owns {@code
+     *     ids[bagEnds[f - 1] .. bagEnds[f])}, from 0 for the first); null when there is no field
+     * @param ids the embedding ids of every field, concatenated
+     * @param rowLabel class index or regression value, NaN when unlabelled
+     * @param rowWeight example weight; stored as 0 when the label is NaN
+     */
+    public int addRow(
+            float[] denseRow,
+            int[] rowSlots,
+            float[] rowValues,
+            int slotCount,
+            int[] bagEnds,
+            int[] ids,
+            float rowLabel,
+            float rowWeight) {
+        if (denseRow.length < denseWidth) {
+            throw new IllegalArgumentException(
+                    "dense row has " + denseRow.length + " values, the batch needs " + denseWidth);
+        }
+        ensureRows(size + 1);
+        int start = slotStart[size];
+        ensureSlots(start + slotCount);
+        System.arraycopy(denseRow, 0, dense, size * denseWidth, denseWidth);
+        System.arraycopy(rowSlots, 0, slots, start, slotCount);
+        if (rowValues == null) {
+            Arrays.fill(slotValues, start, start + slotCount, 1f);
+        } else {
+            System.arraycopy(rowValues, 0, slotValues, start, slotCount);
+        }
+        slotStart[size + 1] = start + slotCount;
+        if (fields > 0) {
+            int bag = size * fields;
+            int idStart = bagStart[bag];
+            int idCount = bagEnds[fields - 1];
+            ensureIds(idStart + idCount);
+            System.arraycopy(ids, 0, bagIds, idStart, idCount);
+            for (int f = 0; f < fields; f++) {
+                bagStart[bag + f + 1] = idStart + bagEnds[f];
+            }
+        }
+        changes++;
+        label[size] = rowLabel;
+        // An unlabelled row must not pull the gradient, whatever weight its event carried.
+        weight[size] = Float.isNaN(rowLabel) ? 0f : rowWeight;
+        return size++;
+    }
+
+    /** Returns the number of valid rows. */
+    public int size() {
+        return size;
+    }
+
+    /** Returns whether the batch holds no row. */
+    public boolean isEmpty() {
+        return size == 0;
+    }
+
+    /** Returns the number of dense values per row. */
+    public int denseWidth() {
+        return denseWidth;
+    }
+
+    /** Returns the number of embedded fields per row. */
+    public int fields() {
+        return fields;
+    }
+
+    /** Returns the rows that carry a label (non-NaN), learnable when their weight is positive. */
+    public int labelledCount() {
+        int n = 0;
+        for (int r = 0; r < size; r++) {
+            if (!Float.isNaN(label[r])) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Returns the row-major dense values; the backing array, valid up to size x denseWidth. */
+    public float[] dense() {
+        return dense;
+    }
+
+    /** Returns the CSR row starts into {@link #slots()}; the backing array, size + 1 valid. */
+    public int[] slotStart() {
+        return slotStart;
+    }
+
+    /** Returns the active hashed slots of all rows; the backing array. */
+    public int[] slots() {
+        return slots;
+    }
+
+    /** Returns the values of {@link #slots()}; the backing array. */
+    public float[] slotValues() {
+        return slotValues;
+    }
+
+    /** Returns the starts of the embedding bags into {@link #bagIds()}; size x fields + 1 valid. */
+    public int[] bagStart() {
+        return bagStart;
+    }
+
+    /** Returns the embedding ids of all bags; the backing array. */
+    public int[] bagIds() {
+        return bagIds;
+    }
+
+    /** Returns the labels (NaN for unlabelled rows); the backing array. */
+    public float[] labels() {
+        return label;
+    }
+
+    /** Returns the example weights (0 for unlabelled rows); the backing array. */
+    public float[] weights() {
+        return weight;
+    }
+
+    /** Returns the label of row {@code r}. */
+    public float label(int r) {
+        return label[r];
+    }
+
+    /** Returns the weight of row {@code r}. */
+    public float weight(int r) {
+        return weight[r];
+    }
+
+    private void ensureRows(int rows) {
+        if (rows <= label.length) {
+            return;
+        }
+        int capacity = Math.max(rows, label.length * 2);
+        dense = Arrays.copyOf(dense, capacity * denseWidth);
+        slotStart = Arrays.copyOf(slotStart, capacity + 1);
+        bagStart = Arrays.copyOf(bagStart, capacity * fields + 1);
+        label = Arrays.copyOf(label, capacity);
+        weight = Arrays.copyOf(weight, capacity);
+    }
+
+    private void ensureSlots(int count) {
+        if (count > slots.length) {
+            int capacity = Math.max(count, slots.length * 2);
+            slots = Arrays.copyOf(slots, capacity);
+            slotValues = Arrays.copyOf(slotValues, capacity);
+        }
+    }
+
+    private void ensureIds(int count) {
+        if (count > bagIds.length) {
+            bagIds = Arrays.copyOf(bagIds, Math.max(count, bagIds.length * 2));
+        }
+    }
+}

@@ -1,0 +1,317 @@
+package perpetua.learner;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import perpetua.drift.DriftDetector;
+import perpetua.drift.DriftDetector.Signal;
+import perpetua.schemas.DriftReaction;
+import perpetua.schemas.Metrics;
+import perpetua.schemas.ModelSpec;
+import perpetua.schemas.ModelState;
+import perpetua.spec.SpecRules;
+
+/**
+ * Who serves a model: the champion, challengers that may take its place, and the background model
+ * of the REPLACE drift reaction. It watches every learner's errors, closes their metrics windows,
+ * judges challengers window by window, promotes one that won enough windows, and answers drifts.
+ *
+ * <p>The champion changes only between batches: a promotion or a replacement decided during a batch
+ * serves from the next batch on, so that every prediction of a batch comes from the champion that
+ * started it. Windows close as they fill while a batch is measured (a COUNT window holds exactly
+ * its size), so a challenger is judged at every window, but promoted once per batch.
+ */
+final class ChampionPolicy {
+    private static final Logger LOG = LoggerFactory.getLogger(ChampionPolicy.class);
+
+    /** Timer namespace of the end of a model's earliest open TIME metrics window. */
+    static final String WINDOW = "w:";
+
+    private final LearnerOutput out;
+
+    ChampionPolicy(LearnerOutput out) {
+        this.out = out;
+    }
+
+    // ---------------------------------------------------------------- watch
+
+    /**
+     * Feeds one labelled example's error to the learner's drift detector. A drift, and the first
+     * warning of a warning episode, are records on the metrics topic; the reaction waits for the
+     * end of the batch's measuring ({@link #react}).
+     */
+    void watch(ModelRuntime m, Variant v, float prediction, float label, long now) {
+        Signal signal = v.watch(m.spec().getTask(), prediction, label);
+        if (signal != Signal.DRIFT && !(signal == Signal.WARNING && v.warningStarted())) {
+            return;
+        }
+        Metrics record = v.monitor().record(m.name(), m.spec().getTask(), m.version(), now, signal);
+        boolean champion = v == m.champion();
+        if (!champion) {
+            record.setVariant(v.name());
+        }
+        out.metrics(record);
+        LearnerMetrics counters = out.counters(m.name());
+        if (champion) {
+            (signal == Signal.DRIFT ? counters.drifts : counters.driftWarnings).inc();
+        }
+        String who =
+                champion ? "model '" + m.name() + "'" : "challenger '" + record.getVariant() + "'";
+        if (signal == Signal.DRIFT && v.spec().getDriftReaction() == DriftReaction.ALERT) {
+            if (champion) {
+                counters.driftAlerts.inc();
+            }
+            LOG.warn("{} at version {}: {}", who, m.version(), record.getDetail());
+        } else {
+            LOG.info("{} at version {}: {}", who, m.version(), record.getDetail());
+        }
+    }
+
+    // ---------------------------------------------------------------- windows and promotion
+
+    /**
+     * Emits every metrics window that is due; when the champion's closes with challengers', each of
+     * those is judged against it.
+     */
+    void closeWindows(ModelRuntime m, long now) {
+        List<Variant> closed = new ArrayList<>();
+        for (Variant v : m.variants()) {
+            Metrics window = v.closeWindowIfDue(m.name(), m.version(), now);
+            if (window != null) {
+                if (v != m.champion()) {
+                    window.setVariant(v.name());
+                } else {
+                    out.counters(m.name()).windowEmitted(window);
+                }
+                out.metrics(window);
+                closed.add(v);
+            }
+        }
+        if (closed.contains(m.champion()) && closed.size() > 1) {
+            judge(m, closed);
+        }
+    }
+
+    /** A timer at the end of the earliest open TIME window of the model's variants, if any. */
+    void scheduleWindowEnd(ModelRuntime m) {
+        long end = Long.MAX_VALUE;
+        for (Variant v : m.variants()) {
+            end = Math.min(end, v.evaluator().windowEndsAt());
+        }
+        if (end != Long.MAX_VALUE) {
+            // One timer per model and time: registering the same one again is a no-op.
+            out.wakeAt(WINDOW, end);
+        }
+    }
+
+    /** Each challenger whose window closed with the champion's wins by the margin, or not. */
+    private static void judge(ModelRuntime m, List<Variant> closed) {
+        String metric = SpecRules.promotionMetric(m.spec());
+        boolean higher = SpecRules.higherIsBetter(metric);
+        float margin = m.spec().getPromotionMargin();
+        Double champion = value(m.champion().lastWindow(), metric);
+        for (Variant c : closed) {
+            if (c == m.champion()) {
+                continue;
+            }
+            Double mine = value(c.lastWindow(), metric);
+            c.judged(
+                    champion != null
+                            && mine != null
+                            && (higher ? mine >= champion + margin : mine <= champion - margin));
+        }
+    }
+
+    /**
+     * Promotes the challenger with the longest streak of won windows, once it reaches {@code
+     * promotionWindows}; the first in spec order on a tie.
+     */
+    void decidePromotion(ModelRuntime m, long now) {
+        Variant best = null;
+        for (Variant c : m.challengers()) {
+            if (c.winStreak() >= m.spec().getPromotionWindows()
+                    && (best == null || c.winStreak() > best.winStreak())) {
+                best = c;
+            }
+        }
+        if (best != null) {
+            promote(m, best, now);
+        }
+    }
+
+    /** The challenger becomes the champion; the served version line goes on. */
+    private void promote(ModelRuntime m, Variant winner, long now) {
+        String metric = SpecRules.promotionMetric(m.spec());
+        String challenger = winner.name();
+        String detail =
+                String.format(
+                        "challenger '%s' replaced the champion of '%s' at version %d after %d"
+                                + " windows: %s %.4f against %.4f",
+                        challenger,
+                        m.name(),
+                        m.version(),
+                        winner.winStreak(),
+                        metric,
+                        value(winner.lastWindow(), metric),
+                        value(m.champion().lastWindow(), metric));
+        List<ModelSpec> remaining = new ArrayList<>();
+        for (Variant c : m.challengers()) {
+            if (c != winner) {
+                remaining.add(c.spec());
+            }
+        }
+        ModelSpec promoted = PromotedSpec.of(m.spec(), winner.spec(), remaining);
+        if (m.background() != null) {
+            // It learned in the shadow of the champion that is gone; the new one has its own.
+            dropBackground(m, "a challenger was promoted");
+        }
+        m.promote(winner, promoted);
+        out.counters(m.name()).promotions.inc();
+        Metrics record = Metrics.newBuilder(winner.lastWindow()).setEvent("promotion").build();
+        record.setDetail(detail);
+        record.setVariant(challenger);
+        out.metrics(record);
+        out.snapshot(m.snapshot(out.now(), "promotion", ModelState.LEARNING));
+        LOG.info(detail);
+    }
+
+    // ---------------------------------------------------------------- react to drift
+
+    /**
+     * The reactions to the batch's signals, before it is learned. BOOST_LEARNING_RATE, for the
+     * champion and for a challenger alike: the learner's learning rate is multiplied by the factor
+     * for the next {@code driftBoostBatches} batches it learns, this one included, and a new drift
+     * starts the count again. REPLACE concerns the champion only (a challenger already learns in
+     * the shadow, and replaces the champion by promotion): see {@link #replaceOnDrift}.
+     */
+    void react(ModelRuntime m, long now) {
+        for (Variant v : m.variants()) {
+            if (v.drifted() && v.spec().getDriftReaction() == DriftReaction.BOOST_LEARNING_RATE) {
+                v.boost(v.spec().getDriftBoostFactor(), v.spec().getDriftBoostBatches());
+                LOG.info(
+                        "model '{}' ({}): learning rate x{} for {} batches after a drift",
+                        m.name(),
+                        v.name(),
+                        v.spec().getDriftBoostFactor(),
+                        v.spec().getDriftBoostBatches());
+            }
+        }
+        if (m.spec().getDriftReaction() == DriftReaction.REPLACE) {
+            replaceOnDrift(m, now);
+        }
+        for (Variant v : m.variants()) {
+            v.driftAnswered();
+        }
+    }
+
+    /**
+     * REPLACE, the adaptive-random-forest way. A warning starts a background model: a fresh model
+     * of the champion's spec that learns every batch in the shadow from the next one on, and is
+     * dropped if the warning clears without a drift. A drift makes the replacement due; it happens
+     * as soon as the background has learned {@code driftMinInstances} labelled examples, at once
+     * when the warning came early enough. A drift without a warning (ADWIN, Page-Hinkley, or DDM
+     * jumping straight past its drift level) starts the background at the drift, and the old
+     * champion serves until the background has learned those examples: an untrained model would
+     * serve the prior (P = 0.5) instead. The replacement is a new version of the served line, a
+     * {@code replacement} record on the metrics topic and a {@code replaced} snapshot.
+     */
+    private void replaceOnDrift(ModelRuntime m, long now) {
+        Variant champion = m.champion();
+        if (champion.drifted()) {
+            if (m.background() == null) {
+                startBackground(m, "a drift", champion.driftedAt());
+            }
+            m.replacementIsDue();
+        }
+        if (m.replacementDue()
+                && m.background().examplesSeen() >= Math.max(1, m.spec().getDriftMinInstances())) {
+            replace(m, now);
+        }
+        long warningSince = m.champion().monitor().warningSince;
+        boolean warning = warningSince >= 0;
+        if (m.background() == null && warning) {
+            startBackground(m, "a warning", warningSince);
+        } else if (m.background() != null && !m.replacementDue() && !warning) {
+            dropBackground(m, "the warning cleared");
+        }
+    }
+
+    /** A fresh model of the champion's spec; it learns from the next batch on. */
+    private static void startBackground(ModelRuntime m, String why, long position) {
+        m.startBackground(position);
+        LOG.info(
+                "model '{}' at version {}: background model started at {} (position {})",
+                m.name(),
+                m.version(),
+                why,
+                position);
+    }
+
+    /** The background model is dropped, for {@code why}. */
+    static void dropBackground(ModelRuntime m, String why) {
+        LOG.info(
+                "model '{}': background model started at position {} discarded after {} examples:"
+                        + " {}",
+                m.name(),
+                m.backgroundSince(),
+                m.background().examplesSeen(),
+                why);
+        m.dropBackground();
+    }
+
+    /**
+     * The background model becomes the champion. The served line keeps its metrics window and its
+     * drift detector (reset, so that the new model is judged on its own errors) and goes on with a
+     * new version. Challengers stay as they are, but their win streaks start again: they were won
+     * against the model that is gone.
+     */
+    private void replace(ModelRuntime m, long now) {
+        long was = m.version();
+        long since = m.backgroundSince();
+        DriftDetector detector = m.replaceChampion();
+        Variant next = m.champion();
+        String detail =
+                String.format(
+                        "background model replaced the champion of '%s' at version %d: it started"
+                                + " at position %d and learned %d labelled examples; the served"
+                                + " line goes on at version %d",
+                        m.name(), was, since, next.examplesSeen(), m.version());
+        out.metrics(
+                Metrics.newBuilder()
+                        .setModel(m.name())
+                        .setTask(m.spec().getTask())
+                        .setVersionFrom(was)
+                        .setVersionTo(m.version())
+                        .setWindowStart(now)
+                        .setWindowEnd(now)
+                        .setEvents(0L)
+                        .setLabelled(0L)
+                        .setEventsPerSecond(0.0)
+                        .setEvent("replacement")
+                        .setDetail(detail)
+                        .setDetector(detector == null ? null : detector.name())
+                        .setPosition(next.monitor().position())
+                        .build());
+        out.counters(m.name()).replacements.inc();
+        out.snapshot(m.snapshot(out.now(), "replaced", ModelState.LEARNING));
+        LOG.info(detail);
+    }
+
+    /** The value of {@code metric} in a window, or null when it has none. */
+    static Double value(Metrics w, String metric) {
+        if (w == null) {
+            return null;
+        }
+        Double v =
+                switch (metric) {
+                    case "accuracy" -> w.getAccuracy();
+                    case "auc" -> w.getAuc();
+                    case "logLoss" -> w.getLogLoss();
+                    case "rmse" -> w.getRmse();
+                    case "mae" -> w.getMae();
+                    default -> null;
+                };
+        return v == null || v.isNaN() ? null : v;
+    }
+}

@@ -1,0 +1,449 @@
+package perpetua.model;
+
+import java.util.Arrays;
+import perpetua.features.MicroBatch;
+import perpetua.schemas.Activation;
+import perpetua.schemas.Kernel;
+import perpetua.schemas.ModelSpec;
+
+/**
+ * The forward and backward passes of a {@link NeuralModel} over one micro-batch, on the model's
+ * flat parameters.
+ *
+ * <p>Forward: the deep input (dense values, then the mean embedding of each field's bag of ids),
+ * each hidden layer {@code act(A W^T + b)} with inverted dropout while learning, the output layer
+ * plus the wide part, then the task's activation. Backward: dLoss/dz from the loss, through the
+ * layers by their kernels, into a gradient laid out as the parameters: dense blocks fully, wide and
+ * embedding weights scattered onto the indices the batch used (listed as active), L2 on every
+ * weight but the biases. Working buffers grow to the largest batch seen and are never state; the
+ * last forward pass is reused when learning follows a prediction of the same batch and weights.
+ */
+final class ForwardBackward {
+    private final ParameterLayout p;
+    private final ModelSpec spec;
+    private final float[] params;
+    private final float l2;
+    private final DenseKernel[] kernels;
+
+    /** The gradient, laid out as the parameters; sparse blocks only at the active indices. */
+    final float[] grad;
+
+    /** Indices of wide weights the last backward pass used, {@link #wideCount} of them. */
+    int[] activeWide = new int[64];
+
+    int wideCount;
+
+    /** Indices of embedding weights the last backward pass used, {@link #embCount} of them. */
+    int[] activeEmb = new int[64];
+
+    int embCount;
+
+    private int rowCapacity;
+    private float[][] acts; // acts[0]: input; acts[l + 1]: output of hidden layer l
+    private float[][] dropped; // dropout applied to acts[l + 1] while learning
+    private float[][] masks;
+    private float[][] dActs;
+    private float[] logits = new float[0];
+    private float[] out = new float[0];
+    private float[] outGrad = new float[0];
+    private final int[] slotMark;
+    private final int[] rowMark;
+    private int mark;
+    // What the last forward pass ran on, so that learning right after predicting the same batch
+    // with the same weights reuses it (only without dropout, which changes the pass).
+    private MicroBatch forwardBatch;
+    private long forwardChanges;
+    private boolean forwardReusable;
+
+    ForwardBackward(ParameterLayout layout, ModelSpec spec, float[] params) {
+        this.p = layout;
+        this.spec = spec;
+        this.params = params;
+        this.l2 = spec.getL2();
+        this.grad = new float[params.length];
+        this.slotMark = new int[layout.hashSize];
+        this.rowMark = new int[layout.tableOffset.length * layout.embRows];
+        this.kernels = new DenseKernel[layout.layers + 1];
+        for (int l = 0; l <= layout.layers; l++) {
+            int in = layout.width[l];
+            int o = l < layout.layers ? layout.width[l + 1] : layout.k;
+            Kernel kind = in == 0 ? Kernel.PRIMITIVE : Kernels.choose(spec, in, o);
+            kernels[l] = Kernels.create(kind, in, o);
+        }
+    }
+
+    /** The kernel of each dense layer, the output layer last. */
+    DenseKernel[] kernels() {
+        return kernels;
+    }
+
+    /** The outputs of the last forward pass: probabilities or values, {@code k} a row. */
+    float[] out() {
+        return out;
+    }
+
+    // Every write to the parameters ends here, so that no kernel reuses a copy of old weights.
+    void weightsChanged() {
+        forwardReusable = false;
+        for (DenseKernel kernel : kernels) {
+            kernel.weightsChanged();
+        }
+    }
+
+    /**
+     * The input of hidden layer l (or of the output layer, l = layers) in the last forward pass.
+     */
+    private float[] inputOf(int l, float[] input, boolean training) {
+        if (l == 0) {
+            return input;
+        }
+        return training && p.dropout[l - 1] > 0 ? dropped[l] : acts[l];
+    }
+
+    private float[] input(MicroBatch batch) {
+        return p.fields == 0 ? batch.dense() : acts[0];
+    }
+
+    /** Fills {@link #out} (and the logits) for the batch's rows. */
+    void forward(MicroBatch batch, boolean training, long step) {
+        if (!p.anyDropout
+                && forwardReusable
+                && batch == forwardBatch
+                && batch.changes() == forwardChanges) {
+            return;
+        }
+        int n = batch.size();
+        int k = p.k;
+        ensureRows(n);
+        forwardBatch = batch;
+        forwardChanges = batch.changes();
+        // A pass with dropout differs from the next one; without, it is the same computation.
+        forwardReusable = !p.anyDropout;
+        if (p.fields > 0) {
+            gatherEmbeddings(batch);
+        }
+        float[] input = input(batch);
+        for (int l = 0; l < p.layers; l++) {
+            kernels[l].forward(
+                    inputOf(l, input, training),
+                    n,
+                    params,
+                    p.weightOffset[l],
+                    p.biasOffset[l],
+                    p.activation[l],
+                    acts[l + 1]);
+            if (training && p.dropout[l] > 0) {
+                applyDropout(l, n, step);
+            }
+        }
+        kernels[p.layers].forward(
+                inputOf(p.layers, input, training), n, params, k, 0, Activation.IDENTITY, logits);
+        if (p.wide) {
+            addWide(batch);
+        }
+        int size = n * k;
+        switch (p.task) {
+            case BINARY:
+                for (int i = 0; i < size; i++) {
+                    out[i] = (float) (1.0 / (1.0 + Math.exp(-logits[i])));
+                }
+                break;
+            case MULTICLASS:
+                for (int r = 0; r < n; r++) {
+                    Losses.softmax(logits, out, r * k, k);
+                }
+                break;
+            default:
+                System.arraycopy(logits, 0, out, 0, size);
+                break;
+        }
+    }
+
+    // row r, field f: acts[0][r, column_f ..] = mean of the table rows of the bag's ids
+    private void gatherEmbeddings(MicroBatch batch) {
+        int n = batch.size();
+        int in = p.width[0];
+        float[] a = acts[0];
+        float[] dense = batch.dense();
+        int[] bagStart = batch.bagStart();
+        int[] ids = batch.bagIds();
+        for (int r = 0; r < n; r++) {
+            System.arraycopy(dense, r * p.denseWidth, a, r * in, p.denseWidth);
+            for (int f = 0; f < p.fields; f++) {
+                int col = r * in + p.fieldColumn[f];
+                int dim = p.fieldDim[f];
+                Arrays.fill(a, col, col + dim, 0f);
+                int from = bagStart[r * p.fields + f];
+                int to = bagStart[r * p.fields + f + 1];
+                if (to == from) {
+                    continue;
+                }
+                float scale = 1f / (to - from);
+                int table = p.tableOffset[p.fieldTable[f]];
+                for (int j = from; j < to; j++) {
+                    int base = table + ids[j] * dim;
+                    for (int d = 0; d < dim; d++) {
+                        a[col + d] += scale * params[base + d];
+                    }
+                }
+            }
+        }
+    }
+
+    // z[r, c] += sum_j value_j W_h[c, slot_j]
+    private void addWide(MicroBatch batch) {
+        int n = batch.size();
+        int k = p.k;
+        int[] start = batch.slotStart();
+        int[] slots = batch.slots();
+        float[] values = batch.slotValues();
+        for (int r = 0; r < n; r++) {
+            for (int c = 0; c < k; c++) {
+                int base = p.hashedOffset + c * p.hashSize;
+                float z = 0f;
+                for (int j = start[r]; j < start[r + 1]; j++) {
+                    z += values[j] * params[base + slots[j]];
+                }
+                logits[r * k + c] += z;
+            }
+        }
+    }
+
+    private void applyDropout(int l, int n, long step) {
+        int w = p.width[l + 1];
+        float drop = p.dropout[l];
+        float keep = 1f / (1f - drop);
+        float[] a = acts[l + 1];
+        float[] d = dropped[l + 1];
+        float[] m = masks[l + 1];
+        long seed = spec.getSeed();
+        for (int r = 0; r < n; r++) {
+            for (int j = 0; j < w; j++) {
+                int i = r * w + j;
+                m[i] = uniform(seed, step, l, i) < drop ? 0f : keep;
+                d[i] = a[i] * m[i];
+            }
+        }
+    }
+
+    /**
+     * A uniform draw in [0, 1) that depends only on (seed, step, layer, index): dropout needs no
+     * random state, and a restored model drops the same units as the original would have.
+     */
+    static double uniform(long seed, long step, int layer, int index) {
+        long z = seed * 0x9E3779B97F4A7C15L + step;
+        z = z * 0xBF58476D1CE4E5B9L + layer;
+        z = z * 0x94D049BB133111EBL + index;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        z = z ^ (z >>> 31);
+        return (z >>> 11) * 0x1.0p-53;
+    }
+
+    /**
+     * Runs the forward pass while learning and fills dLoss/dz per row, already weighted: L = sum_r
+     * w_r l_r / sum_r w_r over the learnable rows.
+     *
+     * @return L, or NaN when no row is learnable (dLoss/dz is then all zero)
+     */
+    double forwardLoss(MicroBatch batch, long step) {
+        forward(batch, true, step);
+        return Losses.weighted(p.loss, spec.getHuberDelta(), batch, logits, out, outGrad, p.k);
+    }
+
+    /**
+     * Fills {@link #grad}: dense blocks fully, wide and embedding weights on the active indices, L2
+     * included on every weight but the biases.
+     *
+     * @return the data loss, NaN when no row is learnable
+     */
+    double backward(MicroBatch batch, long step) {
+        int n = batch.size();
+        double value = n == 0 ? Double.NaN : forwardLoss(batch, step);
+        float[] input = input(batch);
+        int layers = p.layers;
+        boolean needInputGrad = layers > 0 || p.fields > 0;
+        kernels[layers].backward(
+                outGrad,
+                inputOf(layers, input, true),
+                n,
+                params,
+                p.k,
+                0,
+                grad,
+                needInputGrad ? dActs[layers] : null);
+        for (int l = layers - 1; l >= 0; l--) {
+            int size = n * p.width[l + 1];
+            float[] d = dActs[l + 1];
+            if (p.dropout[l] > 0) {
+                float[] m = masks[l + 1];
+                for (int i = 0; i < size; i++) {
+                    d[i] *= m[i];
+                }
+            }
+            Activations.backward(p.activation[l], acts[l + 1], d, size);
+            boolean below = l > 0 || p.fields > 0;
+            kernels[l].backward(
+                    d,
+                    inputOf(l, input, true),
+                    n,
+                    params,
+                    p.weightOffset[l],
+                    p.biasOffset[l],
+                    grad,
+                    below ? dActs[l] : null);
+        }
+        if (l2 > 0) {
+            for (int i = p.k; i < p.hashedOffset; i++) {
+                grad[i] += l2 * params[i];
+            }
+            for (int l = 0; l < layers; l++) {
+                for (int i = p.weightOffset[l]; i < p.biasOffset[l]; i++) {
+                    grad[i] += l2 * params[i];
+                }
+            }
+        }
+        if (++mark == 0) {
+            // The marker wrapped around: old marks could collide with new ones.
+            Arrays.fill(slotMark, 0);
+            Arrays.fill(rowMark, 0);
+            mark = 1;
+        }
+        if (p.wide) {
+            scatterWide(batch);
+        }
+        if (p.fields > 0) {
+            scatterEmbeddings(batch);
+        }
+        return value;
+    }
+
+    private void scatterWide(MicroBatch batch) {
+        int n = batch.size();
+        int k = p.k;
+        int[] start = batch.slotStart();
+        int[] slots = batch.slots();
+        float[] values = batch.slotValues();
+        wideCount = 0;
+        for (int r = 0; r < n; r++) {
+            for (int j = start[r]; j < start[r + 1]; j++) {
+                int s = slots[j];
+                if (slotMark[s] != mark) {
+                    slotMark[s] = mark;
+                    activeWide = ensure(activeWide, wideCount + k);
+                    for (int c = 0; c < k; c++) {
+                        activeWide[wideCount++] = p.hashedOffset + c * p.hashSize + s;
+                    }
+                }
+                float v = values[j];
+                for (int c = 0; c < k; c++) {
+                    grad[p.hashedOffset + c * p.hashSize + s] += v * outGrad[r * k + c];
+                }
+            }
+        }
+        for (int a = 0; a < wideCount; a++) {
+            int i = activeWide[a];
+            grad[i] += l2 * params[i];
+        }
+    }
+
+    private void scatterEmbeddings(MicroBatch batch) {
+        int n = batch.size();
+        int in = p.width[0];
+        float[] da = dActs[0];
+        int[] bagStart = batch.bagStart();
+        int[] ids = batch.bagIds();
+        embCount = 0;
+        for (int r = 0; r < n; r++) {
+            for (int f = 0; f < p.fields; f++) {
+                int from = bagStart[r * p.fields + f];
+                int to = bagStart[r * p.fields + f + 1];
+                if (to == from) {
+                    continue;
+                }
+                float scale = 1f / (to - from);
+                int dim = p.fieldDim[f];
+                int col = r * in + p.fieldColumn[f];
+                int table = p.fieldTable[f];
+                for (int j = from; j < to; j++) {
+                    int id = ids[j];
+                    int base = p.tableOffset[table] + id * dim;
+                    int m = table * p.embRows + id;
+                    if (rowMark[m] != mark) {
+                        rowMark[m] = mark;
+                        activeEmb = ensure(activeEmb, embCount + dim);
+                        for (int d = 0; d < dim; d++) {
+                            activeEmb[embCount++] = base + d;
+                        }
+                    }
+                    for (int d = 0; d < dim; d++) {
+                        grad[base + d] += scale * da[col + d];
+                    }
+                }
+            }
+        }
+        for (int a = 0; a < embCount; a++) {
+            int i = activeEmb[a];
+            grad[i] += l2 * params[i];
+        }
+    }
+
+    /** Zeroes the sparse part of the gradient and forgets the active indices. */
+    void clearSparseGradient() {
+        for (int a = 0; a < wideCount; a++) {
+            grad[activeWide[a]] = 0f;
+        }
+        for (int a = 0; a < embCount; a++) {
+            grad[activeEmb[a]] = 0f;
+        }
+        wideCount = 0;
+        embCount = 0;
+    }
+
+    /** {@code 0.5 l2 ||w||^2} over every weight but the biases. */
+    double l2Penalty() {
+        if (l2 == 0f) {
+            return 0.0;
+        }
+        double sum = 0;
+        for (int i = p.k; i < p.layersOffset; i++) {
+            sum += (double) params[i] * params[i];
+        }
+        for (int l = 0; l < p.layers; l++) {
+            for (int i = p.weightOffset[l]; i < p.biasOffset[l]; i++) {
+                sum += (double) params[i] * params[i];
+            }
+        }
+        return 0.5 * l2 * sum;
+    }
+
+    private void ensureRows(int n) {
+        if (n <= rowCapacity && acts != null) {
+            return;
+        }
+        int layers = p.layers;
+        int capacity = Math.max(n, Math.max(16, rowCapacity * 2));
+        acts = new float[layers + 1][];
+        dropped = new float[layers + 1][];
+        masks = new float[layers + 1][];
+        dActs = new float[layers + 1][];
+        for (int l = 0; l <= layers; l++) {
+            acts[l] = new float[capacity * p.width[l]];
+            dActs[l] = new float[capacity * p.width[l]];
+            if (l > 0 && p.dropout[l - 1] > 0) {
+                dropped[l] = new float[capacity * p.width[l]];
+                masks[l] = new float[capacity * p.width[l]];
+            }
+        }
+        logits = new float[capacity * p.k];
+        out = new float[capacity * p.k];
+        outGrad = new float[capacity * p.k];
+        rowCapacity = capacity;
+    }
+
+    private static int[] ensure(int[] array, int needed) {
+        return needed > array.length
+                ? Arrays.copyOf(array, Math.max(needed, array.length * 2))
+                : array;
+    }
+}

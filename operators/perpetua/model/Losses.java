@@ -1,0 +1,136 @@
+package perpetua.model;
+
+import java.util.Arrays;
+import perpetua.features.MicroBatch;
+import perpetua.schemas.Loss;
+
+/** The losses of a {@link NeuralModel} and their gradients with respect to the logits. */
+final class Losses {
+    private Losses() {}
+
+    /**
+     * The weighted mean loss of the batch's learnable rows, L = sum_r w_r l_r / sum_r w_r, and
+     * dL/dz per row into {@code outGrad}.
+     *
+     * @return L, or NaN when no row is learnable ({@code outGrad} is then all zero)
+     */
+    static double weighted(
+            Loss loss,
+            float delta,
+            MicroBatch batch,
+            float[] logits,
+            float[] out,
+            float[] outGrad,
+            int k) {
+        int n = batch.size();
+        Arrays.fill(outGrad, 0, n * k, 0f);
+        float[] labels = batch.labels();
+        float[] weights = batch.weights();
+        double weightSum = 0;
+        for (int r = 0; r < n; r++) {
+            if (learnable(labels[r], weights[r])) {
+                weightSum += weights[r];
+            }
+        }
+        if (weightSum == 0) {
+            return Double.NaN;
+        }
+        double total = 0;
+        for (int r = 0; r < n; r++) {
+            if (!learnable(labels[r], weights[r])) {
+                continue;
+            }
+            double c = weights[r] / weightSum;
+            float y = labels[r];
+            int row = r * k;
+            switch (loss) {
+                case LOG_LOSS:
+                    {
+                        // softplus(z) - y z; gradient p - y
+                        double z = logits[r];
+                        total += c * (softplus(z) - y * z);
+                        outGrad[r] = (float) (c * (out[r] - y));
+                        break;
+                    }
+                case CROSS_ENTROPY:
+                    {
+                        // logsumexp(z) - z_y; gradient p - onehot(y)
+                        int label = (int) y;
+                        total += c * (logSumExp(logits, row, k) - logits[row + label]);
+                        for (int cl = 0; cl < k; cl++) {
+                            double target = cl == label ? 1.0 : 0.0;
+                            outGrad[row + cl] = (float) (c * (out[row + cl] - target));
+                        }
+                        break;
+                    }
+                case HUBER:
+                    {
+                        // 0.5 d^2 within delta, delta (|d| - 0.5 delta) beyond; gradient clipped d
+                        double d = (double) logits[r] - y;
+                        double ad = Math.abs(d);
+                        total += c * (ad <= delta ? 0.5 * d * d : delta * (ad - 0.5 * delta));
+                        outGrad[r] = (float) (c * Math.max(-delta, Math.min(delta, d)));
+                        break;
+                    }
+                default:
+                    {
+                        double d = (double) logits[r] - y;
+                        total += c * 0.5 * d * d;
+                        outGrad[r] = (float) (c * d);
+                        break;
+                    }
+            }
+        }
+        return total;
+    }
+
+    /** A row is learned from when it has a weight and a label. */
+    static boolean learnable(float label, float weight) {
+        return weight > 0 && !Float.isNaN(label);
+    }
+
+    static boolean hasLearnableRow(MicroBatch batch) {
+        for (int r = 0; r < batch.size(); r++) {
+            if (learnable(batch.label(r), batch.weight(r))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // softplus(z) = log(1 + e^z), written so that neither branch overflows
+    static double softplus(double z) {
+        return Math.max(z, 0.0) + Math.log1p(Math.exp(-Math.abs(z)));
+    }
+
+    // logsumexp(z) = max + log(sum exp(z - max))
+    static double logSumExp(float[] z, int from, int length) {
+        double max = max(z, from, length);
+        return max + Math.log(sumExp(z, from, length, max));
+    }
+
+    // p = exp(z - max) / sum exp(z - max)
+    static void softmax(float[] z, float[] p, int from, int length) {
+        double max = max(z, from, length);
+        double sum = sumExp(z, from, length, max);
+        for (int i = from; i < from + length; i++) {
+            p[i] = (float) (Math.exp(z[i] - max) / sum);
+        }
+    }
+
+    private static double max(float[] z, int from, int length) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = from; i < from + length; i++) {
+            max = Math.max(max, z[i]);
+        }
+        return max;
+    }
+
+    private static double sumExp(float[] z, int from, int length, double max) {
+        double sum = 0;
+        for (int i = from; i < from + length; i++) {
+            sum += Math.exp(z[i] - max);
+        }
+        return sum;
+    }
+}

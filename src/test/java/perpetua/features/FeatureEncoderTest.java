@@ -1,0 +1,89 @@
+package perpetua.features;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import perpetua.schemas.Event;
+import perpetua.schemas.ModelSpec;
+import perpetua.schemas.Task;
+
+class FeatureEncoderTest {
+
+    private static final ModelSpec SPEC =
+            ModelSpec.newBuilder()
+                    .setModel("m")
+                    .setTask(Task.REGRESSION)
+                    .setDenseSize(2)
+                    .setNumericFeatures(List.of("price", "age"))
+                    .setHashBits(10)
+                    .build();
+
+    private static Event event(Map<String, Double> numeric, Object label, float weight) {
+        return Event.newBuilder()
+                .setId("e")
+                .setModel("m")
+                .setTime(0L)
+                .setDense(List.of(0.5f, -1f))
+                .setNumeric(numeric)
+                .setCategorical(Map.of("country", "DE"))
+                .setLabel(label)
+                .setWeight(weight)
+                .build();
+    }
+
+    @Test
+    void rowIsDenseThenNumericsInSpecOrderThenHashedSlots() {
+        FeatureEncoder encoder = new FeatureEncoder(SPEC);
+        MicroBatch batch = encoder.newBatch();
+
+        encoder.encode(event(Map.of("age", 30.0, "price", 4.0, "ignored", 1.0), 2.5, 3f), batch);
+        encoder.encode(event(Map.of("age", 50.0, "price", 8.0), 1, 1f), batch);
+        encoder.commitMoments();
+        encoder.encode(event(Map.of("age", 60.0, "price", 10.0), 1, 1f), batch);
+
+        assertThat(encoder.denseWidth()).isEqualTo(4);
+        float[] dense = batch.dense();
+        // Rows before the first commit: no moments yet, so the numerics carry nothing.
+        assertThat(Arrays.copyOf(dense, 4)).containsExactly(0.5f, -1f, 0f, 0f);
+        assertThat(Arrays.copyOfRange(dense, 4, 8)).containsExactly(0.5f, -1f, 0f, 0f);
+        // Third row, scaled by the committed moments: price mean 6, population sd 2:
+        // (10 - 6) / 2 = 2; age mean 40, sd 10: (60 - 40) / 10 = 2.
+        assertThat(Arrays.copyOfRange(dense, 8, 12)).containsExactly(0.5f, -1f, 2f, 2f);
+        // The third row waits for the next commit.
+        assertThat(encoder.standardizer().count(0)).isEqualTo(2);
+        assertThat(batch.slotStart()[1]).isEqualTo(1);
+        assertThat(batch.slots()[0]).isEqualTo(FeatureHasher.slot("country", "DE", 10));
+        assertThat(batch.label(0)).isEqualTo(2.5f);
+        assertThat(batch.weight(0)).isEqualTo(3f);
+        assertThat(batch.label(1)).isEqualTo(1f);
+    }
+
+    @Test
+    void missingNumericEncodesAsZeroAndLeavesItsMomentsAlone() {
+        FeatureEncoder encoder = new FeatureEncoder(SPEC);
+        MicroBatch batch = encoder.newBatch();
+
+        encoder.encode(event(Map.of("price", 4.0), null, 2f), batch);
+        encoder.commitMoments();
+
+        assertThat(batch.dense()[3]).isZero();
+        assertThat(encoder.standardizer().count(1)).isZero();
+        assertThat(encoder.standardizer().count(0)).isEqualTo(1);
+    }
+
+    @Test
+    void unlabelledRowGetsNaNLabelAndZeroWeight() {
+        FeatureEncoder encoder = new FeatureEncoder(SPEC);
+        MicroBatch batch = encoder.newBatch();
+
+        encoder.encode(event(Map.of(), null, 2f), batch);
+        encoder.encode(event(Map.of(), 1.5, 2f), batch);
+
+        assertThat(batch.label(0)).isNaN();
+        assertThat(batch.weight(0)).isZero();
+        assertThat(batch.labelledCount()).isEqualTo(1);
+    }
+}

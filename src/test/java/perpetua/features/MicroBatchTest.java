@@ -1,0 +1,45 @@
+package perpetua.features;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class MicroBatchTest {
+
+    @Test
+    void growsPastItsInitialCapacityAndKeepsEveryRow() {
+        MicroBatch batch = new MicroBatch(2, 1);
+        for (int r = 0; r < 50; r++) {
+            int[] slots = new int[r % 4];
+            for (int j = 0; j < slots.length; j++) {
+                slots[j] = r * 10 + j;
+            }
+            assertThat(batch.addRow(new float[] {r, -r}, slots, slots.length, r, 1f)).isEqualTo(r);
+        }
+
+        assertThat(batch.size()).isEqualTo(50);
+        assertThat(batch.dense()[2 * 37 + 1]).isEqualTo(-37f);
+        // Row 7 has 3 slots: 70, 71, 72.
+        int start = batch.slotStart()[7];
+        assertThat(batch.slotStart()[8] - start).isEqualTo(3);
+        assertThat(batch.slots()[start + 2]).isEqualTo(72);
+        assertThat(batch.label(49)).isEqualTo(49f);
+    }
+
+    @Test
+    void clearForgetsRowsButKeepsCapacity() {
+        MicroBatch batch = new MicroBatch(1);
+        for (int r = 0; r < 40; r++) {
+            batch.addRow(new float[] {1f}, new int[0], 0, Float.NaN, 1f);
+        }
+        float[] dense = batch.dense();
+
+        batch.clear();
+        batch.addRow(new float[] {2f}, new int[] {5}, 1, 1f, 1f);
+
+        assertThat(batch.size()).isEqualTo(1);
+        assertThat(batch.dense()).isSameAs(dense);
+        assertThat(batch.slotStart()[1]).isEqualTo(1);
+        assertThat(batch.labelledCount()).isEqualTo(1);
+    }
+}
