@@ -82,7 +82,11 @@ final class ModelLifeCycle {
         }
         LearnerState saved = state.value();
         if (saved != null) {
-            return register(ModelRuntime.restore(saved, specCodec), "restored");
+            // The models topic learns the version the job goes on from: snapshots published after
+            // the checkpoint it restored were in transactions that were aborted.
+            m = register(ModelRuntime.restore(saved, specCodec), "restored");
+            out.snapshot(m.snapshot(out.now(), "restored", ModelState.LEARNING));
+            return m;
         }
         if (Boolean.TRUE.equals(retired.value())) {
             return null;

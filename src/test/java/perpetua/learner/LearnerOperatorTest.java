@@ -131,6 +131,39 @@ class LearnerOperatorTest {
     }
 
     @Test
+    void aRestoredModelPublishesTheVersionItGoesOnFrom() throws Exception {
+        ModelSpec spec = Streams.binarySpec(MODEL, 16, 10_000);
+        List<Event> events = Streams.binaryEvents(MODEL, 400, 9);
+        var original = harness(spec);
+        original.open();
+        for (Event e : events.subList(0, 320)) {
+            original.processElement(record(e));
+        }
+        original.prepareSnapshotPreBarrier(1);
+        OperatorSubtaskState state = original.snapshot(1, 1);
+        long servedBefore =
+                original.extractOutputValues()
+                        .get(original.extractOutputValues().size() - 1)
+                        .getModelVersion();
+
+        var restored = harness(spec);
+        restored.initializeState(state);
+        restored.open();
+        assertThat(values(restored.getSideOutput(LearnerOperator.SNAPSHOTS))).isEmpty();
+        restored.processElement(record(events.get(320)));
+        restored.prepareSnapshotPreBarrier(2);
+
+        List<ModelSnapshot> snapshots = values(restored.getSideOutput(LearnerOperator.SNAPSHOTS));
+        assertThat(snapshots).hasSize(1);
+        assertThat(snapshots.get(0).getEvent()).isEqualTo("restored");
+        // The 320 events were learned in 20 batches of 16: the version after the last of them.
+        assertThat(snapshots.get(0).getVersion()).isEqualTo(20L).isGreaterThan(servedBefore);
+        assertThat(restored.extractOutputValues().get(0).getModelVersion()).isEqualTo(20L);
+        original.close();
+        restored.close();
+    }
+
+    @Test
     void emitsMetricsPerWindowAndSnapshotsEveryNBatches() throws Exception {
         var h = harness(Streams.binarySpec(MODEL, 10, 10_000));
         h.open();

@@ -27,8 +27,15 @@ public final class TopicTail<T extends SpecificRecord> implements AutoCloseable 
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(64 << 20));
         consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        consumer.partitionsFor(topic)
-                .forEach(i -> parts.add(new TopicPartition(topic, i.partition())));
+        // A topic created a moment ago may not be in the broker's metadata yet.
+        List<org.apache.kafka.common.PartitionInfo> infos =
+                Waits.untilPresent(
+                        "partitions of " + topic,
+                        Duration.ofSeconds(30),
+                        () ->
+                                java.util.Optional.of(consumer.partitionsFor(topic))
+                                        .filter(l -> !l.isEmpty()));
+        infos.forEach(i -> parts.add(new TopicPartition(topic, i.partition())));
         consumer.assign(parts);
         consumer.seekToBeginning(parts);
         codec = WireFormat.codec(type);
