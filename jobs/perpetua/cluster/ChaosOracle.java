@@ -54,7 +54,21 @@ final class ChaosOracle implements Runnable {
     private volatile boolean stopping;
     private volatile Throwable failure;
 
+    private final java.util.Collection<org.apache.avro.Schema> newerWriters;
+
     ChaosOracle(String bootstrap, long events) {
+        this(bootstrap, events, List.of());
+    }
+
+    /**
+     * An oracle that also reads records written with {@code newerWriters}, the schemas of a newer
+     * build (an upgrade drill).
+     */
+    ChaosOracle(
+            String bootstrap,
+            long events,
+            java.util.Collection<org.apache.avro.Schema> newerWriters) {
+        this.newerWriters = newerWriters;
         this.bootstrap = bootstrap;
         this.predictedTimes = new int[Math.toIntExact(events)];
         this.predictedAt = new long[Math.toIntExact(events)];
@@ -68,9 +82,12 @@ final class ChaosOracle implements Runnable {
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 70 * 1024 * 1024);
         p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 140 * 1024 * 1024);
-        WireFormat.Codec<Prediction> predictionCodec = WireFormat.codec(Prediction.class);
-        WireFormat.Codec<DeadLetter> deadLetterCodec = WireFormat.codec(DeadLetter.class);
-        WireFormat.Codec<ModelSnapshot> snapshotCodec = WireFormat.codec(ModelSnapshot.class);
+        WireFormat.Codec<Prediction> predictionCodec =
+                WireFormat.codec(Prediction.class, newerWriters);
+        WireFormat.Codec<DeadLetter> deadLetterCodec =
+                WireFormat.codec(DeadLetter.class, newerWriters);
+        WireFormat.Codec<ModelSnapshot> snapshotCodec =
+                WireFormat.codec(ModelSnapshot.class, newerWriters);
         try (KafkaConsumer<byte[], byte[]> consumer =
                 new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = new ArrayList<>();

@@ -29,6 +29,7 @@ final class ChaosProducer implements Runnable {
     record Position(int partition, long offset) {}
 
     private final String bootstrap;
+    private final long first;
     private final long events;
     private final int models;
     private final double rate;
@@ -39,7 +40,13 @@ final class ChaosProducer implements Runnable {
     private volatile boolean running = true;
 
     ChaosProducer(String bootstrap, long events, int models, double rate, long seed) {
+        this(bootstrap, 0, events, models, rate, seed);
+    }
+
+    /** A producer of the events {@code first} to {@code first + events - 1}. */
+    ChaosProducer(String bootstrap, long first, long events, int models, double rate, long seed) {
         this.bootstrap = bootstrap;
+        this.first = first;
         this.events = events;
         this.models = models;
         this.rate = rate;
@@ -92,7 +99,7 @@ final class ChaosProducer implements Runnable {
         long start = System.nanoTime();
         try (KafkaProducer<byte[], byte[]> producer =
                 new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
-            for (long i = 0; i < events && failure.get() == null; i++) {
+            for (long i = first; i < first + events && failure.get() == null; i++) {
                 int m = (int) (i % models);
                 byte[] key = model(m).getBytes(StandardCharsets.UTF_8);
                 producer.send(
@@ -114,7 +121,7 @@ final class ChaosProducer implements Runnable {
                                 }
                             });
                 }
-                pace(start, i + 1);
+                pace(start, i - first + 1);
             }
             producer.flush();
         } catch (Throwable t) {

@@ -94,6 +94,11 @@ public final class FlinkRest {
         return get("/jobs/" + jobId + "/vertices/" + vertexId + "/taskmanagers");
     }
 
+    /** The ids of the metrics a vertex's subtasks report. */
+    public JsonNode vertexMetricNames(String jobId, String vertexId) throws IOException {
+        return get("/jobs/" + jobId + "/vertices/" + vertexId + "/subtasks/metrics");
+    }
+
     /** The values of the named metrics of one vertex, summed over its subtasks. */
     public JsonNode vertexMetrics(String jobId, String vertexId, String... names)
             throws IOException {

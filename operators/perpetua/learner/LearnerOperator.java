@@ -11,6 +11,7 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.common.typeutils.base.StringSerializer;
+import org.apache.flink.metrics.Gauge;
 import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.InternalTimer;
@@ -139,6 +140,9 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
     public void open() throws Exception {
         super.open();
         Backend.logOnce(LOG);
+        // The TaskManager's ND4J memory outside the heap, for soak tests and dashboards.
+        getMetricGroup().gauge("offHeapBytes", (Gauge<Long>) Backend::offHeapBytes);
+        getMetricGroup().gauge("physicalBytes", (Gauge<Long>) Backend::physicalBytes);
         state = getPartitionedState(new ValueStateDescriptor<>("learner", LearnerState.class));
         ValueState<Boolean> retired =
                 getPartitionedState(new ValueStateDescriptor<>("retired", Boolean.class));

@@ -177,6 +177,16 @@ public final class Backend {
      * Logs the backend's {@link Description#summary() summary} at INFO the first time any caller in
      * this JVM asks; when ND4J cannot load, logs why at WARN instead and lets the caller go on.
      */
+    /** Off-heap bytes JavaCPP has allocated for ND4J in this JVM and not yet freed. */
+    public static long offHeapBytes() {
+        return Pointer.totalBytes();
+    }
+
+    /** This JVM's physical memory (resident set) as JavaCPP reads it. */
+    public static long physicalBytes() {
+        return Pointer.physicalBytes();
+    }
+
     public static void logOnce(Logger log) {
         if (!LOGGED.compareAndSet(false, true)) {
             return;

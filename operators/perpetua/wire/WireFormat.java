@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import org.apache.avro.Schema;
+import org.apache.avro.SchemaNormalization;
 import org.apache.avro.message.BadHeaderException;
 import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.BinaryMessageEncoder;
@@ -60,6 +61,23 @@ public final class WireFormat {
     /** A thread-confined codec for one record type (Avro encoders and decoders are not shared). */
     public static <T extends SpecificRecord> Codec<T> codec(Class<T> type) {
         return new Codec<>(type);
+    }
+
+    /**
+     * A codec that also reads records written with {@code newerWriters}: schemas of this type that
+     * a newer build added fields to, which this build does not ship. Their new fields are dropped,
+     * as Avro's schema resolution drops any field the reader does not know.
+     */
+    public static <T extends SpecificRecord> Codec<T> codec(
+            Class<T> type, java.util.Collection<Schema> newerWriters) {
+        Codec<T> c = new Codec<>(type);
+        for (Schema w : newerWriters) {
+            if (w.getFullName().equals(c.schema.getFullName())) {
+                c.newer.put(SchemaNormalization.parsingFingerprint64(w), w);
+                c.decoder.addSchema(w);
+            }
+        }
+        return c;
     }
 
     /** The 64-bit fingerprint in a single-object message, or empty when the header is not one. */
@@ -167,6 +185,7 @@ public final class WireFormat {
         private final BinaryMessageEncoder<T> encoder;
         private final BinaryMessageDecoder<T> decoder;
         private final BodyCheck body = new BodyCheck();
+        private final Map<Long, Schema> newer = new java.util.HashMap<>();
 
         private Codec(Class<T> type) {
             this.schema = schemaOf(type);
@@ -207,7 +226,10 @@ public final class WireFormat {
                 throw new BadHeaderException(
                         "Not a single-object " + schema.getName() + " message");
             }
-            Schema writer = STORE.findByFingerprint(fingerprint.getAsLong());
+            Schema writer = newer.get(fingerprint.getAsLong());
+            if (writer == null) {
+                writer = STORE.findByFingerprint(fingerprint.getAsLong());
+            }
             if (writer == null || !writer.getFullName().equals(schema.getFullName())) {
                 throw new MissingSchemaException(
                         "No "

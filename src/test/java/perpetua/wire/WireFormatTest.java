@@ -139,4 +139,50 @@ class WireFormatTest {
                 .isInstanceOf(BadHeaderException.class);
         assertThat(WireFormat.fingerprint(new byte[] {(byte) 0xC3})).isEmpty();
     }
+
+    @Test
+    void aCodecToldOfANewerSchemaReadsRecordsWrittenWithIt() throws Exception {
+        // The next release's Prediction: the same fields and one more, with a default.
+        org.apache.avro.Schema current = WireFormat.schemaOf(Prediction.class);
+        List<org.apache.avro.Schema.Field> fields = new java.util.ArrayList<>();
+        for (org.apache.avro.Schema.Field f : current.getFields()) {
+            fields.add(new org.apache.avro.Schema.Field(f, f.schema()));
+        }
+        fields.add(
+                new org.apache.avro.Schema.Field(
+                        "releaseNote",
+                        org.apache.avro.Schema.createUnion(
+                                org.apache.avro.Schema.create(org.apache.avro.Schema.Type.NULL),
+                                org.apache.avro.Schema.create(org.apache.avro.Schema.Type.STRING)),
+                        null,
+                        org.apache.avro.JsonProperties.NULL_VALUE));
+        org.apache.avro.Schema newer =
+                org.apache.avro.Schema.createRecord(
+                        current.getName(), null, current.getNamespace(), false, fields);
+        org.apache.avro.generic.GenericData.Record r =
+                new org.apache.avro.generic.GenericData.Record(newer);
+        r.put("eventId", "e7");
+        r.put("model", "m");
+        r.put("modelVersion", 12L);
+        r.put("time", 1L);
+        r.put("label", 1);
+        r.put("scores", List.of(0.25f, 0.75f));
+        r.put("publishedAt", 2L);
+        r.put("predictedAt", 3L);
+        r.put("releaseNote", "next");
+        ByteBuffer b =
+                new org.apache.avro.message.BinaryMessageEncoder<
+                                org.apache.avro.generic.GenericRecord>(
+                                org.apache.avro.generic.GenericData.get(), newer)
+                        .encode(r);
+        byte[] message = new byte[b.remaining()];
+        b.get(message);
+
+        assertThatThrownBy(() -> WireFormat.codec(Prediction.class).decode(message))
+                .isInstanceOf(MissingSchemaException.class);
+        Prediction p = WireFormat.codec(Prediction.class, List.of(newer)).decode(message);
+        assertThat(p.getEventId()).isEqualTo("e7");
+        assertThat(p.getModelVersion()).isEqualTo(12L);
+        assertThat(p.getScores()).containsExactly(0.25f, 0.75f);
+    }
 }
