@@ -1,14 +1,13 @@
 package perpetua.cli;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import perpetua.cluster.FlinkRest;
+import perpetua.cluster.JobJar;
 import perpetua.job.JobOptions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -70,12 +69,15 @@ final class Deploy implements Callable<Integer> {
             System.err.println(e.getMessage());
             return 2;
         }
-        Path job = jar != null ? jar : defaultJar();
-        if (job == null || !Files.isRegularFile(job)) {
-            System.err.println(
-                    "no job jar "
-                            + (job == null ? "in target/" : job.toString())
-                            + "; build it with `mvn -DskipTests package` or give --jar");
+        Path job;
+        try {
+            job = jar != null ? jar : JobJar.in(Path.of(System.getProperty("perpetua.home", ".")));
+        } catch (IllegalStateException e) {
+            System.err.println(e.getMessage() + ", or give --jar");
+            return 2;
+        }
+        if (!Files.isRegularFile(job)) {
+            System.err.println("no job jar " + job);
             return 2;
         }
         FlinkRest rest = new FlinkRest(jobManager);
@@ -102,25 +104,6 @@ final class Deploy implements Callable<Integer> {
                 jobId);
         System.out.println(jobId);
         return 0;
-    }
-
-    /** The shaded job jar the build leaves in target/. */
-    static Path defaultJar() throws IOException {
-        Path target = Path.of(System.getProperty("perpetua.home", ".")).resolve("target");
-        if (!Files.isDirectory(target)) {
-            return null;
-        }
-        try (Stream<Path> files = Files.list(target)) {
-            return files.filter(
-                            p -> {
-                                String n = p.getFileName().toString();
-                                return n.startsWith("perpetua-")
-                                        && n.endsWith(".jar")
-                                        && !n.endsWith("-tests.jar");
-                            })
-                    .findFirst()
-                    .orElse(null);
-        }
     }
 
     @Command(

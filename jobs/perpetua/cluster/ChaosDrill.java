@@ -34,7 +34,29 @@ import perpetua.job.KafkaIo;
  */
 public final class ChaosDrill {
 
-    /** What the drill does. */
+    /** Parallelism of the job before any rescale. */
+    static final int PARALLELISM = 2;
+
+    /** TaskManagers of the drill's cluster, two slots each. */
+    static final int TASK_MANAGERS = 3;
+
+    static final Duration CHECKPOINT_INTERVAL = Duration.ofSeconds(2);
+    static final long SEED = 42;
+
+    /**
+     * What the drill does.
+     *
+     * @param home the project (its deploy/ folder and its class path)
+     * @param dir the drill's working folder
+     * @param jar the job jar to deploy
+     * @param events valid events to publish, each with a unique id
+     * @param models models the events are spread over
+     * @param kills TaskManager kill -9s, each followed by a new TaskManager
+     * @param brokerDown how long the broker stays down after its kill -9, or null for no broker
+     *     restart
+     * @param rescaleTo the parallelism to stop with a savepoint and resume at, or null for none
+     * @param rate events per second
+     */
     public record Settings(
             Path home,
             Path dir,
@@ -42,178 +64,9 @@ public final class ChaosDrill {
             long events,
             int models,
             int kills,
-            boolean brokerRestart,
             Duration brokerDown,
             Integer rescaleTo,
-            double rate,
-            int parallelism,
-            int taskManagers,
-            int slots,
-            String taskManagerMemory,
-            Duration checkpointInterval,
-            long seed) {
-
-        /** The bench defaults: 200,000 events over 10 models, 3 kills, one broker restart. */
-        public static Settings defaults(Path home, Path dir, Path jar) {
-            return new Settings(
-                    home,
-                    dir,
-                    jar,
-                    200_000,
-                    10,
-                    3,
-                    true,
-                    Duration.ofSeconds(10),
-                    null,
-                    1_000,
-                    2,
-                    3,
-                    2,
-                    "1600m",
-                    Duration.ofSeconds(2),
-                    42);
-        }
-
-        public Settings withEvents(long n) {
-            return new Settings(
-                    home,
-                    dir,
-                    jar,
-                    n,
-                    models,
-                    kills,
-                    brokerRestart,
-                    brokerDown,
-                    rescaleTo,
-                    rate,
-                    parallelism,
-                    taskManagers,
-                    slots,
-                    taskManagerMemory,
-                    checkpointInterval,
-                    seed);
-        }
-
-        public Settings withModels(int m) {
-            return new Settings(
-                    home,
-                    dir,
-                    jar,
-                    events,
-                    m,
-                    kills,
-                    brokerRestart,
-                    brokerDown,
-                    rescaleTo,
-                    rate,
-                    parallelism,
-                    taskManagers,
-                    slots,
-                    taskManagerMemory,
-                    checkpointInterval,
-                    seed);
-        }
-
-        public Settings withKills(int k) {
-            return new Settings(
-                    home,
-                    dir,
-                    jar,
-                    events,
-                    models,
-                    k,
-                    brokerRestart,
-                    brokerDown,
-                    rescaleTo,
-                    rate,
-                    parallelism,
-                    taskManagers,
-                    slots,
-                    taskManagerMemory,
-                    checkpointInterval,
-                    seed);
-        }
-
-        public Settings withRate(double r) {
-            return new Settings(
-                    home,
-                    dir,
-                    jar,
-                    events,
-                    models,
-                    kills,
-                    brokerRestart,
-                    brokerDown,
-                    rescaleTo,
-                    r,
-                    parallelism,
-                    taskManagers,
-                    slots,
-                    taskManagerMemory,
-                    checkpointInterval,
-                    seed);
-        }
-
-        public Settings withRescaleTo(Integer p) {
-            return new Settings(
-                    home,
-                    dir,
-                    jar,
-                    events,
-                    models,
-                    kills,
-                    brokerRestart,
-                    brokerDown,
-                    p,
-                    rate,
-                    parallelism,
-                    taskManagers,
-                    slots,
-                    taskManagerMemory,
-                    checkpointInterval,
-                    seed);
-        }
-
-        public Settings withBrokerDown(Duration down) {
-            return new Settings(
-                    home,
-                    dir,
-                    jar,
-                    events,
-                    models,
-                    kills,
-                    brokerRestart,
-                    down,
-                    rescaleTo,
-                    rate,
-                    parallelism,
-                    taskManagers,
-                    slots,
-                    taskManagerMemory,
-                    checkpointInterval,
-                    seed);
-        }
-
-        public Settings withBrokerRestart(boolean restart) {
-            return new Settings(
-                    home,
-                    dir,
-                    jar,
-                    events,
-                    models,
-                    kills,
-                    restart,
-                    brokerDown,
-                    rescaleTo,
-                    rate,
-                    parallelism,
-                    taskManagers,
-                    slots,
-                    taskManagerMemory,
-                    checkpointInterval,
-                    seed);
-        }
-    }
+            double rate) {}
 
     /** {@code ./perpetua bench chaos}: the drill with the bench defaults; exit 0 only when ok. */
     @picocli.CommandLine.Command(
@@ -260,18 +113,19 @@ public final class ChaosDrill {
 
         @Override
         public Integer call() throws Exception {
-            Path home = Path.of(System.getProperty("perpetua.home", ".")).toAbsolutePath();
-            Path work = dir != null ? dir : home.resolve("target/bench/chaos");
-            deleteRecursively(work);
+            Path home = BenchDir.home();
+            Path work = BenchDir.fresh(dir, "chaos");
             Settings settings =
-                    Settings.defaults(home, work, jar != null ? jar : jobJar(home))
-                            .withEvents(events)
-                            .withModels(models)
-                            .withKills(kills)
-                            .withRate(rate)
-                            .withRescaleTo(rescaleTo)
-                            .withBrokerRestart(!noBrokerRestart)
-                            .withBrokerDown(Duration.ofSeconds(brokerDown));
+                    new Settings(
+                            home,
+                            work,
+                            jar != null ? jar : JobJar.in(home),
+                            events,
+                            models,
+                            kills,
+                            noBrokerRestart ? null : Duration.ofSeconds(brokerDown),
+                            rescaleTo,
+                            rate);
             ChaosOracle.Verdict v = new ChaosDrill(settings, System.err).run();
             v.problems().forEach(p -> System.out.println("problem: " + p));
             System.out.println("recoveries_ms=" + v.recoveries());
@@ -282,36 +136,6 @@ public final class ChaosDrill {
 
     public static void main(String[] args) {
         System.exit(new picocli.CommandLine(new Command()).execute(args));
-    }
-
-    /** The shaded job jar of the project at {@code home}. */
-    public static Path jobJar(Path home) throws IOException {
-        try (java.util.stream.Stream<Path> files =
-                java.nio.file.Files.list(home.resolve("target"))) {
-            return files.filter(
-                            p -> {
-                                String n = p.getFileName().toString();
-                                return n.startsWith("perpetua-")
-                                        && n.endsWith(".jar")
-                                        && !n.endsWith("-tests.jar");
-                            })
-                    .findFirst()
-                    .orElseThrow(
-                            () ->
-                                    new IllegalStateException(
-                                            "no job jar in target/: mvn -DskipTests package"));
-        }
-    }
-
-    static void deleteRecursively(Path dir) throws IOException {
-        if (!java.nio.file.Files.exists(dir)) {
-            return;
-        }
-        try (java.util.stream.Stream<Path> all = java.nio.file.Files.walk(dir)) {
-            for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                java.nio.file.Files.deleteIfExists(p);
-            }
-        }
     }
 
     private final Settings s;
@@ -332,11 +156,8 @@ public final class ChaosDrill {
     public ChaosOracle.Verdict run() throws Exception {
         long t0 = System.currentTimeMillis();
         prefix = "chaos-" + t0;
-        LocalCluster.Ports ports =
-                new LocalCluster.Ports(freePort(), freePort(), freePort(), freePort());
-        cluster =
-                LocalCluster.create(
-                        s.dir(), s.home(), ports, s.slots(), s.taskManagerMemory(), Map.of());
+        LocalCluster.Ports ports = LocalCluster.Ports.free();
+        cluster = LocalCluster.create(s.dir(), s.home(), ports, 2, "1600m", Map.of());
         // Also when this JVM is told to stop (Ctrl-C, a test runner's timeout).
         Thread hook =
                 new Thread(
@@ -363,20 +184,20 @@ public final class ChaosDrill {
     }
 
     private ChaosOracle.Verdict drill() throws Exception {
-        say("starting a broker, a JobManager and %d TaskManagers in %s", s.taskManagers(), s.dir());
-        cluster.start(s.taskManagers());
+        say("starting a broker, a JobManager and %d TaskManagers in %s", TASK_MANAGERS, s.dir());
+        cluster.start(TASK_MANAGERS);
         JobOptions options = JobOptions.fromArgs(jobArgs().toArray(String[]::new));
         KafkaIo.createTopics(options, 4);
 
         jarId = cluster.rest().uploadJar(s.jar());
-        jobId = deploy(s.parallelism(), null);
-        awaitRunning(Duration.ofMinutes(3));
-        say("job %s runs at parallelism %d", jobId, s.parallelism());
+        jobId = deploy(PARALLELISM, null);
+        cluster.rest().awaitRunning(jobId, Duration.ofMinutes(3));
+        say("job %s runs at parallelism %d", jobId, PARALLELISM);
 
         ChaosOracle oracle = new ChaosOracle(cluster.bootstrapServers(), s.events());
         ChaosProducer producer =
                 new ChaosProducer(
-                        cluster.bootstrapServers(), s.events(), s.models(), s.rate(), s.seed());
+                        cluster.bootstrapServers(), s.events(), s.models(), s.rate(), SEED);
         Thread reader = new Thread(oracle, "chaos-oracle");
         Thread writer = new Thread(producer, "chaos-producer");
         reader.setDaemon(true);
@@ -395,7 +216,7 @@ public final class ChaosDrill {
                     producer.published(), producer.malformed().size());
             oracle.awaitPredicted(s.events(), Duration.ofMinutes(5), this::say);
             // Stopping with a savepoint commits the job's last transactions and leaves none open.
-            stopWithSavepoint();
+            say("job stopped with savepoint %s", cluster.rest().stopWithSavepoint(jobId, 10));
         } finally {
             oracle.stop();
             reader.join(TimeUnit.MINUTES.toMillis(1));
@@ -410,7 +231,7 @@ public final class ChaosDrill {
         for (int k = 0; k < s.kills(); k++) {
             steps.add(this::killTaskManager);
         }
-        if (s.brokerRestart()) {
+        if (s.brokerDown() != null) {
             steps.add(steps.size() / 2, this::restartBroker);
         }
         if (s.rescaleTo() != null) {
@@ -453,40 +274,19 @@ public final class ChaosDrill {
 
     private void rescale() {
         try {
-            String savepoint = stopWithSavepoint();
+            String savepoint = cluster.rest().stopWithSavepoint(jobId, 10);
+            say("job stopped with savepoint %s", savepoint);
             jobId = deploy(s.rescaleTo(), savepoint);
-            awaitRunning(Duration.ofMinutes(3));
+            cluster.rest().awaitRunning(jobId, Duration.ofMinutes(3));
             say("job %s resumed from it at parallelism %d", jobId, s.rescaleTo());
         } catch (Exception e) {
             throw new IllegalStateException("the savepoint rescale failed", e);
         }
     }
 
-    /**
-     * Stops the job with a savepoint. A job that has just recovered may refuse the checkpoint (its
-     * tasks are still restoring): the drill tries again, as an operator would.
-     */
-    private String stopWithSavepoint() throws IOException, InterruptedException {
-        IOException last = null;
-        for (int attempt = 1; attempt <= 10; attempt++) {
-            awaitRunning(Duration.ofMinutes(3));
-            try {
-                String savepoint =
-                        cluster.rest().savepoint(jobId, true, null, Duration.ofMinutes(5));
-                say("job stopped with savepoint %s", savepoint);
-                return savepoint;
-            } catch (IOException e) {
-                last = e;
-                say("savepoint attempt %d refused: %s", attempt, e.getMessage());
-                Thread.sleep(3_000);
-            }
-        }
-        throw last;
-    }
-
     /** A TaskManager that runs at least one of the job's tasks. */
     private ClusterMember taskManagerRunningTheJob() throws IOException, InterruptedException {
-        awaitRunning(Duration.ofMinutes(3));
+        cluster.rest().awaitRunning(jobId, Duration.ofMinutes(3));
         List<String> used = new ArrayList<>();
         for (JsonNode v : cluster.rest().job(jobId).path("vertices")) {
             JsonNode detail = cluster.rest().vertexTaskManagers(jobId, v.path("id").asText());
@@ -495,7 +295,7 @@ public final class ChaosDrill {
             }
         }
         List<ClusterMember> alive = new ArrayList<>(cluster.alive(Role.TASKMANAGER));
-        Collections.shuffle(alive, new Random(s.seed() + kills.size()));
+        Collections.shuffle(alive, new Random(SEED + kills.size()));
         for (ClusterMember m : alive) {
             if (used.contains("taskmanager-" + m.index())) {
                 return m;
@@ -523,38 +323,13 @@ public final class ChaosDrill {
                 "--spec",
                 ChaosProducer.specs(s.models()),
                 "--checkpoint-interval",
-                s.checkpointInterval().toMillis() + "ms",
+                CHECKPOINT_INTERVAL.toMillis() + "ms",
                 "--transactional-id-prefix",
                 prefix,
                 "--group-id",
                 prefix,
                 "--state-backend",
                 "rocksdb");
-    }
-
-    /** Waits until the job and every one of its tasks run. */
-    private void awaitRunning(Duration timeout) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            JsonNode job = cluster.rest().job(jobId);
-            boolean running = "RUNNING".equals(job.path("state").asText());
-            for (JsonNode v : job.path("vertices")) {
-                running &= "RUNNING".equals(v.path("status").asText());
-            }
-            if (running) {
-                return;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException(
-                        "job "
-                                + jobId
-                                + " not running after "
-                                + timeout
-                                + ": "
-                                + job.path("state"));
-            }
-            Thread.sleep(250);
-        }
     }
 
     /** Transactions of the job's sinks that the broker still holds open. */
@@ -565,12 +340,5 @@ public final class ChaosDrill {
     private void say(String format, Object... args) {
         log.printf("%tT chaos: %s%n", System.currentTimeMillis(), String.format(format, args));
         log.flush();
-    }
-
-    private static int freePort() throws IOException {
-        try (java.net.ServerSocket socket =
-                new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
-            return socket.getLocalPort();
-        }
     }
 }

@@ -38,7 +38,7 @@ final class EvolvedBuild {
 
     /** Copies the sources of {@code home} into {@code dir}, evolves the schemas, and builds. */
     static EvolvedBuild make(Path home, Path dir) throws IOException, InterruptedException {
-        ChaosDrill.deleteRecursively(dir);
+        org.apache.flink.util.FileUtils.deleteDirectory(dir.toFile());
         for (String part : List.of("pom.xml", "schemas", "operators", "jobs", "src/main")) {
             copy(home.resolve(part), dir.resolve(part));
         }
@@ -53,7 +53,7 @@ final class EvolvedBuild {
 
     /** The evolved job jar. */
     Path jar() throws IOException {
-        return ChaosDrill.jobJar(dir);
+        return JobJar.in(dir);
     }
 
     /** The evolved schemas of the two records, as the new build writes them. */

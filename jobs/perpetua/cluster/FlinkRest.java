@@ -227,6 +227,53 @@ public final class FlinkRest {
         }
     }
 
+    /** Waits until the job and every one of its tasks run. */
+    public void awaitRunning(String jobId, Duration timeout)
+            throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            JsonNode job = job(jobId);
+            boolean running = "RUNNING".equals(job.path("state").asText());
+            for (JsonNode v : job.path("vertices")) {
+                running &= "RUNNING".equals(v.path("status").asText());
+            }
+            if (running) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IOException(
+                        "job "
+                                + jobId
+                                + " not running after "
+                                + timeout
+                                + ": "
+                                + job.path("state"));
+            }
+            Thread.sleep(250);
+        }
+    }
+
+    /**
+     * Stops a running job with a savepoint, trying again while the job refuses it: a job that has
+     * just recovered refuses checkpoints until its tasks have restored their state.
+     *
+     * @return the savepoint's path
+     */
+    public String stopWithSavepoint(String jobId, int attempts)
+            throws IOException, InterruptedException {
+        IOException last = null;
+        for (int attempt = 1; attempt <= attempts; attempt++) {
+            awaitRunning(jobId, Duration.ofMinutes(3));
+            try {
+                return savepoint(jobId, true, null, Duration.ofMinutes(5));
+            } catch (IOException refused) {
+                last = refused;
+                Thread.sleep(3_000);
+            }
+        }
+        throw last;
+    }
+
     /** Cancels a job (without a savepoint). */
     public void cancel(String jobId) throws IOException {
         send(

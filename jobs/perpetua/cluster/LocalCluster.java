@@ -56,6 +56,19 @@ public final class LocalCluster {
         public static Ports standard() {
             return new Ports(9092, 9093, 8081, 6123);
         }
+
+        /** Four free ports, for a cluster beside any other (drills, tests). */
+        public static Ports free() throws IOException {
+            return new Ports(freePort(), freePort(), freePort(), freePort());
+        }
+    }
+
+    /** A port free on 127.0.0.1 now. */
+    static int freePort() throws IOException {
+        try (java.net.ServerSocket socket =
+                new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(HOST))) {
+            return socket.getLocalPort();
+        }
     }
 
     private final Path dir;
@@ -584,7 +597,8 @@ public final class LocalCluster {
         }
     }
 
-    private static String java() {
+    /** The java launcher of this JVM. */
+    static String java() {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 

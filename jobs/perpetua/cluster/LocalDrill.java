@@ -66,9 +66,8 @@ public final class LocalDrill {
 
         @Override
         public Integer call() throws Exception {
-            Path home = Path.of(System.getProperty("perpetua.home", ".")).toAbsolutePath();
-            Path work = dir != null ? dir : home.resolve("target/bench/local-drill");
-            ChaosDrill.deleteRecursively(work);
+            Path home = BenchDir.home();
+            Path work = BenchDir.fresh(dir, "local-drill");
             LocalDrill drill =
                     new LocalDrill(
                             new Settings(
@@ -129,8 +128,8 @@ public final class LocalDrill {
 
     private ChaosOracle.Verdict drill() throws Exception {
         prefix = "local-drill-" + System.currentTimeMillis();
-        kafkaPort = freePort();
-        controllerPort = freePort();
+        kafkaPort = LocalCluster.freePort();
+        controllerPort = LocalCluster.freePort();
         Files.createDirectories(s.dir());
         startBroker();
         KafkaIo.createTopics(JobOptions.fromArgs(jobArgs().toArray(String[]::new)), 2);
@@ -230,7 +229,7 @@ public final class LocalDrill {
         broker =
                 launch(
                         List.of(
-                                java(),
+                                LocalCluster.java(),
                                 "-Xmx1g",
                                 "-cp",
                                 System.getProperty("java.class.path"),
@@ -261,7 +260,7 @@ public final class LocalDrill {
         List<String> cmd = new ArrayList<>();
         cmd.addAll(
                 List.of(
-                        java(),
+                        LocalCluster.java(),
                         "-Xmx2g",
                         "--add-opens",
                         "java.base/java.lang=ALL-UNNAMED",
@@ -362,16 +361,5 @@ public final class LocalDrill {
     private void say(String format, Object... args) {
         log.printf("%tT drill: %s%n", System.currentTimeMillis(), String.format(format, args));
         log.flush();
-    }
-
-    private static String java() {
-        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    }
-
-    private static int freePort() throws IOException {
-        try (java.net.ServerSocket socket =
-                new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
-            return socket.getLocalPort();
-        }
     }
 }

@@ -72,7 +72,7 @@ public final class SoakDrill {
                 LocalCluster.create(
                         dir.resolve("cluster"),
                         home,
-                        new LocalCluster.Ports(freePort(), freePort(), freePort(), freePort()),
+                        LocalCluster.Ports.free(),
                         2,
                         "1600m",
                         Map.of());
@@ -103,7 +103,7 @@ public final class SoakDrill {
                         "rocksdb");
         KafkaIo.createTopics(JobOptions.fromArgs(args.toArray(String[]::new)), 4);
         FlinkRest rest = cluster.rest();
-        String jar = rest.uploadJar(ChaosDrill.jobJar(home));
+        String jar = rest.uploadJar(JobJar.in(home));
         String job =
                 rest.runJar(
                         jar,
@@ -266,13 +266,6 @@ public final class SoakDrill {
         log.flush();
     }
 
-    private static int freePort() throws IOException {
-        try (java.net.ServerSocket socket =
-                new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
-            return socket.getLocalPort();
-        }
-    }
-
     /** {@code ./perpetua bench soak}: the table, and exit 0 only when the memory stays flat. */
     @CommandLine.Command(
             name = "soak",
@@ -296,10 +289,8 @@ public final class SoakDrill {
 
         @Override
         public Integer call() throws Exception {
-            Path home = Path.of(System.getProperty("perpetua.home", ".")).toAbsolutePath();
-            Path work = dir != null ? dir : home.resolve("target/bench/soak");
-            ChaosDrill.deleteRecursively(work);
-            Files.createDirectories(work);
+            Path home = BenchDir.home();
+            Path work = BenchDir.fresh(dir, "soak");
             List<Sample> samples =
                     new SoakDrill(home, work, minutes, warmup, rate, System.err).run();
             StringBuilder table =

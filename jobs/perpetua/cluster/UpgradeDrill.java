@@ -1,9 +1,7 @@
 package perpetua.cluster;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -82,7 +80,7 @@ public final class UpgradeDrill {
                 LocalCluster.create(
                         s.dir().resolve("cluster"),
                         s.home(),
-                        new LocalCluster.Ports(freePort(), freePort(), freePort(), freePort()),
+                        LocalCluster.Ports.free(),
                         2,
                         "1600m",
                         Map.of());
@@ -102,7 +100,7 @@ public final class UpgradeDrill {
         KafkaIo.createTopics(JobOptions.fromArgs(args.toArray(String[]::new)), 4);
         FlinkRest rest = cluster.rest();
 
-        String oldJar = rest.uploadJar(ChaosDrill.jobJar(s.home()));
+        String oldJar = rest.uploadJar(JobJar.in(s.home()));
         String job = run(rest, oldJar, args, 1, null);
         say("this release runs job %s at parallelism 1", job);
 
@@ -116,14 +114,15 @@ public final class UpgradeDrill {
         try {
             malformed.addAll(produce(cluster, 0, half));
             oracle.awaitPredicted(half, Duration.ofMinutes(5), (f, a) -> say(f, a));
-            String savepoint = stopWithSavepoint(rest, job);
+            String savepoint = rest.stopWithSavepoint(job, 10);
+            say("job %s stopped with savepoint %s", job, savepoint);
             upgradedAt = System.currentTimeMillis();
             String newJar = rest.uploadJar(next.jar());
             job = run(rest, newJar, args, 3, savepoint);
             say("the next release runs job %s from %s at parallelism 3", job, savepoint);
             malformed.addAll(produce(cluster, half, s.events() - half));
             oracle.awaitPredicted(s.events(), Duration.ofMinutes(5), (f, a) -> say(f, a));
-            stopWithSavepoint(rest, job);
+            say("job %s stopped with savepoint %s", job, rest.stopWithSavepoint(job, 10));
         } finally {
             oracle.stop();
             reader.join(TimeUnit.MINUTES.toMillis(1));
@@ -271,37 +270,8 @@ public final class UpgradeDrill {
                         jar,
                         new FlinkRest.Run(
                                 "perpetua.job.OnlineLearningJob", args, parallelism, sp, false));
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-        while (true) {
-            JsonNode j = rest.job(job);
-            boolean running = "RUNNING".equals(j.path("state").asText());
-            for (JsonNode v : j.path("vertices")) {
-                running &= "RUNNING".equals(v.path("status").asText());
-            }
-            if (running) {
-                return job;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("job " + job + " did not start: " + j);
-            }
-            Thread.sleep(250);
-        }
-    }
-
-    private String stopWithSavepoint(FlinkRest rest, String job)
-            throws IOException, InterruptedException {
-        IOException last = null;
-        for (int attempt = 1; attempt <= 10; attempt++) {
-            try {
-                String savepoint = rest.savepoint(job, true, null, Duration.ofMinutes(5));
-                say("job %s stopped with savepoint %s", job, savepoint);
-                return savepoint;
-            } catch (IOException e) {
-                last = e;
-                Thread.sleep(3_000);
-            }
-        }
-        throw last;
+        rest.awaitRunning(job, Duration.ofMinutes(3));
+        return job;
     }
 
     private List<String> jobArgs(LocalCluster cluster, String prefix) {
@@ -355,13 +325,6 @@ public final class UpgradeDrill {
         log.flush();
     }
 
-    private static int freePort() throws IOException {
-        try (java.net.ServerSocket socket =
-                new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
-            return socket.getLocalPort();
-        }
-    }
-
     /** {@code ./perpetua bench upgrade}; exit 0 only when every check holds. */
     @CommandLine.Command(
             name = "upgrade",
@@ -383,10 +346,8 @@ public final class UpgradeDrill {
 
         @Override
         public Integer call() throws Exception {
-            Path home = Path.of(System.getProperty("perpetua.home", ".")).toAbsolutePath();
-            Path work = dir != null ? dir : home.resolve("target/bench/upgrade");
-            ChaosDrill.deleteRecursively(work);
-            Files.createDirectories(work);
+            Path home = BenchDir.home();
+            Path work = BenchDir.fresh(dir, "upgrade");
             Result r =
                     new UpgradeDrill(new Settings(home, work, events, models, rate, 42), System.err)
                             .run();

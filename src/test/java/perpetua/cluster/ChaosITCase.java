@@ -3,6 +3,7 @@ package perpetua.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,12 +20,8 @@ class ChaosITCase {
             throws Exception {
         Path home = Path.of("").toAbsolutePath();
         ChaosDrill.Settings settings =
-                ChaosDrill.Settings.defaults(home, dir, ChaosDrill.jobJar(home))
-                        .withEvents(20_000)
-                        .withModels(4)
-                        .withKills(1)
-                        .withRate(400)
-                        .withRescaleTo(3);
+                new ChaosDrill.Settings(
+                        home, dir, JobJar.in(home), 20_000, 4, 1, Duration.ofSeconds(10), 3, 400);
 
         ChaosOracle.Verdict verdict = new ChaosDrill(settings, System.err).run();
         System.err.println(verdict.line() + " recoveries_ms=" + verdict.recoveries());
