@@ -51,6 +51,12 @@ class MonitoringStackITCase {
     private static final int PARTITIONS = 3;
     private static final int EVENTS_PER_MODEL = 2_000;
     private static final int CORRUPTED = 5;
+    private static final String MODEL = "flink_taskmanager_job_task_operator_model_";
+
+    /** How often the wait scrapes the reporter: a scrape is a thousand lines to parse. */
+    private static final long SCRAPE_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+
+    private static long lastScrape = System.nanoTime() - SCRAPE_EVERY_NANOS;
 
     @RegisterExtension
     static final MiniClusterExtension FLINK =
@@ -175,10 +181,12 @@ class MonitoringStackITCase {
         }
     }
 
-    private static final String MODEL = "flink_taskmanager_job_task_operator_model_";
-
     /** A scrape once the run has settled, else empty (also while the reporter is not up). */
     private static Optional<PrometheusScrape> settledScrape() {
+        if (System.nanoTime() - lastScrape < SCRAPE_EVERY_NANOS) {
+            return Optional.empty();
+        }
+        lastScrape = System.nanoTime();
         PrometheusScrape s;
         try {
             s = PrometheusScrape.fetch("http://127.0.0.1:" + REPORTER_PORT + "/metrics");
