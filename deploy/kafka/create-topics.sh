@@ -16,11 +16,14 @@ PARTITIONS=${PARTITIONS:-2}
 REPLICATION_FACTOR=${REPLICATION_FACTOR:-1}
 HISTORY_RETENTION_MS=${HISTORY_RETENTION_MS:-604800000}
 
-# The job's producers send records up to 64 MiB (max.request.size): a model snapshot, or a
-# prediction or dead letter that carries a large input. A topic that accepts less would refuse
-# such a record and fail the job's checkpoint, so every output topic accepts 64 MiB plus 1 MiB
-# for the record batch's headers. Input topics keep the broker's limit (about 1 MiB).
-OUTPUT_MAX_BYTES=68157440
+# max.message.bytes as the job's own --create-topics sets them (KafkaIo.createTopics; the
+# README's topic table says why): inputs above the job's record limit, so that a larger record
+# still reaches the job and becomes a dead letter; outputs at Kafka's stock 1 MiB, which the job's
+# limits keep every record under; model snapshots up to 64 MiB; specs that carry a snapshot.
+INPUT_MAX_BYTES=8388608
+OUTPUT_MAX_BYTES=1048576
+SNAPSHOT_MAX_BYTES=67108864
+CONTROL_MAX_BYTES=75497472
 
 topic() {
     local name=$1 partitions=$2
@@ -34,17 +37,17 @@ topic() {
         "${configs[@]}"
 }
 
-# Inputs: events and late labels, spread by key; specs in one partition, so that the updates of
-# all models keep their order.
-topic events "$PARTITIONS"
-topic feedback "$PARTITIONS"
-topic models.control 1
+# Inputs: events and late labels, spread by key; specs in one partition, compacted by model name,
+# so that the updates of all models keep their order and the latest spec of each stays.
+topic events "$PARTITIONS" max.message.bytes=$INPUT_MAX_BYTES
+topic feedback "$PARTITIONS" max.message.bytes=$INPUT_MAX_BYTES
+topic models.control 1 cleanup.policy=compact max.message.bytes=$CONTROL_MAX_BYTES
 # Outputs of the job.
 topic predictions "$PARTITIONS" max.message.bytes=$OUTPUT_MAX_BYTES
 topic metrics "$PARTITIONS" max.message.bytes=$OUTPUT_MAX_BYTES
 topic deadletters "$PARTITIONS" max.message.bytes=$OUTPUT_MAX_BYTES
 # The latest snapshot of every model (compacted: one per model name), and every version.
-topic models 1 cleanup.policy=compact max.message.bytes=$OUTPUT_MAX_BYTES
-topic models.history 1 retention.ms="$HISTORY_RETENTION_MS" max.message.bytes=$OUTPUT_MAX_BYTES
+topic models 1 cleanup.policy=compact max.message.bytes=$SNAPSHOT_MAX_BYTES
+topic models.history 1 retention.ms="$HISTORY_RETENTION_MS" max.message.bytes=$SNAPSHOT_MAX_BYTES
 
 "$KAFKA_BIN/kafka-topics.sh" --bootstrap-server "$BOOTSTRAP" --list

@@ -17,6 +17,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import perpetua.job.KafkaIo;
 import perpetua.job.ModelSpecs;
 import perpetua.runtime.KafkaBroker;
 import perpetua.runtime.Topics;
@@ -86,7 +87,7 @@ final class Models implements Runnable {
                                 "cleanup.policy",
                                 "compact",
                                 "max.message.bytes",
-                                String.valueOf(KafkaBroker.MAX_MESSAGE_BYTES)),
+                                String.valueOf(KafkaIo.CONTROL_TOPIC_MAX_BYTES)),
                         control);
             }
             Properties p = new Properties();

@@ -12,8 +12,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * The {@code perpetua} command line: demo, publish, consume, score, evaluate, models, job, options,
- * doctor.
+ * The {@code perpetua} command line: demo, publish, consume, score, evaluate, models, job, cluster,
+ * deploy, savepoint, options, doctor.
  */
 @Command(
         name = "perpetua",
@@ -28,6 +28,9 @@ import picocli.CommandLine.Option;
             EvaluateCommand.class,
             Models.class,
             LocalJob.class,
+            ClusterCommand.class,
+            Deploy.class,
+            Deploy.Savepoint.class,
             Perpetua.Options.class,
             Doctor.class,
             CommandLine.HelpCommand.class

@@ -10,6 +10,8 @@ import java.util.Map;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MemorySize;
+import perpetua.ingest.RecordLimits;
 
 /**
  * The options of the online learning job: typed, with defaults and descriptions.
@@ -18,6 +20,15 @@ import org.apache.flink.configuration.Configuration;
  * from these definitions ({@code ./perpetua options}).
  */
 public final class JobOptions {
+
+    /**
+     * The largest values of the length limits and the dead-letter copy: with them every prediction
+     * and dead letter stays under 1 MiB, the limit of the output topics.
+     */
+    static final int MAX_ID_LENGTH_CEILING = 65_536;
+
+    static final int MAX_MODEL_NAME_LENGTH_CEILING = 4_096;
+    static final long DEADLETTER_MAX_PAYLOAD_CEILING = 512 << 10;
 
     public static final ConfigOption<String> BOOTSTRAP_SERVERS =
             ConfigOptions.key("bootstrap-servers")
@@ -168,10 +179,12 @@ public final class JobOptions {
     public static final ConfigOption<String> STATE_BACKEND =
             ConfigOptions.key("state-backend")
                     .stringType()
-                    .defaultValue("hashmap")
+                    .noDefaultValue()
                     .withDescription(
                             "hashmap (state on the heap) or rocksdb (on disk; for long label waits"
-                                    + " and many models).");
+                                    + " and many models). Without it the cluster's own setting"
+                                    + " applies (rocksdb in deploy/flink/config.yaml; hashmap for"
+                                    + " the local job).");
 
     public static final ConfigOption<String> CHECKPOINT_DIR =
             ConfigOptions.key("checkpoint-dir")
@@ -187,6 +200,70 @@ public final class JobOptions {
                     .intType()
                     .defaultValue(1)
                     .withDescription("Parallelism of the job (models are spread by name).");
+
+    public static final ConfigOption<Boolean> CREATE_TOPICS =
+            ConfigOptions.key("create-topics")
+                    .booleanType()
+                    .defaultValue(false)
+                    .withDescription(
+                            "Create the job's topics that do not exist when the job starts (models"
+                                    + " compacted, history with its retention); without it a"
+                                    + " missing topic stops the job before it starts. Given"
+                                    + " alone, --create-topics means true.");
+
+    public static final ConfigOption<Integer> PARTITIONS =
+            ConfigOptions.key("partitions")
+                    .intType()
+                    .defaultValue(1)
+                    .withDescription(
+                            "Partitions of the events, feedback and output topics the job"
+                                    + " creates (create-topics).");
+
+    public static final ConfigOption<MemorySize> MAX_RECORD_BYTES =
+            ConfigOptions.key(RecordLimits.MAX_RECORD_BYTES)
+                    .memoryType()
+                    .defaultValue(new MemorySize(RecordLimits.DEFAULTS.maxRecordBytes()))
+                    .withDescription(
+                            "Largest Event or Feedback record value the job accepts, in bytes or"
+                                    + " with a unit (512kb, 2mb: units of 1,024); a larger one is a"
+                                    + " dead letter.");
+
+    public static final ConfigOption<MemorySize> MAX_SPEC_BYTES =
+            ConfigOptions.key(RecordLimits.MAX_SPEC_BYTES)
+                    .memoryType()
+                    .defaultValue(new MemorySize(RecordLimits.DEFAULTS.maxSpecBytes()))
+                    .withDescription(
+                            "Largest ModelSpec record value the job accepts on the control topic"
+                                    + " (a spec carries the snapshot it starts from); a larger one"
+                                    + " is a dead letter.");
+
+    public static final ConfigOption<Integer> MAX_ID_LENGTH =
+            ConfigOptions.key(RecordLimits.MAX_ID_LENGTH)
+                    .intType()
+                    .defaultValue(RecordLimits.DEFAULTS.maxIdLength())
+                    .withDescription(
+                            "Longest event id, in characters (1 to "
+                                    + MAX_ID_LENGTH_CEILING
+                                    + "); an event or label with a longer one is a dead letter.");
+
+    public static final ConfigOption<Integer> MAX_MODEL_NAME_LENGTH =
+            ConfigOptions.key(RecordLimits.MAX_MODEL_NAME_LENGTH)
+                    .intType()
+                    .defaultValue(RecordLimits.DEFAULTS.maxModelNameLength())
+                    .withDescription(
+                            "Longest model name, in characters (1 to "
+                                    + MAX_MODEL_NAME_LENGTH_CEILING
+                                    + "); an event, label or spec with a longer one is a dead"
+                                    + " letter.");
+
+    public static final ConfigOption<MemorySize> DEADLETTER_MAX_PAYLOAD_BYTES =
+            ConfigOptions.key(RecordLimits.DEADLETTER_MAX_PAYLOAD_BYTES)
+                    .memoryType()
+                    .defaultValue(new MemorySize(RecordLimits.DEFAULTS.deadLetterMaxPayloadBytes()))
+                    .withDescription(
+                            "Largest copy of a refused record value that a dead letter carries (0"
+                                    + " to 512kb); a longer value is cut, and the dead letter says"
+                                    + " so and gives the original size.");
 
     private final Configuration config;
 
@@ -224,6 +301,8 @@ public final class JobOptions {
             if (eq >= 0) {
                 value = key.substring(eq + 1);
                 key = key.substring(0, eq);
+            } else if (isSwitch(key) && (i + 1 == args.length || args[i + 1].startsWith("--"))) {
+                value = "true";
             } else if (i + 1 < args.length) {
                 value = args[++i];
             } else {
@@ -233,6 +312,12 @@ public final class JobOptions {
             values.put(key, value);
         }
         return fromMap(values);
+    }
+
+    /** A boolean option, which may be given without a value to mean true. */
+    private static boolean isSwitch(String key) {
+        return all().stream()
+                .anyMatch(o -> o.key().equals(key) && o.defaultValue() instanceof Boolean);
     }
 
     public static JobOptions fromMap(Map<String, String> values) {
@@ -256,10 +341,25 @@ public final class JobOptions {
             throw new IllegalArgumentException("--bootstrap-servers is required\n" + usage());
         }
 
-        if (!List.of("hashmap", "rocksdb").contains(config.get(STATE_BACKEND))) {
+        if (config.get(STATE_BACKEND) != null
+                && !List.of("hashmap", "rocksdb").contains(config.get(STATE_BACKEND))) {
             throw new IllegalArgumentException(
                     "--state-backend must be hashmap or rocksdb, not " + config.get(STATE_BACKEND));
         }
+        requireWithin(
+                MAX_RECORD_BYTES, config.get(MAX_RECORD_BYTES).getBytes(), 1, Integer.MAX_VALUE);
+        requireWithin(MAX_SPEC_BYTES, config.get(MAX_SPEC_BYTES).getBytes(), 1, Integer.MAX_VALUE);
+        requireWithin(MAX_ID_LENGTH, config.get(MAX_ID_LENGTH), 1, MAX_ID_LENGTH_CEILING);
+        requireWithin(
+                MAX_MODEL_NAME_LENGTH,
+                config.get(MAX_MODEL_NAME_LENGTH),
+                1,
+                MAX_MODEL_NAME_LENGTH_CEILING);
+        requireWithin(
+                DEADLETTER_MAX_PAYLOAD_BYTES,
+                config.get(DEADLETTER_MAX_PAYLOAD_BYTES).getBytes(),
+                0,
+                DEADLETTER_MAX_PAYLOAD_CEILING);
         String start = config.get(STARTING_OFFSETS);
         if (!List.of("committed", "earliest", "latest").contains(start)) {
             throw new IllegalArgumentException(
@@ -268,8 +368,25 @@ public final class JobOptions {
         return options;
     }
 
+    private static void requireWithin(ConfigOption<?> o, long value, long min, long max) {
+        if (value < min || value > max) {
+            throw new IllegalArgumentException(
+                    "--" + o.key() + " must lie in " + min + ".." + max + ", not " + value);
+        }
+    }
+
     public <T> T get(ConfigOption<T> option) {
         return config.get(option);
+    }
+
+    /** The limits on input records and dead letters that these options set. */
+    public RecordLimits limits() {
+        return new RecordLimits(
+                (int) get(MAX_RECORD_BYTES).getBytes(),
+                (int) get(MAX_SPEC_BYTES).getBytes(),
+                get(MAX_ID_LENGTH),
+                get(MAX_MODEL_NAME_LENGTH),
+                (int) get(DEADLETTER_MAX_PAYLOAD_BYTES).getBytes());
     }
 
     /** The options as a Markdown table, for the README. */

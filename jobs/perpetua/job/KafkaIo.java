@@ -5,6 +5,7 @@ import java.util.Properties;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.serialization.SerializationSchema;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
@@ -33,6 +34,27 @@ import perpetua.wire.SingleObjectSerializer;
 public final class KafkaIo {
     /** The largest model snapshot the models topic and its producer accept. */
     public static final int MAX_SNAPSHOT_BYTES = 64 * 1024 * 1024;
+
+    /**
+     * {@code max.message.bytes} of the events and feedback topics: well above the job's own {@code
+     * --max-record-bytes}, so that a larger record still reaches the job and becomes a dead letter
+     * instead of an error at its producer only.
+     */
+    public static final int INPUT_TOPIC_MAX_BYTES = 8 * 1024 * 1024;
+
+    /**
+     * {@code max.message.bytes} of the control topic: a spec may carry the snapshot it starts from
+     * (up to {@link #MAX_SNAPSHOT_BYTES}), and a spec over {@code --max-spec-bytes} still reaches
+     * the job.
+     */
+    public static final int CONTROL_TOPIC_MAX_BYTES = 72 * 1024 * 1024;
+
+    /**
+     * {@code max.message.bytes} of the predictions, metrics and dead-letter topics. The job's
+     * limits on ids, model names, classes and dead-letter copies keep each of their records well
+     * under it, whatever the input.
+     */
+    public static final int OUTPUT_TOPIC_MAX_BYTES = 1024 * 1024;
 
     private KafkaIo() {}
 
@@ -63,21 +85,37 @@ public final class KafkaIo {
     }
 
     /**
-     * Creates the job's topics that do not exist yet: the models topic compacted, the history topic
-     * with the configured retention, both accepting snapshots up to 64 MiB.
+     * Creates the job's topics that do not exist yet, each with the record size it needs (see
+     * README, "Topics and their limits"): the input topics above the job's own limits, so that an
+     * oversized record becomes a dead letter; the output topics at {@link #OUTPUT_TOPIC_MAX_BYTES};
+     * the control topic compacted; the models topic compacted and the history topic with the
+     * configured retention, both accepting snapshots up to 64 MiB.
      */
     public static void createTopics(JobOptions o, int partitions) {
         String bootstrap = o.get(JobOptions.BOOTSTRAP_SERVERS);
-        String max = String.valueOf(MAX_SNAPSHOT_BYTES);
         perpetua.runtime.Topics.create(
                 bootstrap,
                 partitions,
+                maxBytes(INPUT_TOPIC_MAX_BYTES),
                 o.get(JobOptions.EVENTS_TOPIC),
-                o.get(JobOptions.FEEDBACK_TOPIC),
+                o.get(JobOptions.FEEDBACK_TOPIC));
+        perpetua.runtime.Topics.create(
+                bootstrap,
+                partitions,
+                maxBytes(OUTPUT_TOPIC_MAX_BYTES),
                 o.get(JobOptions.PREDICTIONS_TOPIC),
                 o.get(JobOptions.METRICS_TOPIC),
                 o.get(JobOptions.DEADLETTERS_TOPIC));
-        perpetua.runtime.Topics.create(bootstrap, 1, o.get(JobOptions.CONTROL_TOPIC));
+        perpetua.runtime.Topics.create(
+                bootstrap,
+                1,
+                java.util.Map.of(
+                        "cleanup.policy",
+                        "compact",
+                        "max.message.bytes",
+                        String.valueOf(CONTROL_TOPIC_MAX_BYTES)),
+                o.get(JobOptions.CONTROL_TOPIC));
+        String max = String.valueOf(MAX_SNAPSHOT_BYTES);
         perpetua.runtime.Topics.create(
                 bootstrap,
                 1,
@@ -92,6 +130,10 @@ public final class KafkaIo {
                         "max.message.bytes",
                         max),
                 o.get(JobOptions.MODELS_HISTORY_TOPIC));
+    }
+
+    private static java.util.Map<String, String> maxBytes(int bytes) {
+        return java.util.Map.of("max.message.bytes", String.valueOf(bytes));
     }
 
     /**
@@ -135,7 +177,21 @@ public final class KafkaIo {
                 sink(o, o.get(JobOptions.DEADLETTERS_TOPIC), DeadLetter.class, "deadletters"));
     }
 
-    static <T extends SpecificRecord> KafkaSink<T> sink(
+    /**
+     * How long a record may wait for the broker before the sink fails and the job restarts from its
+     * last checkpoint: Kafka's default. An outage longer than this is ridden out by the restart
+     * strategy, not by waiting in the producer, so that checkpoints never block for the length of
+     * an outage.
+     */
+    static final java.time.Duration DELIVERY_TIMEOUT = java.time.Duration.ofMinutes(2);
+
+    /**
+     * How long a producer call (a send into a full buffer, a transaction's begin, commit or abort)
+     * blocks when the broker cannot be reached; it bounds how long a failing task takes to cancel.
+     */
+    static final java.time.Duration MAX_BLOCK = java.time.Duration.ofSeconds(30);
+
+    static <T extends SpecificRecord> Sink<T> sink(
             JobOptions o, String topic, Class<T> type, String name) {
         Properties props = new Properties();
         props.setProperty(
@@ -143,18 +199,23 @@ public final class KafkaIo {
                 String.valueOf(o.get(JobOptions.TRANSACTION_TIMEOUT).toMillis()));
         props.setProperty("max.request.size", String.valueOf(MAX_SNAPSHOT_BYTES));
         props.setProperty("linger.ms", "5");
-        return KafkaSink.<T>builder()
-                .setBootstrapServers(o.get(JobOptions.BOOTSTRAP_SERVERS))
-                .setKafkaProducerConfig(props)
-                .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
-                .setTransactionalIdPrefix(o.get(JobOptions.TRANSACTIONAL_ID_PREFIX) + "-" + name)
-                .setRecordSerializer(
-                        KafkaRecordSerializationSchema.<T>builder()
-                                .setTopic(topic)
-                                .setKeySerializationSchema(new ModelNameKey<>())
-                                .setValueSerializationSchema(new SingleObjectSerializer<>(type))
-                                .build())
-                .build();
+        props.setProperty("delivery.timeout.ms", String.valueOf(DELIVERY_TIMEOUT.toMillis()));
+        props.setProperty("max.block.ms", String.valueOf(MAX_BLOCK.toMillis()));
+        return new OutageTolerantKafkaSink<>(
+                KafkaSink.<T>builder()
+                        .setBootstrapServers(o.get(JobOptions.BOOTSTRAP_SERVERS))
+                        .setKafkaProducerConfig(props)
+                        .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+                        .setTransactionalIdPrefix(
+                                o.get(JobOptions.TRANSACTIONAL_ID_PREFIX) + "-" + name)
+                        .setRecordSerializer(
+                                KafkaRecordSerializationSchema.<T>builder()
+                                        .setTopic(topic)
+                                        .setKeySerializationSchema(new ModelNameKey<>())
+                                        .setValueSerializationSchema(
+                                                new SingleObjectSerializer<>(type))
+                                        .build())
+                        .build());
     }
 
     /** Every output record is keyed by its model's name: per-model order, compaction by model. */

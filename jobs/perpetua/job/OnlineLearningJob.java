@@ -15,8 +15,10 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import perpetua.ingest.AvroTypes;
+import perpetua.ingest.DeadLetterLimit;
 import perpetua.ingest.DecodeAndValidate;
 import perpetua.ingest.LearnerInput;
+import perpetua.ingest.RecordLimits;
 import perpetua.ingest.SourceRecord;
 import perpetua.learner.LearnerOperator;
 import perpetua.model.Backend;
@@ -43,14 +45,26 @@ public final class OnlineLearningJob {
 
     /**
      * What the Learner starts with: the topics of late labels and control records, the specs given
-     * to the job, the spec for unknown names (or null), and the snapshots to warm-start from.
+     * to the job, the spec for unknown names (or null), the snapshots to warm-start from, and the
+     * limits on input records and dead letters.
      */
     public record Models(
             String feedbackTopic,
             String controlTopic,
             Map<String, ModelSpec> specs,
             ModelSpec defaultSpec,
-            Map<String, ModelSnapshot> warmStart) {
+            Map<String, ModelSnapshot> warmStart,
+            RecordLimits limits) {
+
+        /** The models with the default {@link RecordLimits}. */
+        public Models(
+                String feedbackTopic,
+                String controlTopic,
+                Map<String, ModelSpec> specs,
+                ModelSpec defaultSpec,
+                Map<String, ModelSnapshot> warmStart) {
+            this(feedbackTopic, controlTopic, specs, defaultSpec, warmStart, RecordLimits.DEFAULTS);
+        }
 
         /** The models of a job started with these options; reads the models topic to warm-start. */
         public static Models of(JobOptions o) throws java.io.IOException {
@@ -73,7 +87,8 @@ public final class OnlineLearningJob {
                     o.get(JobOptions.CONTROL_TOPIC),
                     ModelSpecs.fromOptions(o),
                     defaultSpec,
-                    warm);
+                    warm,
+                    o.limits());
         }
     }
 
@@ -84,6 +99,7 @@ public final class OnlineLearningJob {
         Models models;
         try {
             options = JobOptions.fromArgs(args);
+            prepareTopics(options);
             models = Models.of(options);
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());
@@ -97,17 +113,36 @@ public final class OnlineLearningJob {
     }
 
     /**
+     * Creates the job's missing topics when asked ({@link JobOptions#CREATE_TOPICS}), then fails
+     * with the names of those still missing, so that a job does not start only to fail at its first
+     * partition discovery.
+     */
+    public static void prepareTopics(JobOptions options) {
+        if (options.get(JobOptions.CREATE_TOPICS)) {
+            KafkaIo.createTopics(options, options.get(JobOptions.PARTITIONS));
+        }
+        KafkaIo.requireTopics(options);
+    }
+
+    /**
      * Exactly-once checkpointing, the state backend and the job's parallelism; logs the ND4J
      * backend of this JVM (the client's on a cluster, where each Learner logs its TaskManager's).
      */
     public static void configure(StreamExecutionEnvironment env, JobOptions options) {
         Backend.logOnce(LOG);
         Configuration conf = new Configuration();
-        conf.set(StateBackendOptions.STATE_BACKEND, options.get(JobOptions.STATE_BACKEND));
+        if (options.get(JobOptions.STATE_BACKEND) != null) {
+            conf.set(StateBackendOptions.STATE_BACKEND, options.get(JobOptions.STATE_BACKEND));
+        }
         if (options.get(JobOptions.CHECKPOINT_DIR) != null) {
             conf.set(
                     CheckpointingOptions.CHECKPOINTS_DIRECTORY,
                     options.get(JobOptions.CHECKPOINT_DIR));
+            // A cancelled job leaves its latest checkpoint, to be resumed from like a savepoint.
+            conf.set(
+                    CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
+                    org.apache.flink.configuration.ExternalizedCheckpointRetention
+                            .RETAIN_ON_CANCELLATION);
         }
         env.configure(conf);
         env.enableCheckpointing(
@@ -157,13 +192,15 @@ public final class OnlineLearningJob {
     /**
      * The learning part of the topology, shared by the job and the replay evaluator: decode and
      * validate → keyBy(model) → Learner. The dead letters of decoding and of the Learner come out
-     * as one stream.
+     * as one stream, every one within the models' {@link RecordLimits}.
      */
     public static Learned learn(DataStream<SourceRecord> records, Models models) {
         SingleOutputStreamOperator<LearnerInput> decoded =
                 records.process(
                                 new DecodeAndValidate(
-                                        models.feedbackTopic(), models.controlTopic()))
+                                        models.feedbackTopic(),
+                                        models.controlTopic(),
+                                        models.limits()))
                         .returns(TypeInformation.of(LearnerInput.class))
                         .uid("decode-validate")
                         .name("decode and validate");
@@ -177,11 +214,18 @@ public final class OnlineLearningJob {
                                         models.specs(), models.defaultSpec(), models.warmStart()))
                         .uid("learner");
 
+        // Decoding bounds its own dead letters; the Learner's carry a whole input record.
+        DataStream<DeadLetter> learnerDeadLetters =
+                predictions
+                        .getSideOutput(LearnerOperator.DEAD_LETTERS)
+                        .map(new DeadLetterLimit(models.limits()))
+                        .returns(AvroTypes.of(DeadLetter.class))
+                        .uid("learner-deadletters-limit")
+                        .name("dead letter limit");
         return new Learned(
                 predictions,
                 predictions.getSideOutput(LearnerOperator.METRICS),
                 predictions.getSideOutput(LearnerOperator.SNAPSHOTS),
-                decoded.getSideOutput(DecodeAndValidate.DEAD_LETTERS)
-                        .union(predictions.getSideOutput(LearnerOperator.DEAD_LETTERS)));
+                decoded.getSideOutput(DecodeAndValidate.DEAD_LETTERS).union(learnerDeadLetters));
     }
 }

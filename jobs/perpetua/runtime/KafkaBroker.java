@@ -73,7 +73,7 @@ public final class KafkaBroker implements AutoCloseable {
         // fault handler; the fault surfaces as an exception and in the log instead.
         Exit.setExitProcedure(KafkaBroker::refuseExit);
         Exit.setHaltProcedure(KafkaBroker::refuseExit);
-        return launch(dataDir, port);
+        return launch(dataDir, port, 0);
     }
 
     /** Returns the bootstrap servers string for clients, such as {@code 127.0.0.1:9092}. */
@@ -95,7 +95,9 @@ public final class KafkaBroker implements AutoCloseable {
     }
 
     /**
-     * Runs the broker as a process: {@code --dir DIR --port PORT [--no-stdin-watch]}.
+     * Runs the broker as a process: {@code --dir DIR --port PORT [--controller-port PORT]
+     * [--no-stdin-watch]}. A broker that restarts on its data directory keeps its ports when both
+     * are given.
      *
      * <p>Prints one line {@code READY <bootstrap>} to standard output once the broker accepts
      * requests; everything else goes to standard error. The process stops on SIGTERM and, unless
@@ -110,11 +112,15 @@ public final class KafkaBroker implements AutoCloseable {
 
         Path dir = null;
         int port = 0;
+        int controllerPort = 0;
         boolean watchStdin = true;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--dir" -> dir = Path.of(requireValue(args, ++i, "--dir"));
                 case "--port" -> port = Integer.parseInt(requireValue(args, ++i, "--port"));
+                case "--controller-port" ->
+                        controllerPort =
+                                Integer.parseInt(requireValue(args, ++i, "--controller-port"));
                 case "--no-stdin-watch" -> watchStdin = false;
                 default -> usage("unknown argument " + args[i]);
             }
@@ -125,7 +131,7 @@ public final class KafkaBroker implements AutoCloseable {
 
         KafkaBroker broker;
         try {
-            broker = launch(dir, port);
+            broker = launch(dir, port, controllerPort);
         } catch (RuntimeException e) {
             Log.LOG.error("The Kafka broker failed to start", e);
             System.exit(1);
@@ -142,7 +148,7 @@ public final class KafkaBroker implements AutoCloseable {
         // The broker's own non-daemon threads keep the process alive from here on.
     }
 
-    private static KafkaBroker launch(Path dataDir, int port) {
+    private static KafkaBroker launch(Path dataDir, int port, int fixedControllerPort) {
         Path dir = dataDir.toAbsolutePath();
         try {
             Files.createDirectories(dir);
@@ -155,7 +161,7 @@ public final class KafkaBroker implements AutoCloseable {
         RuntimeException failure = null;
         for (int attempt = 1; attempt <= attempts; attempt++) {
             int clientPort = port == 0 ? freePort() : port;
-            int controllerPort = freePort();
+            int controllerPort = fixedControllerPort == 0 ? freePort() : fixedControllerPort;
             try {
                 return launchOnce(dir, clientPort, controllerPort);
             } catch (RuntimeException e) {
@@ -360,7 +366,9 @@ public final class KafkaBroker implements AutoCloseable {
 
     private static void usage(String problem) {
         System.err.println("KafkaBroker: " + problem);
-        System.err.println("usage: KafkaBroker --dir DIR [--port PORT] [--no-stdin-watch]");
+        System.err.println(
+                "usage: KafkaBroker --dir DIR [--port PORT] [--controller-port PORT]"
+                        + " [--no-stdin-watch]");
         System.exit(2);
     }
 }

@@ -25,6 +25,12 @@ import perpetua.schemas.Task;
  * drift detector and reaction, label wait, challengers) applies to the live model.
  */
 public final class SpecRules {
+    /**
+     * The most classes a model may have: a prediction carries one score per class, and this keeps
+     * it far under the limit of the predictions topic.
+     */
+    public static final int MAX_CLASSES = 65_536;
+
     public static final List<String> PROMOTION_METRICS =
             List.of("auto", "logLoss", "accuracy", "auc", "rmse", "mae");
 
@@ -38,6 +44,12 @@ public final class SpecRules {
         }
         if (s.getTask() == Task.MULTICLASS && s.getClasses() < 2) {
             return m + "classes must be >= 2";
+        }
+        if (s.getClasses() > MAX_CLASSES) {
+            return m
+                    + "classes must be <= "
+                    + MAX_CLASSES
+                    + " (every prediction carries one score per class)";
         }
         if (s.getTask() == Task.BINARY && s.getClasses() != 2) {
             return m + "a BINARY model has 2 classes";

@@ -7,13 +7,16 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import org.apache.avro.Schema;
-import org.apache.avro.SchemaNormalization;
+import org.apache.avro.message.BadHeaderException;
 import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.BinaryMessageEncoder;
+import org.apache.avro.message.MissingSchemaException;
 import org.apache.avro.message.SchemaStore;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificRecord;
@@ -47,6 +50,9 @@ public final class WireFormat {
                     ModelSpec.class,
                     DeadLetter.class);
 
+    /** {@code C3 01} and the 8-byte fingerprint: the bytes before the Avro body. */
+    public static final int HEADER_BYTES = 10;
+
     private static final SchemaStore.Cache STORE = buildStore();
 
     private WireFormat() {}
@@ -57,15 +63,26 @@ public final class WireFormat {
     }
 
     /** The 64-bit fingerprint in a single-object message, or empty when the header is not one. */
-    public static java.util.OptionalLong fingerprint(byte[] message) {
+    public static OptionalLong fingerprint(byte[] message) {
         if (message == null
-                || message.length < 10
+                || message.length < HEADER_BYTES
                 || message[0] != (byte) 0xC3
                 || message[1] != (byte) 0x01) {
-            return java.util.OptionalLong.empty();
+            return OptionalLong.empty();
         }
-        return java.util.OptionalLong.of(
+        return OptionalLong.of(
                 ByteBuffer.wrap(message, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong());
+    }
+
+    /**
+     * The fingerprint of a single-object message as 16 hex digits in the order its bytes travel
+     * (bytes {@code 01 23 ... ef} read {@code 0123...ef}), as a hex dump of the record shows them;
+     * null when the header is not one.
+     */
+    public static String fingerprintHex(byte[] message) {
+        return fingerprint(message).isEmpty()
+                ? null
+                : HexFormat.of().formatHex(message, 2, HEADER_BYTES);
     }
 
     /** The record type whose writer schema (current or past) has this fingerprint, if any. */
@@ -84,13 +101,13 @@ public final class WireFormat {
 
     /** Decodes a message of any Perpetua type, chosen by its fingerprint. */
     public static SpecificRecord decodeAny(byte[] message) throws IOException {
-        java.util.OptionalLong fp = fingerprint(message);
+        OptionalLong fp = fingerprint(message);
         if (fp.isEmpty()) {
             throw new IOException("not an Avro single-object message (bad header)");
         }
         Class<? extends SpecificRecord> type = typeOf(fp.getAsLong());
         if (type == null) {
-            throw new IOException("unknown schema fingerprint " + Long.toHexString(fp.getAsLong()));
+            throw new IOException("unknown schema fingerprint " + fingerprintHex(message));
         }
         return codec(type).decode(message);
     }
@@ -142,19 +159,17 @@ public final class WireFormat {
         return store;
     }
 
-    static long fingerprintOf(Schema schema) {
-        return SchemaNormalization.parsingFingerprint64(schema);
-    }
-
     /**
      * Encoder and decoder for one type. Not thread-safe: each operator instance or thread owns one.
      */
     public static final class Codec<T extends SpecificRecord> {
+        private final Schema schema;
         private final BinaryMessageEncoder<T> encoder;
         private final BinaryMessageDecoder<T> decoder;
+        private final BodyCheck body = new BodyCheck();
 
         private Codec(Class<T> type) {
-            Schema schema = schemaOf(type);
+            this.schema = schemaOf(type);
             SpecificData model = SpecificData.getForClass(type);
             this.encoder = new BinaryMessageEncoder<>(model, schema);
             // Only this type's own schemas resolve: another type's record is refused, not misread.
@@ -178,13 +193,29 @@ public final class WireFormat {
         }
 
         /**
-         * Decodes one message.
+         * Decodes one message; its body is first walked against its writer schema, so that no
+         * length prefix the bytes cannot hold makes the decoder allocate.
          *
-         * @throws org.apache.avro.message.BadHeaderException when the bytes are not single-object
-         * @throws org.apache.avro.message.MissingSchemaException for an unknown fingerprint
+         * @throws BadHeaderException when the bytes are not single-object
+         * @throws MissingSchemaException for a fingerprint of no schema of this type
+         * @throws MalformedBodyException for a body that does not match its writer schema
          * @throws IOException or {@link org.apache.avro.AvroRuntimeException} for a bad body
          */
         public T decode(byte[] message) throws IOException {
+            OptionalLong fingerprint = fingerprint(message);
+            if (fingerprint.isEmpty()) {
+                throw new BadHeaderException(
+                        "Not a single-object " + schema.getName() + " message");
+            }
+            Schema writer = STORE.findByFingerprint(fingerprint.getAsLong());
+            if (writer == null || !writer.getFullName().equals(schema.getFullName())) {
+                throw new MissingSchemaException(
+                        "No "
+                                + schema.getName()
+                                + " schema has fingerprint "
+                                + fingerprintHex(message));
+            }
+            body.check(writer, message, HEADER_BYTES, message.length - HEADER_BYTES);
             return decoder.decode(message);
         }
     }

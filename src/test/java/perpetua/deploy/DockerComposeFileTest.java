@@ -175,13 +175,30 @@ class DockerComposeFileTest {
     @Test
     void aJobCommandThatWouldOverrideTheClusterWithOtherSettingsIsCaught() {
         List<String> args =
-                List.of("--bootstrap-servers", "kafka:19092", "--state-backend", "hashmap");
+                List.of(
+                        "--bootstrap-servers", "kafka:19092",
+                        "--state-backend", "hashmap",
+                        "--checkpoint-dir", "file:///elsewhere",
+                        "--checkpoint-interval", "1min");
 
         assertThat(
                         JobArguments.disagreements(
                                 args, DeployFiles.flinkConfig(DeployFiles.FLINK_CONFIG_DIR)))
-                .anySatisfy(d -> assertThat(d).startsWith("--state-backend hashmap"))
-                .anySatisfy(d -> assertThat(d).startsWith("--checkpoint-dir null"));
+                .containsExactly(
+                        "--state-backend hashmap but state.backend.type: rocksdb",
+                        "--checkpoint-dir file:///elsewhere but execution.checkpointing.dir:"
+                                + " file:///opt/flink/data/checkpoints",
+                        "--checkpoint-interval 1 min but execution.checkpointing.interval: 10 s");
+    }
+
+    @Test
+    void optionsTheJobCommandLeavesOutAreTheClusters() {
+        List<String> args = List.of("--bootstrap-servers", "kafka:19092");
+
+        assertThat(
+                        JobArguments.disagreements(
+                                args, DeployFiles.flinkConfig(DeployFiles.FLINK_CONFIG_DIR)))
+                .isEmpty();
     }
 
     /** The topics of the job's options, by their default names. */

@@ -11,9 +11,9 @@ import org.apache.flink.util.TimeUtils;
 import perpetua.job.JobOptions;
 
 /**
- * The job's command line against the cluster's configuration: the job sets its state backend,
- * checkpoint directory and interval itself, which overrides the cluster's, so a deployment must
- * pass the values its Flink configuration holds.
+ * The job's command line against the cluster's configuration: the job's state backend and
+ * checkpoint directory, when given, and its checkpoint interval, always set, override the
+ * cluster's, so a deployment must pass the values its Flink configuration holds.
  */
 final class JobArguments {
     private JobArguments() {}
@@ -47,9 +47,10 @@ final class JobArguments {
         return out;
     }
 
+    /** A job value of null is an option not given: the cluster's setting applies. */
     private static void compare(
             List<String> out, String jobKey, Object job, String clusterKey, Object cluster) {
-        if (!Objects.equals(job, cluster)) {
+        if (job != null && !Objects.equals(job, cluster)) {
             out.add(
                     "--"
                             + jobKey

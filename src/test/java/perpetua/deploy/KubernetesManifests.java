@@ -8,6 +8,7 @@ import java.util.Objects;
 import java.util.Set;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.configuration.JobManagerOptions;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.TaskManagerOptions;
@@ -56,11 +57,13 @@ final class KubernetesManifests {
 
     /**
      * Keys of config.yaml the operator sets by itself: the REST port, the process sizes (from the
-     * resources), the reporter's port (one process per pod).
+     * resources), the default parallelism (from the job's), the reporter's port (one process per
+     * pod).
      */
     static final Set<String> OPERATOR_OWNED =
             Set.of(
                     "rest.port",
+                    CoreOptions.DEFAULT_PARALLELISM.key(),
                     JobManagerOptions.TOTAL_PROCESS_MEMORY.key(),
                     TaskManagerOptions.TOTAL_PROCESS_MEMORY.key(),
                     MonitoringFiles.REPORTER_PORT);

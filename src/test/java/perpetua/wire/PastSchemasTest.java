@@ -2,6 +2,7 @@ package perpetua.wire;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.Schema;
@@ -11,6 +12,7 @@ import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.generic.GenericRecordBuilder;
 import org.apache.avro.message.BinaryMessageEncoder;
 import org.junit.jupiter.api.Test;
+import perpetua.schemas.DeadLetter;
 import perpetua.schemas.Kernel;
 import perpetua.schemas.Loss;
 import perpetua.schemas.ModelSpec;
@@ -23,7 +25,8 @@ class PastSchemasTest {
     @Test
     void everyPastSchemaResolvesAgainstTheCurrentSchemaOfItsType() {
         Map<String, Schema> past = WireFormat.pastSchemas();
-        assertThat(past).containsKeys("ModelSpec-v1.avsc", "ModelSnapshot-v1.avsc");
+        assertThat(past)
+                .containsKeys("ModelSpec-v1.avsc", "ModelSnapshot-v1.avsc", "DeadLetter-v1.avsc");
         for (Map.Entry<String, Schema> e : past.entrySet()) {
             Schema writer = e.getValue();
             Schema reader = currentSchema(writer.getFullName());
@@ -40,6 +43,28 @@ class PastSchemasTest {
         } catch (ReflectiveOperationException e) {
             throw new AssertionError("no generated class for " + fullName, e);
         }
+    }
+
+    @Test
+    void aDeadLetterWrittenBeforeItsCopyCouldBeCutCarriesItsWholePayload() throws Exception {
+        Schema v1 = WireFormat.pastSchemas().get("DeadLetter-v1.avsc");
+        GenericRecord old =
+                new GenericRecordBuilder(v1)
+                        .set("sourceTopic", "events")
+                        .set("partition", 0)
+                        .set("offset", 5L)
+                        .set("time", 1L)
+                        .set("reason", "why")
+                        .set("payload", ByteBuffer.wrap(new byte[] {1, 2, 3}))
+                        .build();
+        byte[] bytes =
+                new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v1).encode(old).array();
+
+        DeadLetter letter = WireFormat.codec(DeadLetter.class).decode(bytes);
+        assertThat(letter.getReason()).isEqualTo("why");
+        assertThat(letter.getPayload()).isEqualTo(ByteBuffer.wrap(new byte[] {1, 2, 3}));
+        assertThat(letter.getPayloadBytes()).isNull();
+        assertThat(letter.getPayloadTruncated()).isFalse();
     }
 
     @Test
