@@ -84,7 +84,11 @@ final class LocalJob implements Callable<Integer> {
         Optional<String> restore = restorePath(options);
         restore.ifPresent(p -> System.err.println("resuming from " + p));
         StreamExecutionEnvironment env =
-                localEnvironment(webPort, options.get(JobOptions.PARALLELISM), restore);
+                localEnvironment(
+                        webPort,
+                        java.util.Objects.requireNonNullElse(
+                                options.get(JobOptions.PARALLELISM), 1),
+                        restore);
         OnlineLearningJob.configure(env, options);
         OnlineLearningJob.defineWorkflow(
                 env, KafkaIo.events(options), models, KafkaIo.sinks(options));

@@ -198,8 +198,11 @@ public final class JobOptions {
     public static final ConfigOption<Integer> PARALLELISM =
             ConfigOptions.key("parallelism")
                     .intType()
-                    .defaultValue(1)
-                    .withDescription("Parallelism of the job (models are spread by name).");
+                    .noDefaultValue()
+                    .withDescription(
+                            "Parallelism of the job (models are spread by name). Without it the"
+                                    + " cluster's parallelism.default applies (2 in"
+                                    + " deploy/flink/config.yaml); the local job runs at 1.");
 
     public static final ConfigOption<Boolean> CREATE_TOPICS =
             ConfigOptions.key("create-topics")

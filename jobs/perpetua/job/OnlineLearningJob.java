@@ -107,7 +107,7 @@ public final class OnlineLearningJob {
             return;
         }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        configure(env, options);
+        configureForCluster(env, options);
         defineWorkflow(env, KafkaIo.events(options), models, KafkaIo.sinks(options));
         env.execute(NAME);
     }
@@ -125,11 +125,29 @@ public final class OnlineLearningJob {
     }
 
     /**
-     * Exactly-once checkpointing, the state backend and the job's parallelism; logs the ND4J
-     * backend of this JVM (the client's on a cluster, where each Learner logs its TaskManager's).
+     * Exactly-once checkpointing, the state backend and the job's parallelism (1 unless given), for
+     * a job that runs in this JVM; logs this JVM's ND4J backend.
      */
     public static void configure(StreamExecutionEnvironment env, JobOptions options) {
         Backend.logOnce(LOG);
+        checkpointing(env, options);
+        Integer parallelism = options.get(JobOptions.PARALLELISM);
+        env.setParallelism(parallelism != null ? parallelism : 1);
+    }
+
+    /**
+     * The same for a job submitted to a cluster: what the options do not say (the parallelism, the
+     * state backend, the checkpoint directory) is the cluster's. Each Learner logs its
+     * TaskManager's ND4J backend; the JobManager, which runs this, needs none.
+     */
+    static void configureForCluster(StreamExecutionEnvironment env, JobOptions options) {
+        checkpointing(env, options);
+        if (options.get(JobOptions.PARALLELISM) != null) {
+            env.setParallelism(options.get(JobOptions.PARALLELISM));
+        }
+    }
+
+    private static void checkpointing(StreamExecutionEnvironment env, JobOptions options) {
         Configuration conf = new Configuration();
         if (options.get(JobOptions.STATE_BACKEND) != null) {
             conf.set(StateBackendOptions.STATE_BACKEND, options.get(JobOptions.STATE_BACKEND));
@@ -148,7 +166,6 @@ public final class OnlineLearningJob {
         env.enableCheckpointing(
                 options.get(JobOptions.CHECKPOINT_INTERVAL).toMillis(),
                 CheckpointingMode.EXACTLY_ONCE);
-        env.setParallelism(options.get(JobOptions.PARALLELISM));
     }
 
     /**

@@ -67,7 +67,42 @@ public final class Topics {
             for (String name : names) {
                 awaitCreated(result, name);
             }
+            awaitVisible(admin, List.of(names));
         }
+    }
+
+    /**
+     * Waits until every partition of the topics has a leader in the metadata the broker serves to
+     * clients: a topic the controller has just created may not be there yet, and a client that
+     * looks it up at once would find no partitions.
+     */
+    private static void awaitVisible(Admin admin, List<String> names) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
+        Exception last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                boolean led =
+                        admin
+                                .describeTopics(names)
+                                .allTopicNames()
+                                .get(TIMEOUT_SECONDS, TimeUnit.SECONDS)
+                                .values()
+                                .stream()
+                                .flatMap(d -> d.partitions().stream())
+                                .allMatch(p -> p.leader() != null && !p.leader().isEmpty());
+                if (led) {
+                    return;
+                }
+            } catch (ExecutionException | TimeoutException e) {
+                last = e;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("Interrupted while waiting for topics " + names, e);
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+        }
+        throw new IllegalStateException(
+                "Topics " + names + " have no leader after " + TIMEOUT_SECONDS + " s", last);
     }
 
     private static void awaitCreated(CreateTopicsResult result, String name) {
