@@ -145,6 +145,7 @@ public final class ChaosDrill {
     private LocalCluster cluster;
     private String jobId;
     private String jarId;
+    private ChaosOracle oracle;
     private String prefix;
 
     public ChaosDrill(Settings settings, PrintStream log) {
@@ -191,10 +192,9 @@ public final class ChaosDrill {
 
         jarId = cluster.rest().uploadJar(s.jar());
         jobId = deploy(PARALLELISM, null);
-        cluster.rest().awaitRunning(jobId, Duration.ofMinutes(3));
         say("job %s runs at parallelism %d", jobId, PARALLELISM);
 
-        ChaosOracle oracle = new ChaosOracle(cluster.bootstrapServers(), s.events());
+        oracle = new ChaosOracle(cluster.bootstrapServers(), s.events());
         ChaosProducer producer =
                 new ChaosProducer(
                         cluster.bootstrapServers(), s.events(), s.models(), s.rate(), SEED);
@@ -237,14 +237,7 @@ public final class ChaosDrill {
         if (s.rescaleTo() != null) {
             steps.add(this::rescale);
         }
-        int n = steps.size();
-        for (int i = 0; i < n; i++) {
-            long due = (long) ((i + 1) * (double) s.events() / (n + 1));
-            while (producer.published() < due && producer.running()) {
-                Thread.sleep(100);
-            }
-            steps.get(i).run();
-        }
+        producer.spreadOver(steps);
     }
 
     private void killTaskManager() {
@@ -256,6 +249,7 @@ public final class ChaosDrill {
             say("kill -9 %s (pid %d)", victim.name(), victim.pid());
             ClusterMember fresh = cluster.startTaskManager();
             say("started %s (pid %d)", fresh.name(), fresh.pid());
+            awaitRecovery(at);
         } catch (Exception e) {
             throw new IllegalStateException("the TaskManager kill failed", e);
         }
@@ -267,9 +261,20 @@ public final class ChaosDrill {
             cluster.restartBroker(true, s.brokerDown());
             brokerRestarts++;
             say("broker restarted on its data");
+            awaitRecovery(Instant.now());
         } catch (Exception e) {
             throw new IllegalStateException("the broker restart failed", e);
         }
+    }
+
+    /** Waits until a prediction made after {@code fault} is committed, so faults do not overlap. */
+    private void awaitRecovery(Instant fault) throws InterruptedException {
+        if (!oracle.awaitPredictionAfter(fault, Duration.ofMinutes(5))) {
+            throw new IllegalStateException("the job committed no prediction within 5 min");
+        }
+        say(
+                "predictions committed again %d ms after the fault",
+                System.currentTimeMillis() - fault.toEpochMilli());
     }
 
     private void rescale() {
@@ -277,7 +282,6 @@ public final class ChaosDrill {
             String savepoint = cluster.rest().stopWithSavepoint(jobId, 10);
             say("job stopped with savepoint %s", savepoint);
             jobId = deploy(s.rescaleTo(), savepoint);
-            cluster.rest().awaitRunning(jobId, Duration.ofMinutes(3));
             say("job %s resumed from it at parallelism %d", jobId, s.rescaleTo());
         } catch (Exception e) {
             throw new IllegalStateException("the savepoint rescale failed", e);
@@ -304,16 +308,26 @@ public final class ChaosDrill {
         throw new IllegalStateException("no TaskManager runs the job; running: " + used);
     }
 
-    private String deploy(int parallelism, String savepoint) throws IOException {
-        return cluster.rest()
-                .runJar(
-                        jarId,
-                        new FlinkRest.Run(
-                                "perpetua.job.OnlineLearningJob",
-                                jobArgs(),
-                                parallelism,
-                                savepoint,
-                                false));
+    /** Runs the job at {@code parallelism}, from {@code savepoint} if not null; waits for it. */
+    private String deploy(int parallelism, String savepoint)
+            throws IOException, InterruptedException {
+        String id =
+                cluster.rest()
+                        .runJar(
+                                jarId,
+                                new FlinkRest.Run(
+                                        "perpetua.job.OnlineLearningJob",
+                                        jobArgs(),
+                                        parallelism,
+                                        savepoint,
+                                        false));
+        cluster.rest().awaitRunning(id, Duration.ofMinutes(3));
+        Map<String, Integer> vertices = cluster.rest().parallelism(id);
+        if (vertices.values().stream().anyMatch(p -> p != parallelism)) {
+            throw new IllegalStateException(
+                    "job " + id + " runs at " + vertices + ", not at parallelism " + parallelism);
+        }
+        return id;
     }
 
     private List<String> jobArgs() {

@@ -51,6 +51,7 @@ final class ChaosOracle implements Runnable {
     private long metrics;
     private long snapshots;
     private volatile long distinct;
+    private volatile long lastPredictedAt;
     private volatile boolean stopping;
     private volatile Throwable failure;
 
@@ -142,6 +143,7 @@ final class ChaosOracle implements Runnable {
             distinct++;
             predictedAt[i] = pr.getPredictedAt();
         }
+        lastPredictedAt = Math.max(lastPredictedAt, pr.getPredictedAt());
         // Predictions are keyed by model: one partition, in order, per model.
         Long last = predictionVersion.put(pr.getModel(), pr.getModelVersion());
         if (last != null && pr.getModelVersion() < last && versionRegressions.size() < 20) {
@@ -191,6 +193,21 @@ final class ChaosOracle implements Runnable {
             }
             Thread.sleep(200);
         }
+    }
+
+    /**
+     * Waits until a prediction made after {@code instant} is committed: the job runs again after a
+     * fault. Returns false at the timeout.
+     */
+    boolean awaitPredictionAfter(Instant instant, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (lastPredictedAt <= instant.toEpochMilli()) {
+            if (System.nanoTime() > deadline || failure != null) {
+                return false;
+            }
+            Thread.sleep(100);
+        }
+        return true;
     }
 
     void stop() {

@@ -38,6 +38,7 @@ final class ChaosProducer implements Runnable {
     private final List<Position> malformed = new CopyOnWriteArrayList<>();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private volatile boolean running = true;
+    private volatile long gate = Long.MAX_VALUE;
 
     ChaosProducer(String bootstrap, long events, int models, double rate, long seed) {
         this(bootstrap, 0, events, models, rate, seed);
@@ -97,9 +98,19 @@ final class ChaosProducer implements Runnable {
         WireFormat.Codec<Event> codec = WireFormat.codec(Event.class);
         Random random = new Random(seed);
         long start = System.nanoTime();
+        long paced = first;
         try (KafkaProducer<byte[], byte[]> producer =
                 new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
             for (long i = first; i < first + events && failure.get() == null; i++) {
+                if (i - first >= gate) {
+                    producer.flush();
+                    while (i - first >= gate) {
+                        Thread.sleep(20);
+                    }
+                    // After a hold the rate starts again, rather than catching up in a burst.
+                    start = System.nanoTime();
+                    paced = i;
+                }
                 int m = (int) (i % models);
                 byte[] key = model(m).getBytes(StandardCharsets.UTF_8);
                 producer.send(
@@ -121,7 +132,7 @@ final class ChaosProducer implements Runnable {
                                 }
                             });
                 }
-                pace(start, i - first + 1);
+                pace(start, i - paced + 1);
             }
             producer.flush();
         } catch (Throwable t) {
@@ -174,6 +185,26 @@ final class ChaosProducer implements Runnable {
         if (wait > 0) {
             TimeUnit.NANOSECONDS.sleep(wait);
         }
+    }
+
+    /**
+     * Runs the drill's steps spread over the events: step {@code i} of {@code n} once {@code
+     * (i+1)/(n+1)} of them are published. The producer waits at each step's mark until the step
+     * starts, so that every fault meets events still to come, however long the faults before it
+     * took.
+     */
+    void spreadOver(List<Runnable> steps) throws InterruptedException {
+        int n = steps.size();
+        for (int i = 0; i < n; i++) {
+            long mark = (long) ((i + 1) * (double) events / (n + 1));
+            gate = mark;
+            while (published.get() < mark && running) {
+                Thread.sleep(50);
+            }
+            gate = i + 1 < n ? (long) ((i + 2) * (double) events / (n + 1)) : Long.MAX_VALUE;
+            steps.get(i).run();
+        }
+        gate = Long.MAX_VALUE;
     }
 
     long published() {

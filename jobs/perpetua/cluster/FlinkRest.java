@@ -227,6 +227,15 @@ public final class FlinkRest {
         }
     }
 
+    /** The parallelism of each of the job's vertices, by vertex name. */
+    public java.util.Map<String, Integer> parallelism(String jobId) throws IOException {
+        java.util.Map<String, Integer> out = new java.util.LinkedHashMap<>();
+        for (JsonNode v : job(jobId).path("vertices")) {
+            out.put(v.path("name").asText(), v.path("parallelism").asInt());
+        }
+        return out;
+    }
+
     /** Waits until the job and every one of its tasks run. */
     public void awaitRunning(String jobId, Duration timeout)
             throws IOException, InterruptedException {

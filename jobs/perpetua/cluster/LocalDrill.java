@@ -101,6 +101,7 @@ public final class LocalDrill {
     private int controllerPort;
     private Process broker;
     private Process job;
+    private ChaosOracle oracle;
     private int jobStarts;
     private String prefix;
 
@@ -135,7 +136,8 @@ public final class LocalDrill {
         KafkaIo.createTopics(JobOptions.fromArgs(jobArgs().toArray(String[]::new)), 2);
         startJob();
 
-        ChaosOracle oracle = new ChaosOracle(bootstrap(), s.events());
+        awaitCheckpoint();
+        oracle = new ChaosOracle(bootstrap(), s.events());
         ChaosProducer producer =
                 new ChaosProducer(bootstrap(), s.events(), s.models(), s.rate(), s.seed());
         Thread reader = new Thread(oracle, "local-drill-oracle");
@@ -152,13 +154,7 @@ public final class LocalDrill {
             for (Duration outage : s.brokerOutages()) {
                 steps.add(() -> outage(outage));
             }
-            for (int i = 0; i < steps.size(); i++) {
-                long due = (long) ((i + 1) * (double) s.events() / (steps.size() + 1));
-                while (producer.published() < due && producer.running()) {
-                    Thread.sleep(100);
-                }
-                steps.get(i).run();
-            }
+            producer.spreadOver(steps);
             writer.join(TimeUnit.HOURS.toMillis(2));
             if (producer.failure() != null) {
                 throw new IllegalStateException("the producer failed", producer.failure());
@@ -183,23 +179,39 @@ public final class LocalDrill {
 
     private void killJob() {
         try {
-            // A job that never completed a checkpoint has nothing to resume from: wait for one.
-            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-            while (perpetua.job.RetainedCheckpoints.latest(checkpointDir()).isEmpty()) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("the job completed no checkpoint in 3 min");
-                }
-                Thread.sleep(200);
-            }
             Instant at = Instant.now();
             job.destroyForcibly();
             job.waitFor();
             kills.add(at);
             say("kill -9 the job (pid %d)", job.pid());
             startJob();
+            awaitRecovery(at, "the restarted job");
         } catch (Exception e) {
             throw new IllegalStateException("the job kill failed", e);
         }
+    }
+
+    /** Waits until the job has completed a checkpoint: before it, a kill has nothing to resume. */
+    private void awaitCheckpoint() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        while (perpetua.job.RetainedCheckpoints.latest(checkpointDir()).isEmpty()) {
+            if (!job.isAlive() || System.nanoTime() > deadline) {
+                throw new IllegalStateException(
+                        "the job completed no checkpoint; see " + jobLog(jobStarts));
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    /** Waits until a prediction made after {@code fault} is committed, so faults do not overlap. */
+    private void awaitRecovery(Instant fault, String who) throws InterruptedException {
+        if (!oracle.awaitPredictionAfter(fault, Duration.ofMinutes(5))) {
+            throw new IllegalStateException(
+                    who + " committed no prediction within 5 min; see " + jobLog(jobStarts));
+        }
+        say(
+                "%s committed predictions again %d ms after the fault",
+                who, System.currentTimeMillis() - fault.toEpochMilli());
     }
 
     private void outage(Duration down) {
@@ -216,8 +228,10 @@ public final class LocalDrill {
                 Thread.sleep(1_000);
             }
             say("the job is alive after %d s without a broker", down.toSeconds());
+            Instant back = Instant.now();
             startBroker();
             brokerRestarts++;
+            awaitRecovery(back, "the job after the outage");
         } catch (Exception e) {
             throw new IllegalStateException("the broker outage failed", e);
         }

@@ -271,6 +271,10 @@ public final class UpgradeDrill {
                         new FlinkRest.Run(
                                 "perpetua.job.OnlineLearningJob", args, parallelism, sp, false));
         rest.awaitRunning(job, Duration.ofMinutes(3));
+        if (rest.parallelism(job).values().stream().anyMatch(p -> p != parallelism)) {
+            throw new IllegalStateException(
+                    "job " + job + " runs at " + rest.parallelism(job) + ", not " + parallelism);
+        }
         return job;
     }
 
