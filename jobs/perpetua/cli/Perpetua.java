@@ -38,6 +38,7 @@ import picocli.CommandLine.Option;
             Deploy.class,
             Deploy.Savepoint.class,
             Perpetua.Options.class,
+            Perpetua.Schemas.class,
             Doctor.class,
             CommandLine.HelpCommand.class
         })
@@ -306,6 +307,35 @@ public final class Perpetua implements Runnable {
                         + (value == null ? 0 : value.length)
                         + "}";
             }
+        }
+    }
+
+    @Command(
+            name = "schemas",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Write a self-contained schema of every record type (each with the types it"
+                            + " uses inline) for clients in other languages.")
+    static final class Schemas implements Callable<Integer> {
+        @Option(
+                names = "--out",
+                description = "Folder to write them to (default: schemas/standalone).")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            Path dir =
+                    out != null
+                            ? out
+                            : Path.of(System.getProperty("perpetua.home", "."))
+                                    .resolve("schemas/standalone");
+            java.nio.file.Files.createDirectories(dir);
+            for (var type : WireFormat.TYPES) {
+                Path file = dir.resolve(type.getSimpleName() + ".avsc");
+                java.nio.file.Files.writeString(file, WireFormat.standaloneSchema(type));
+                System.out.println(file);
+            }
+            return 0;
         }
     }
 
