@@ -18,8 +18,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * The {@code perpetua} command line: demo, publish, consume, score, evaluate, models, job, cluster,
- * deploy, savepoint, options, doctor.
+ * The {@code perpetua} command line: demo, publish, consume, score, evaluate, models, job,
+ * dashboard, cluster, deploy, savepoint, options, schemas, doctor.
  */
 @Command(
         name = "perpetua",
@@ -34,6 +34,7 @@ import picocli.CommandLine.Option;
             EvaluateCommand.class,
             Models.class,
             LocalJob.class,
+            DashboardCommand.class,
             ClusterCommand.class,
             Deploy.class,
             Deploy.Savepoint.class,
