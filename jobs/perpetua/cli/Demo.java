@@ -20,12 +20,14 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import perpetua.dashboard.Dashboard;
 import perpetua.job.JobOptions;
 import perpetua.job.KafkaIo;
 import perpetua.job.OnlineLearningJob;
 import perpetua.metrics.PrequentialEvaluator;
 import perpetua.runtime.CsvEvents;
 import perpetua.runtime.FlightsStream;
+import perpetua.runtime.KafkaConnection;
 import perpetua.runtime.TopicReader;
 import perpetua.schemas.Event;
 import perpetua.schemas.Feedback;
@@ -121,6 +123,14 @@ final class Demo implements Callable<Integer> {
     int webPort;
 
     @Option(
+            names = "--dashboard-port",
+            defaultValue = "8090",
+            description =
+                    "Port of the live dashboard on 127.0.0.1 (0: a free one; -1: no dashboard;"
+                            + " default: ${DEFAULT-VALUE}).")
+    int dashboardPort;
+
+    @Option(
             names = "--checkpoint-interval",
             defaultValue = "1s",
             description = "Exactly-once checkpoint interval (default: ${DEFAULT-VALUE}).")
@@ -128,6 +138,7 @@ final class Demo implements Callable<Integer> {
 
     private Process broker;
     private JobClient job;
+    private Dashboard dashboard;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
 
     @Override
@@ -180,6 +191,14 @@ final class Demo implements Callable<Integer> {
         job = env.executeAsync(OnlineLearningJob.NAME);
         awaitRunning(job);
         say("learning job %s running; Flink web UI: http://127.0.0.1:%d", job.getJobID(), webPort);
+        if (dashboardPort >= 0) {
+            dashboard =
+                    Dashboard.start(
+                            KafkaConnection.to(bootstrap),
+                            Dashboard.Followed.defaults(),
+                            dashboardPort);
+            say("live dashboard: %s", dashboard.url());
+        }
 
         Map<String, Integer> labels = new ConcurrentHashMap<>();
         AtomicLong published = new AtomicLong(-1);
@@ -464,6 +483,10 @@ final class Demo implements Callable<Integer> {
     }
 
     private synchronized void stopAll() {
+        if (dashboard != null) {
+            dashboard.close();
+            dashboard = null;
+        }
         if (job != null) {
             try {
                 job.cancel().get(30, TimeUnit.SECONDS);

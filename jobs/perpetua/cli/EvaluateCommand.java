@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import perpetua.replay.Evaluate;
+import perpetua.runtime.Progress;
 import perpetua.schemas.ModelSpec;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -91,7 +92,8 @@ final class EvaluateCommand implements Callable<Integer> {
                         .shuffleSeed(shuffleSeed)
                         .limit(limit)
                         .out(dir)
-                        .progress(System.out);
+                        .progress(System.out)
+                        .ticker(Progress.onStandardError());
         try {
             Evaluate.run(csv, roles.roles(name), models, options);
         } catch (NoSuchFileException e) {

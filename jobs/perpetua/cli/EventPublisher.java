@@ -11,12 +11,14 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import perpetua.runtime.KafkaConnection;
 import perpetua.schemas.Event;
 import perpetua.wire.WireFormat;
 
 /**
  * Publishes events to a Kafka topic in single-object encoding, keyed by model name, optionally
  * paced to a rate. Idempotent producer with {@code acks=all}: a retry never doubles an event.
+ * Batches are compressed with {@link Compression#DEFAULT} unless asked otherwise.
  */
 public final class EventPublisher implements AutoCloseable {
     private final KafkaProducer<String, byte[]> producer;
@@ -26,13 +28,20 @@ public final class EventPublisher implements AutoCloseable {
     private final AtomicLong acknowledged = new AtomicLong();
 
     public EventPublisher(String bootstrapServers, String topic) {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        this(KafkaConnection.to(bootstrapServers), topic, null);
+    }
+
+    /**
+     * @param compression none, gzip, snappy, lz4 or zstd; null: the connection's {@code
+     *     compression.type}, else {@link Compression#DEFAULT}
+     */
+    public EventPublisher(KafkaConnection kafka, String topic, String compression) {
+        Properties p = kafka.producerProperties();
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        p.put(ProducerConfig.LINGER_MS_CONFIG, "2");
-        p.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(256 * 1024));
-        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        p.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "2");
+        p.putIfAbsent(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(256 * 1024));
+        Compression.apply(p, compression);
         this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
         this.topic = topic;
     }

@@ -80,6 +80,10 @@ final class LocalJob implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());
             return 2;
+        } catch (IllegalStateException e) {
+            // Kafka cannot be reached or refuses the client: said in one line, no stack trace.
+            System.err.println(e.getMessage());
+            return 1;
         }
         Optional<String> restore = restorePath(options);
         restore.ifPresent(p -> System.err.println("resuming from " + p));

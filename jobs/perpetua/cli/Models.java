@@ -71,14 +71,18 @@ final class Models implements Runnable {
         String history;
 
         ModelRegistry registry() {
-            return ModelRegistry.read(kafka.bootstrapServers(), control, models);
+            return ModelRegistry.read(kafka.connection(), control, models);
         }
 
-        /** Publishes {@code spec} to the control topic, keyed by its model, and waits for it. */
-        void publish(ModelSpec spec) throws Exception {
-            if (!Topics.exists(kafka.bootstrapServers(), control)) {
+        /**
+         * Publishes {@code spec} to the control topic, keyed by its model, and waits for it.
+         *
+         * @param compression as {@link Compression#apply} takes it
+         */
+        void publish(ModelSpec spec, String compression) throws Exception {
+            if (!Topics.exists(kafka.connection(), control)) {
                 Topics.create(
-                        kafka.bootstrapServers(),
+                        kafka.connection(),
                         1,
                         Map.of(
                                 "cleanup.policy",
@@ -87,14 +91,13 @@ final class Models implements Runnable {
                                 String.valueOf(KafkaIo.CONTROL_TOPIC_MAX_BYTES)),
                         control);
             }
-            Properties p = new Properties();
-            p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+            Properties p = kafka.connection().producerProperties();
             p.put(ProducerConfig.ACKS_CONFIG, "all");
             p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
             p.put(
                     ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
                     String.valueOf(KafkaBroker.MAX_MESSAGE_BYTES));
-            p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+            Compression.apply(p, compression);
             byte[] value = WireFormat.codec(ModelSpec.class).encode(spec);
             try (KafkaProducer<String, byte[]> producer =
                     new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
@@ -132,6 +135,8 @@ final class Models implements Runnable {
         @Mixin TopicOptions topics;
 
         @Mixin SpecOption spec;
+
+        @Mixin Compression compression;
 
         @Option(
                 names = "--init-from",
@@ -186,7 +191,7 @@ final class Models implements Runnable {
                 out.add(b.build());
             }
             for (ModelSpec s : out) {
-                topics.publish(s);
+                topics.publish(s, compression.kind());
                 System.err.println(
                         "created model '"
                                 + s.getModel()
@@ -212,7 +217,7 @@ final class Models implements Runnable {
                         "initFrom must be NAME or NAME@VERSION: " + from);
             }
             return ModelRegistry.findVersion(
-                    topics.kafka.bootstrapServers(), topics.history, name, version);
+                    topics.kafka.connection(), topics.history, name, version);
         }
     }
 
@@ -224,6 +229,8 @@ final class Models implements Runnable {
         @Mixin TopicOptions topics;
 
         @Mixin SpecOption spec;
+
+        @Mixin Compression compression;
 
         @Override
         public Integer call() throws Exception {
@@ -241,7 +248,9 @@ final class Models implements Runnable {
                 }
             }
             for (ModelSpec s : specs) {
-                topics.publish(ModelSpec.newBuilder(s).setAction(SpecAction.UPSERT).build());
+                topics.publish(
+                        ModelSpec.newBuilder(s).setAction(SpecAction.UPSERT).build(),
+                        compression.kind());
                 System.err.println("updated model '" + s.getModel() + "' on " + topics.control);
             }
             return 0;
@@ -254,6 +263,8 @@ final class Models implements Runnable {
             description = "Retire a model: the job publishes its final snapshot and drops it.")
     static final class Retire implements Callable<Integer> {
         @Mixin TopicOptions topics;
+
+        @Mixin Compression compression;
 
         @Option(names = "--model", required = true, description = "Model name.")
         String model;
@@ -275,7 +286,8 @@ final class Models implements Runnable {
                             .setAction(SpecAction.RETIRE)
                             .setInitFrom(null)
                             .setInitSnapshot(null)
-                            .build());
+                            .build(),
+                    compression.kind());
             System.err.println("retired model '" + model + "' on " + topics.control);
             return 0;
         }

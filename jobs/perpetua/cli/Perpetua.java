@@ -3,10 +3,13 @@ package perpetua.cli;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.avro.specific.SpecificRecord;
 import perpetua.job.JobOptions;
 import perpetua.runtime.CsvEvents;
+import perpetua.runtime.KafkaConnection;
+import perpetua.runtime.Progress;
 import perpetua.runtime.TopicReader;
 import perpetua.wire.WireFormat;
 import picocli.CommandLine;
@@ -15,8 +18,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * The {@code perpetua} command line: demo, publish, consume, score, evaluate, models, job, cluster,
- * deploy, savepoint, options, doctor.
+ * The {@code perpetua} command line: demo, publish, consume, score, evaluate, models, job,
+ * dashboard, cluster, deploy, savepoint, options, schemas, doctor.
  */
 @Command(
         name = "perpetua",
@@ -31,17 +34,44 @@ import picocli.CommandLine.Option;
             EvaluateCommand.class,
             Models.class,
             LocalJob.class,
+            DashboardCommand.class,
             ClusterCommand.class,
             Deploy.class,
             Deploy.Savepoint.class,
             Perpetua.Options.class,
+            Perpetua.Schemas.class,
             Doctor.class,
             CommandLine.HelpCommand.class
         })
 public final class Perpetua implements Runnable {
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Perpetua()).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    /**
+     * The command line, whose commands fail with a one-line message (exit code 1) when Kafka, a
+     * file or an argument is the problem, and with the stack trace otherwise.
+     */
+    public static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new Perpetua());
+        cli.setExecutionExceptionHandler(
+                (e, line, parsed) -> {
+                    if (e instanceof IllegalArgumentException
+                            || e instanceof IllegalStateException
+                            || e instanceof java.io.IOException
+                            || e instanceof org.apache.kafka.common.KafkaException) {
+                        line.getErr()
+                                .println(
+                                        "perpetua "
+                                                + line.getCommandName()
+                                                + ": "
+                                                + e.getMessage());
+                        return 1;
+                    }
+                    throw e;
+                });
+        return cli;
     }
 
     @Override
@@ -56,7 +86,9 @@ public final class Perpetua implements Runnable {
 
         @Option(
                 names = "--time",
-                description = "Time column: epoch ms or ISO-8601 (UTC if no offset).")
+                description =
+                        "Time column: epoch ms, YYYY-MM-DD HH:MM:SS or ISO-8601, with an optional"
+                                + " zone (Z, +02:00, Europe/Paris; UTC if none).")
         String time;
 
         @Option(
@@ -159,34 +191,47 @@ public final class Perpetua implements Runnable {
                 description = "Partitions of a created topic (default: ${DEFAULT-VALUE}).")
         int partitions;
 
+        @Mixin Compression compression;
+
         @CommandLine.ArgGroup(exclusive = false, multiplicity = "0..1")
         CsvRoles roles = new CsvRoles();
 
         @Override
         public Integer call() throws Exception {
-            if (!perpetua.runtime.Topics.exists(kafka.bootstrapServers(), topic)) {
+            KafkaConnection connection = kafka.connection();
+            if (!perpetua.runtime.Topics.exists(connection, topic)) {
                 if (!create) {
                     System.err.println(
                             "topic '"
                                     + topic
                                     + "' does not exist at "
-                                    + kafka.bootstrapServers()
+                                    + connection
                                     + "; create it, or add --create");
                     return 2;
                 }
-                perpetua.runtime.Topics.create(kafka.bootstrapServers(), partitions, topic);
+                perpetua.runtime.Topics.create(connection, partitions, Map.of(), topic);
             }
             long start = System.nanoTime();
             try (CsvEvents events = new CsvEvents(csv, roles.roles(model));
                     EventPublisher publisher =
-                            new EventPublisher(kafka.bootstrapServers(), topic)) {
+                            new EventPublisher(connection, topic, compression.kind())) {
+                Progress progress = Progress.onStandardError();
                 long n =
                         publisher.publish(
                                 events,
                                 limit,
                                 rate,
-                                100_000,
-                                sent -> System.err.printf("published %,d events%n", sent));
+                                1_000,
+                                sent ->
+                                        progress.update(
+                                                "publish",
+                                                sent,
+                                                limit > 0
+                                                        ? Math.max(
+                                                                (double) sent / limit,
+                                                                events.fractionRead())
+                                                        : events.fractionRead()));
+                progress.clear();
                 double s = (System.nanoTime() - start) / 1e9;
                 System.err.printf(
                         "published %,d events to %s in %.1f s (%.0f events/s)%n",
@@ -233,7 +278,7 @@ public final class Perpetua implements Runnable {
         @Override
         public Integer call() {
             long[] printed = {0};
-            try (TopicReader reader = new TopicReader(kafka.bootstrapServers(), topic, !latest)) {
+            try (TopicReader reader = new TopicReader(kafka.connection(), topic, !latest)) {
                 reader.read(
                         idleSeconds == null ? null : Duration.ofSeconds(idleSeconds),
                         r -> {
@@ -263,6 +308,35 @@ public final class Perpetua implements Runnable {
                         + (value == null ? 0 : value.length)
                         + "}";
             }
+        }
+    }
+
+    @Command(
+            name = "schemas",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Write a self-contained schema of every record type (each with the types it"
+                            + " uses inline) for clients in other languages.")
+    static final class Schemas implements Callable<Integer> {
+        @Option(
+                names = "--out",
+                description = "Folder to write them to (default: schemas/standalone).")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            Path dir =
+                    out != null
+                            ? out
+                            : Path.of(System.getProperty("perpetua.home", "."))
+                                    .resolve("schemas/standalone");
+            java.nio.file.Files.createDirectories(dir);
+            for (var type : WireFormat.TYPES) {
+                Path file = dir.resolve(type.getSimpleName() + ".avsc");
+                java.nio.file.Files.writeString(file, WireFormat.standaloneSchema(type));
+                System.out.println(file);
+            }
+            return 0;
         }
     }
 

@@ -47,7 +47,7 @@ final class Score implements Callable<Integer> {
     public Integer call() throws Exception {
         String name = model;
         ModelSnapshot snapshot =
-                ModelRegistry.read(kafka.bootstrapServers(), null, modelsTopic)
+                ModelRegistry.read(kafka.connection(), null, modelsTopic)
                         .snapshot(name)
                         .orElse(null);
         if (snapshot == null) {

@@ -146,6 +146,7 @@ public final class ChaosDrill {
     private String jobId;
     private String jarId;
     private ChaosOracle oracle;
+    private ChaosProducer producer;
     private String prefix;
 
     public ChaosDrill(Settings settings, PrintStream log) {
@@ -195,7 +196,7 @@ public final class ChaosDrill {
         say("job %s runs at parallelism %d", jobId, PARALLELISM);
 
         oracle = new ChaosOracle(cluster.bootstrapServers(), s.events());
-        ChaosProducer producer =
+        producer =
                 new ChaosProducer(
                         cluster.bootstrapServers(), s.events(), s.models(), s.rate(), SEED);
         Thread reader = new Thread(oracle, "chaos-oracle");
@@ -215,6 +216,9 @@ public final class ChaosDrill {
                             + " predictions",
                     producer.published(), producer.malformed().size());
             oracle.awaitPredicted(s.events(), Duration.ofMinutes(5), this::say);
+            say(
+                    "the job restarted %s times",
+                    cluster.rest().jobMetric(jobId, "numRestarts").orElse("an unknown number of"));
             // Stopping with a savepoint commits the job's last transactions and leaves none open.
             say("job stopped with savepoint %s", cluster.rest().stopWithSavepoint(jobId, 10));
         } finally {
@@ -257,6 +261,8 @@ public final class ChaosDrill {
 
     private void restartBroker() {
         try {
+            // A backlog, so that the job has outputs in flight when the broker goes.
+            producer.burst(2_000);
             say("kill -9 the broker; it stays down %d s", s.brokerDown().toSeconds());
             cluster.restartBroker(true, s.brokerDown());
             brokerRestarts++;

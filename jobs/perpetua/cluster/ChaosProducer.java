@@ -39,6 +39,8 @@ final class ChaosProducer implements Runnable {
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private volatile boolean running = true;
     private volatile long gate = Long.MAX_VALUE;
+    private volatile long unpacedUntil;
+    private final AtomicLong acked = new AtomicLong();
 
     ChaosProducer(String bootstrap, long events, int models, double rate, long seed) {
         this(bootstrap, 0, events, models, rate, seed);
@@ -118,6 +120,8 @@ final class ChaosProducer implements Runnable {
                         (meta, e) -> {
                             if (e != null) {
                                 failure.compareAndSet(null, e);
+                            } else {
+                                acked.incrementAndGet();
                             }
                         });
                 published.incrementAndGet();
@@ -132,7 +136,13 @@ final class ChaosProducer implements Runnable {
                                 }
                             });
                 }
-                pace(start, i - paced + 1);
+                if (i - first < unpacedUntil) {
+                    // A burst: the pace starts again after it.
+                    start = System.nanoTime();
+                    paced = i + 1;
+                } else {
+                    pace(start, i - paced + 1);
+                }
             }
             producer.flush();
         } catch (Throwable t) {
@@ -205,6 +215,18 @@ final class ChaosProducer implements Runnable {
             steps.get(i).run();
         }
         gate = Long.MAX_VALUE;
+    }
+
+    /**
+     * Sends the next {@code n} events as fast as the producer can and waits until the broker has
+     * acknowledged them: the job then has a backlog, and outputs in flight, when a fault follows.
+     */
+    void burst(long n) throws InterruptedException {
+        long target = published.get() + n;
+        unpacedUntil = target;
+        while (acked.get() < target && running && failure.get() == null) {
+            Thread.sleep(10);
+        }
     }
 
     long published() {

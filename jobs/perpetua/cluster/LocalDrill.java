@@ -82,6 +82,7 @@ public final class LocalDrill {
             ChaosOracle.Verdict v = drill.run();
             v.problems().forEach(p -> System.out.println("problem: " + p));
             System.out.println("resumed_from_checkpoint=" + drill.resumedEveryTime());
+            System.out.println(drill.sinkFailures());
             System.out.println("recoveries_ms=" + v.recoveries());
             System.out.println(v.line().replace("chaos ", "local "));
             return v.ok() && drill.resumedEveryTime() ? 0 : 1;
@@ -102,6 +103,11 @@ public final class LocalDrill {
     private Process broker;
     private Process job;
     private ChaosOracle oracle;
+    private ChaosProducer producer;
+
+    /** Events sent at once before a broker outage. */
+    private static final long BURST = 2_000;
+
     private int jobStarts;
     private String prefix;
 
@@ -138,8 +144,7 @@ public final class LocalDrill {
 
         awaitCheckpoint();
         oracle = new ChaosOracle(bootstrap(), s.events());
-        ChaosProducer producer =
-                new ChaosProducer(bootstrap(), s.events(), s.models(), s.rate(), s.seed());
+        producer = new ChaosProducer(bootstrap(), s.events(), s.models(), s.rate(), s.seed());
         Thread reader = new Thread(oracle, "local-drill-oracle");
         Thread writer = new Thread(producer, "local-drill-producer");
         reader.setDaemon(true);
@@ -216,6 +221,8 @@ public final class LocalDrill {
 
     private void outage(Duration down) {
         try {
+            // A backlog, so that the job has outputs in flight when the broker goes.
+            producer.burst(BURST);
             say("kill -9 the broker; it stays down %d s", down.toSeconds());
             broker.destroyForcibly();
             broker.waitFor();
@@ -304,6 +311,23 @@ public final class LocalDrill {
             job.waitFor();
         }
         say("job stopped");
+    }
+
+    /**
+     * How often the job's logs say that a sink's send failed ({@code Kafka request failed}) and
+     * that a writer could not close cleanly after it: evidence that an outage outlasted the
+     * delivery timeout and that the job restarted instead of dying.
+     */
+    public String sinkFailures() throws IOException {
+        long sends = 0;
+        long closes = 0;
+        for (int i = 1; i <= jobStarts; i++) {
+            for (String line : Files.readAllLines(jobLog(i), StandardCharsets.UTF_8)) {
+                sends += line.contains("Kafka request failed") ? 1 : 0;
+                closes += line.contains("Closing the Kafka writer failed") ? 1 : 0;
+            }
+        }
+        return "failed_sends=" + sends + " writer_close_failures=" + closes;
     }
 
     /** Whether the restarted job said it resumed from a checkpoint. */

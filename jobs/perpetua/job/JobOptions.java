@@ -12,6 +12,7 @@ import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MemorySize;
 import perpetua.ingest.RecordLimits;
+import perpetua.runtime.KafkaConnection;
 
 /**
  * The options of the online learning job: typed, with defaults and descriptions.
@@ -35,7 +36,27 @@ public final class JobOptions {
                     .stringType()
                     .noDefaultValue()
                     .withDescription(
-                            "Kafka bootstrap servers, HOST:PORT[,HOST:PORT...]. Required.");
+                            "Kafka bootstrap servers, HOST:PORT[,HOST:PORT...]. Required, unless"
+                                    + " the kafka-config file names bootstrap.servers.");
+
+    public static final ConfigOption<String> KAFKA_CONFIG =
+            ConfigOptions.key("kafka-config")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Kafka client properties file (security.protocol, sasl.*, ssl.*, ...)"
+                                    + " for the source, the sinks and the admin client; read where"
+                                    + " the job is submitted. Files it names (key and trust"
+                                    + " stores) must exist on every TaskManager.");
+
+    public static final ConfigOption<String> KAFKA_PROPERTY =
+            ConfigOptions.key("kafka-property")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "A Kafka client setting KEY=VALUE that wins over kafka-config;"
+                                    + " repeatable. Secrets belong in the file, not on a command"
+                                    + " line.");
 
     public static final ConfigOption<String> EVENTS_TOPIC =
             ConfigOptions.key("topic.events")
@@ -270,8 +291,14 @@ public final class JobOptions {
 
     private final Configuration config;
 
-    private JobOptions(Configuration config) {
+    /** The KEY=VALUE Kafka settings, kept out of the Flink configuration: they may be secrets. */
+    private final List<String> kafkaProperties;
+
+    private transient KafkaConnection kafka;
+
+    private JobOptions(Configuration config, List<String> kafkaProperties) {
         this.config = config;
+        this.kafkaProperties = List.copyOf(kafkaProperties);
     }
 
     /** Every option, in declaration order. */
@@ -292,6 +319,7 @@ public final class JobOptions {
     /** Parses {@code --KEY VALUE} pairs; unknown keys and bad values fail with the usage. */
     public static JobOptions fromArgs(String... args) {
         Map<String, String> values = new HashMap<>();
+        List<String> kafkaProperties = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (!a.startsWith("--")) {
@@ -312,9 +340,13 @@ public final class JobOptions {
                 throw new IllegalArgumentException(
                         "option --" + key + " needs a value\n" + usage());
             }
-            values.put(key, value);
+            if (key.equals(KAFKA_PROPERTY.key())) {
+                kafkaProperties.add(value);
+            } else {
+                values.put(key, value);
+            }
         }
-        return fromMap(values);
+        return fromMap(values, kafkaProperties);
     }
 
     /** A boolean option, which may be given without a value to mean true. */
@@ -324,6 +356,10 @@ public final class JobOptions {
     }
 
     public static JobOptions fromMap(Map<String, String> values) {
+        return fromMap(values, List.of());
+    }
+
+    private static JobOptions fromMap(Map<String, String> values, List<String> kafkaProperties) {
         List<String> known = all().stream().map(ConfigOption::key).toList();
         for (String key : values.keySet()) {
             if (!known.contains(key)) {
@@ -331,7 +367,7 @@ public final class JobOptions {
             }
         }
         Configuration config = Configuration.fromMap(values);
-        JobOptions options = new JobOptions(config);
+        JobOptions options = new JobOptions(config, kafkaProperties);
         for (ConfigOption<?> o : all()) {
             try {
                 config.get(o);
@@ -340,8 +376,15 @@ public final class JobOptions {
                         "bad value for --" + o.key() + ": " + e.getMessage(), e);
             }
         }
-        if (!config.getOptional(BOOTSTRAP_SERVERS).isPresent()) {
+        if (!config.getOptional(BOOTSTRAP_SERVERS).isPresent()
+                && !config.getOptional(KAFKA_CONFIG).isPresent()) {
             throw new IllegalArgumentException("--bootstrap-servers is required\n" + usage());
+        }
+        for (String p : kafkaProperties) {
+            if (p.indexOf('=') <= 0) {
+                throw new IllegalArgumentException(
+                        "--" + KAFKA_PROPERTY.key() + " takes KEY=VALUE; one of them has no key");
+            }
         }
 
         if (config.get(STATE_BACKEND) != null
@@ -380,6 +423,25 @@ public final class JobOptions {
 
     public <T> T get(ConfigOption<T> option) {
         return config.get(option);
+    }
+
+    /**
+     * The Kafka cluster and client settings of the source, the sinks and the admin client: the
+     * kafka-config file, read on first use, with the kafka-property settings over it.
+     *
+     * @throws IllegalArgumentException for a file that cannot be read, or no bootstrap servers
+     */
+    public KafkaConnection kafka() {
+        if (kafka == null) {
+            String file = get(KAFKA_CONFIG);
+            kafka =
+                    KafkaConnection.configure(
+                            get(BOOTSTRAP_SERVERS),
+                            file == null ? null : java.nio.file.Path.of(file),
+                            kafkaProperties,
+                            null);
+        }
+        return kafka;
     }
 
     /** The limits on input records and dead letters that these options set. */

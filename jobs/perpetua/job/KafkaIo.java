@@ -17,6 +17,7 @@ import org.apache.flink.util.Collector;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 import perpetua.ingest.SourceRecord;
+import perpetua.runtime.KafkaConnection;
 import perpetua.schemas.DeadLetter;
 import perpetua.schemas.Metrics;
 import perpetua.schemas.ModelSnapshot;
@@ -62,7 +63,7 @@ public final class KafkaIo {
     public static KafkaSource<SourceRecord> events(JobOptions o) {
         KafkaSourceBuilder<SourceRecord> b =
                 KafkaSource.<SourceRecord>builder()
-                        .setBootstrapServers(o.get(JobOptions.BOOTSTRAP_SERVERS))
+                        .setProperties(o.kafka().consumerProperties())
                         .setTopics(
                                 o.get(JobOptions.EVENTS_TOPIC),
                                 o.get(JobOptions.FEEDBACK_TOPIC),
@@ -92,22 +93,22 @@ public final class KafkaIo {
      * configured retention, both accepting snapshots up to 64 MiB.
      */
     public static void createTopics(JobOptions o, int partitions) {
-        String bootstrap = o.get(JobOptions.BOOTSTRAP_SERVERS);
+        KafkaConnection kafka = o.kafka();
         perpetua.runtime.Topics.create(
-                bootstrap,
+                kafka,
                 partitions,
                 maxBytes(INPUT_TOPIC_MAX_BYTES),
                 o.get(JobOptions.EVENTS_TOPIC),
                 o.get(JobOptions.FEEDBACK_TOPIC));
         perpetua.runtime.Topics.create(
-                bootstrap,
+                kafka,
                 partitions,
                 maxBytes(OUTPUT_TOPIC_MAX_BYTES),
                 o.get(JobOptions.PREDICTIONS_TOPIC),
                 o.get(JobOptions.METRICS_TOPIC),
                 o.get(JobOptions.DEADLETTERS_TOPIC));
         perpetua.runtime.Topics.create(
-                bootstrap,
+                kafka,
                 1,
                 java.util.Map.of(
                         "cleanup.policy",
@@ -117,12 +118,12 @@ public final class KafkaIo {
                 o.get(JobOptions.CONTROL_TOPIC));
         String max = String.valueOf(MAX_SNAPSHOT_BYTES);
         perpetua.runtime.Topics.create(
-                bootstrap,
+                kafka,
                 1,
                 java.util.Map.of("cleanup.policy", "compact", "max.message.bytes", max),
                 o.get(JobOptions.MODELS_TOPIC));
         perpetua.runtime.Topics.create(
-                bootstrap,
+                kafka,
                 1,
                 java.util.Map.of(
                         "retention.ms",
@@ -141,7 +142,7 @@ public final class KafkaIo {
      * to fail at its first partition discovery.
      */
     public static void requireTopics(JobOptions o) {
-        String bootstrap = o.get(JobOptions.BOOTSTRAP_SERVERS);
+        KafkaConnection kafka = o.kafka();
         java.util.List<String> missing = new java.util.ArrayList<>();
         for (var option :
                 java.util.List.of(
@@ -153,14 +154,14 @@ public final class KafkaIo {
                         JobOptions.MODELS_TOPIC,
                         JobOptions.MODELS_HISTORY_TOPIC,
                         JobOptions.DEADLETTERS_TOPIC)) {
-            if (!perpetua.runtime.Topics.exists(bootstrap, o.get(option))) {
+            if (!perpetua.runtime.Topics.exists(kafka, o.get(option))) {
                 missing.add(o.get(option) + " (--" + option.key() + ")");
             }
         }
         if (!missing.isEmpty()) {
             throw new IllegalArgumentException(
                     "missing topics at "
-                            + bootstrap
+                            + kafka
                             + ": "
                             + String.join(", ", missing)
                             + "; create them, or let the job create them with --create-topics");
@@ -193,17 +194,18 @@ public final class KafkaIo {
 
     static <T extends SpecificRecord> Sink<T> sink(
             JobOptions o, String topic, Class<T> type, String name) {
-        Properties props = new Properties();
+        // The cluster's settings (security) first; the sink's own needs over them.
+        Properties props = o.kafka().producerProperties();
         props.setProperty(
                 "transaction.timeout.ms",
                 String.valueOf(o.get(JobOptions.TRANSACTION_TIMEOUT).toMillis()));
         props.setProperty("max.request.size", String.valueOf(MAX_SNAPSHOT_BYTES));
-        props.setProperty("linger.ms", "5");
+        props.putIfAbsent("linger.ms", "5");
         props.setProperty("delivery.timeout.ms", String.valueOf(DELIVERY_TIMEOUT.toMillis()));
         props.setProperty("max.block.ms", String.valueOf(MAX_BLOCK.toMillis()));
         return new OutageTolerantKafkaSink<>(
                 KafkaSink.<T>builder()
-                        .setBootstrapServers(o.get(JobOptions.BOOTSTRAP_SERVERS))
+                        .setBootstrapServers(o.kafka().bootstrapServers())
                         .setKafkaProducerConfig(props)
                         .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
                         .setTransactionalIdPrefix(

@@ -78,9 +78,7 @@ public final class OnlineLearningJob {
             }
             Map<String, ModelSnapshot> warm =
                     o.get(JobOptions.WARM_START)
-                            ? WarmStart.latest(
-                                    o.get(JobOptions.BOOTSTRAP_SERVERS),
-                                    o.get(JobOptions.MODELS_TOPIC))
+                            ? WarmStart.latest(o.kafka(), o.get(JobOptions.MODELS_TOPIC))
                             : Map.of();
             return new Models(
                     o.get(JobOptions.FEEDBACK_TOPIC),
@@ -104,6 +102,11 @@ public final class OnlineLearningJob {
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());
             System.exit(2);
+            return;
+        } catch (IllegalStateException e) {
+            // Kafka cannot be reached or refuses the client: said in one line, no stack trace.
+            System.err.println(e.getMessage());
+            System.exit(1);
             return;
         }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();

@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import perpetua.runtime.KafkaConnection;
 import perpetua.runtime.ModelRegistry;
 import perpetua.schemas.ModelSnapshot;
 import perpetua.schemas.ModelState;
@@ -17,9 +18,9 @@ public final class WarmStart {
 
     private WarmStart() {}
 
-    public static Map<String, ModelSnapshot> latest(String bootstrap, String modelsTopic) {
+    public static Map<String, ModelSnapshot> latest(KafkaConnection kafka, String modelsTopic) {
         Map<String, ModelSnapshot> latest =
-                new HashMap<>(ModelRegistry.read(bootstrap, null, modelsTopic).snapshots());
+                new HashMap<>(ModelRegistry.read(kafka, null, modelsTopic).snapshots());
         latest.values().removeIf(s -> s.getState() == ModelState.RETIRED);
         LOG.info("warm start from {}: resuming {}", modelsTopic, latest.keySet());
         return latest;

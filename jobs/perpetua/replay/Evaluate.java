@@ -28,6 +28,7 @@ import org.nd4j.common.config.ND4JClassLoading;
 import perpetua.ingest.SourceRecord;
 import perpetua.job.OnlineLearningJob;
 import perpetua.runtime.CsvEvents;
+import perpetua.runtime.Progress;
 import perpetua.schemas.DeadLetter;
 import perpetua.schemas.Event;
 import perpetua.schemas.Metrics;
@@ -68,26 +69,32 @@ public final class Evaluate {
      * @param limit rows to replay (0: all)
      * @param out where curve.csv, curve.png and summary.txt go (null: nowhere)
      * @param progress where the curve and notes are printed as the replay goes (null: nowhere)
+     * @param ticker rows read and replayed, rows per second and time left (null: none)
      */
-    public record Options(Long shuffleSeed, long limit, Path out, PrintStream progress) {
+    public record Options(
+            Long shuffleSeed, long limit, Path out, PrintStream progress, Progress ticker) {
         public static Options defaults() {
-            return new Options(null, 0, null, null);
+            return new Options(null, 0, null, null, null);
         }
 
         public Options shuffleSeed(Long seed) {
-            return new Options(seed, limit, out, progress);
+            return new Options(seed, limit, out, progress, ticker);
         }
 
         public Options limit(long rows) {
-            return new Options(shuffleSeed, rows, out, progress);
+            return new Options(shuffleSeed, rows, out, progress, ticker);
         }
 
         public Options out(Path dir) {
-            return new Options(shuffleSeed, limit, dir, progress);
+            return new Options(shuffleSeed, limit, dir, progress, ticker);
         }
 
         public Options progress(PrintStream stream) {
-            return new Options(shuffleSeed, limit, out, stream);
+            return new Options(shuffleSeed, limit, out, stream, ticker);
+        }
+
+        public Options ticker(Progress rows) {
+            return new Options(shuffleSeed, limit, out, progress, rows);
         }
     }
 
@@ -137,7 +144,8 @@ public final class Evaluate {
                             List.copyOf(models.keySet()),
                             options.shuffleSeed(),
                             options.limit(),
-                            file);
+                            file,
+                            options.ticker());
             for (ModelSpec s : models.values()) {
                 check(s, prepared.first(), roles, progress);
             }
@@ -275,6 +283,7 @@ public final class Evaluate {
 
                             @Override
                             public void accept(Metrics m) {
+                                clear(options.ticker());
                                 Curve.Point p = curve.add(m);
                                 if (p == null) {
                                     progress.println(m.getEvent() + ": " + m.getDetail());
@@ -295,6 +304,7 @@ public final class Evaluate {
                         d -> {
                             long n = refusedBy.merge(String.valueOf(d.getModel()), 1L, Long::sum);
                             if (n <= REFUSALS_SHOWN) {
+                                clear(options.ticker());
                                 progress.printf(
                                         "refused: row %d of the CSV, model %s: %s%n",
                                         prepared.csvRow(d.getOffset()),
@@ -317,11 +327,19 @@ public final class Evaluate {
                                                 labelledRows)));
         float[] labels = prepared.labels();
         // An iterator read to its end is closed; closing it again would ask a finished job.
+        long toPredict = prepared.records();
+        long predictedSoFar = 0;
         try {
             while (served.hasNext()) {
                 Served s = served.next();
                 measured.get(s.model).add(s, labels[s.row]);
+                predictedSoFar++;
+                if (options.ticker() != null && (predictedSoFar & 1023) == 0) {
+                    options.ticker()
+                            .update("replay", predictedSoFar, (double) predictedSoFar / toPredict);
+                }
             }
+            clear(options.ticker());
         } catch (RuntimeException e) {
             failures.add(e);
             closeQuietly(served);
@@ -417,6 +435,12 @@ public final class Evaluate {
             root = root.getCause();
         }
         return root.getClass().getSimpleName() + ": " + root.getMessage();
+    }
+
+    private static void clear(Progress ticker) {
+        if (ticker != null) {
+            ticker.clear();
+        }
     }
 
     private static PrintStream nowhere() {

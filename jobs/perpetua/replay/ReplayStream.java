@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import perpetua.runtime.CsvEvents;
+import perpetua.runtime.Progress;
 import perpetua.schemas.Event;
 import perpetua.wire.WireFormat;
 
@@ -66,6 +67,22 @@ public final class ReplayStream {
             long limit,
             Path file)
             throws IOException {
+        return prepare(csv, roles, models, shuffleSeed, limit, file, null);
+    }
+
+    /**
+     * As {@link #prepare(Path, CsvEvents.Roles, List, Long, long, Path)}, reporting the rows read
+     * to {@code ticker} (null: nowhere).
+     */
+    public static Prepared prepare(
+            Path csv,
+            CsvEvents.Roles roles,
+            List<String> models,
+            Long shuffleSeed,
+            long limit,
+            Path file,
+            Progress ticker)
+            throws IOException {
         if (models.isEmpty()) {
             throw new IllegalArgumentException("no model to replay");
         }
@@ -83,17 +100,22 @@ public final class ReplayStream {
             if (shuffleSeed == null) {
                 while (rows.hasNext() && w.rows < max) {
                     w.write(rows.next(), (int) rows.row());
+                    tick(ticker, rows, limit);
                 }
             } else {
                 List<Event> all = new ArrayList<>();
                 while (rows.hasNext()) {
                     all.add(rows.next());
+                    tick(ticker, rows, 0);
                 }
                 int[] order = permutation(all.size(), shuffleSeed);
                 for (int i = 0; i < order.length && w.rows < max; i++) {
                     w.write(all.get(order[i]), order[i] + 1);
                     all.set(order[i], null);
                 }
+            }
+            if (ticker != null) {
+                ticker.clear();
             }
             if (w.rows == 0) {
                 throw new IllegalArgumentException("no rows to replay in " + csv);
@@ -105,6 +127,16 @@ public final class ReplayStream {
                     Arrays.copyOf(w.labels, w.rows),
                     Arrays.copyOf(w.csvRows, w.rows),
                     w.first);
+        }
+    }
+
+    private static void tick(Progress ticker, CsvEvents rows, long limit) {
+        if (ticker != null && (rows.row() & 1023) == 0) {
+            double share =
+                    limit > 0
+                            ? Math.max((double) rows.row() / limit, rows.fractionRead())
+                            : rows.fractionRead();
+            ticker.update("read", rows.row(), Math.min(1, share));
         }
     }
 

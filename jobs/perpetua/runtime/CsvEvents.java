@@ -4,17 +4,24 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.nio.channels.Channels;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.DateTimeException;
 import java.time.DayOfWeek;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
-import java.time.OffsetDateTime;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
 import java.time.format.DateTimeParseException;
+import java.time.temporal.TemporalAccessor;
+import java.time.temporal.TemporalQueries;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -33,10 +40,12 @@ import perpetua.schemas.Event;
  * column roles: id, time, label, numeric, categorical, dense, text.
  *
  * <p>A role names columns by header; a name ending in {@code *} takes every column with that
- * prefix, in header order. Times are epoch milliseconds or ISO-8601 (a time without offset is UTC).
- * A time column can also yield categorical features ({@code hour}: hour of day, {@code dow}: day of
- * week). A row whose label or numeric value cannot be read is still published, carrying NaN, so
- * that the job's validation refuses it with a dead letter that names the row.
+ * prefix, in header order. Times are epoch milliseconds, a date, or a date and time as {@code
+ * 2009-05-04 13:54:25} or ISO-8601, with an optional zone ({@code Z}, {@code +02:00}, {@code
+ * Europe/Paris}); a time without one is UTC. A time column can also yield categorical features
+ * ({@code hour}: hour of day, {@code dow}: day of week, in the time's own zone). A row whose label
+ * or numeric value cannot be read is still published, carrying NaN, so that the job's validation
+ * refuses it with a dead letter that names the row.
  */
 public final class CsvEvents implements Iterator<Event>, AutoCloseable {
 
@@ -73,8 +82,19 @@ public final class CsvEvents implements Iterator<Event>, AutoCloseable {
     private final Map<String, Integer> classIndex = new HashMap<>();
     private long row;
 
+    /** The file being read, for {@link #fractionRead()}; null for a stream. */
+    private SeekableByteChannel file;
+
+    private long fileBytes;
+
     public CsvEvents(Path file, Roles roles) throws IOException {
-        this(open(file), roles);
+        this(Files.newByteChannel(file), file.toString().endsWith(".gz"), roles);
+        this.fileBytes = Files.size(file);
+    }
+
+    private CsvEvents(SeekableByteChannel channel, boolean gzip, Roles roles) throws IOException {
+        this(open(channel, gzip), roles);
+        this.file = channel;
     }
 
     public CsvEvents(InputStream in, Roles roles) throws IOException {
@@ -121,9 +141,24 @@ public final class CsvEvents implements Iterator<Event>, AutoCloseable {
         this.rows = parser.iterator();
     }
 
-    private static InputStream open(Path file) throws IOException {
-        InputStream in = Files.newInputStream(file);
-        return file.toString().endsWith(".gz") ? new GZIPInputStream(in, 1 << 16) : in;
+    private static InputStream open(SeekableByteChannel channel, boolean gzip) throws IOException {
+        InputStream in = Channels.newInputStream(channel);
+        return gzip ? new GZIPInputStream(in, 1 << 16) : in;
+    }
+
+    /**
+     * The share of the file's bytes read so far, 0 to 1 (of the compressed bytes for a {@code .gz}
+     * file): how far the rows have come; NaN when reading a stream.
+     */
+    public double fractionRead() {
+        if (file == null || fileBytes <= 0) {
+            return Double.NaN;
+        }
+        try {
+            return Math.min(1.0, file.position() / (double) fileBytes);
+        } catch (IOException e) {
+            return Double.NaN;
+        }
     }
 
     static List<String> expand(List<String> columns, List<String> header) {
@@ -156,9 +191,8 @@ public final class CsvEvents implements Iterator<Event>, AutoCloseable {
         Map<String, String> categorical = new LinkedHashMap<>();
         long time = 0;
         if (roles.time != null) {
-            Instant t = parseTime(r.get(roles.time));
-            time = t.toEpochMilli();
-            ZonedDateTime z = t.atZone(ZoneOffset.UTC);
+            ZonedDateTime z = parseTime(r.get(roles.time));
+            time = z.toInstant().toEpochMilli();
             for (String tf : roles.timeFeatures) {
                 categorical.put(
                         tf,
@@ -225,26 +259,65 @@ public final class CsvEvents implements Iterator<Event>, AutoCloseable {
         return d.name().substring(0, 3).toLowerCase();
     }
 
-    static Instant parseTime(String raw) {
+    /**
+     * A date and time as CSV exports write them: ISO-8601 with {@code T} or a space between date
+     * and time ({@code 2009-05-04 13:54:25}, seconds and fractions optional), then optionally a
+     * zone: {@code Z}, an offset ({@code +02:00}, {@code +0200}, {@code +02}, after a space or not)
+     * or a region ({@code Europe/Paris}, {@code UTC}).
+     */
+    private static final DateTimeFormatter DATE_TIME =
+            new DateTimeFormatterBuilder()
+                    .parseCaseInsensitive()
+                    .append(DateTimeFormatter.ISO_LOCAL_DATE)
+                    .optionalStart()
+                    .appendLiteral('T')
+                    .optionalEnd()
+                    .optionalStart()
+                    .appendLiteral(' ')
+                    .optionalEnd()
+                    .append(DateTimeFormatter.ISO_LOCAL_TIME)
+                    .optionalStart()
+                    .appendLiteral(' ')
+                    .optionalEnd()
+                    .optionalStart()
+                    .appendZoneOrOffsetId()
+                    .optionalEnd()
+                    .optionalStart()
+                    .appendOffset("+HHMM", "Z")
+                    .optionalEnd()
+                    .optionalStart()
+                    .appendOffset("+HH", "Z")
+                    .optionalEnd()
+                    .toFormatter();
+
+    /**
+     * Reads a time: epoch milliseconds, a date, or a date and time with or without a zone (see
+     * {@link #DATE_TIME}); one without a zone is UTC. The result keeps the zone it was written in,
+     * so that the hour and weekday features are those of the place that wrote it.
+     */
+    static ZonedDateTime parseTime(String raw) {
         String s = raw.trim();
         if (s.chars().allMatch(Character::isDigit) && !s.isEmpty()) {
-            return Instant.ofEpochMilli(Long.parseLong(s));
+            return Instant.ofEpochMilli(Long.parseLong(s)).atZone(ZoneOffset.UTC);
         }
         try {
-            return OffsetDateTime.parse(s).toInstant();
-        } catch (DateTimeParseException ignored) {
-            // fall through to the forms without offset
-        }
-        try {
-            return LocalDateTime.parse(s).toInstant(ZoneOffset.UTC);
-        } catch (DateTimeParseException ignored) {
+            TemporalAccessor t = DATE_TIME.parse(s);
+            ZoneId zone = t.query(TemporalQueries.zone());
+            return zone == null
+                    ? LocalDateTime.from(t).atZone(ZoneOffset.UTC)
+                    : ZonedDateTime.from(t);
+        } catch (DateTimeException ignored) {
             // fall through to a plain date
         }
         try {
-            return LocalDate.parse(s).atStartOfDay().toInstant(ZoneOffset.UTC);
+            return LocalDate.parse(s).atStartOfDay(ZoneOffset.UTC);
         } catch (DateTimeParseException e) {
             throw new IllegalArgumentException(
-                    "cannot read time '" + raw + "': use epoch ms or ISO-8601");
+                    "cannot read time '"
+                            + raw
+                            + "': use epoch ms, YYYY-MM-DD, or YYYY-MM-DD HH:MM:SS (or ISO-8601 with"
+                            + " a T), optionally followed by a zone such as Z, +02:00 or"
+                            + " Europe/Paris");
         }
     }
 

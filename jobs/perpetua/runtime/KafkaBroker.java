@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -49,13 +51,24 @@ public final class KafkaBroker implements AutoCloseable {
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
     private static final int BIND_ATTEMPTS = 3;
 
+    /**
+     * A listener besides the broker's own PLAINTEXT one, for clients that must authenticate: its
+     * name, security protocol and the broker settings it needs, typically prefixed {@code
+     * listener.name.<name lower-cased>.} (key store, SASL mechanisms and their JAAS configs, {@code
+     * ssl.client.auth}).
+     */
+    public record Listener(String name, String securityProtocol, Map<String, String> config) {}
+
     private final KafkaRaftServer server;
     private final String bootstrapServers;
+    private final Map<String, String> listenerAddresses;
     private boolean closed;
 
-    private KafkaBroker(KafkaRaftServer server, String bootstrapServers) {
+    private KafkaBroker(
+            KafkaRaftServer server, String bootstrapServers, Map<String, String> listeners) {
         this.server = server;
         this.bootstrapServers = bootstrapServers;
+        this.listenerAddresses = Map.copyOf(listeners);
     }
 
     /**
@@ -69,16 +82,33 @@ public final class KafkaBroker implements AutoCloseable {
      * @return the running broker; close it to stop it
      */
     public static KafkaBroker start(Path dataDir, int port) {
+        return start(dataDir, port, List.of());
+    }
+
+    /**
+     * Starts a broker in this JVM with {@code listeners} besides its PLAINTEXT one, each on a free
+     * port of 127.0.0.1; the PLAINTEXT listener stays the brokers' own and the controller's.
+     */
+    public static KafkaBroker start(Path dataDir, int port, List<Listener> listeners) {
         // An embedding JVM (tests, a Flink mini cluster) must never be killed by a fatal Kafka
         // fault handler; the fault surfaces as an exception and in the log instead.
         Exit.setExitProcedure(KafkaBroker::refuseExit);
         Exit.setHaltProcedure(KafkaBroker::refuseExit);
-        return launch(dataDir, port, 0);
+        return launch(dataDir, port, 0, listeners);
     }
 
     /** Returns the bootstrap servers string for clients, such as {@code 127.0.0.1:9092}. */
     public String bootstrapServers() {
         return bootstrapServers;
+    }
+
+    /** The {@code HOST:PORT} of the extra listener {@code name}. */
+    public String bootstrapServers(String listener) {
+        String address = listenerAddresses.get(listener);
+        if (address == null) {
+            throw new IllegalArgumentException("no listener " + listener);
+        }
+        return address;
     }
 
     /** Stops the broker and waits until it has shut down; calling it again does nothing. */
@@ -131,7 +161,7 @@ public final class KafkaBroker implements AutoCloseable {
 
         KafkaBroker broker;
         try {
-            broker = launch(dir, port, controllerPort);
+            broker = launch(dir, port, controllerPort, List.of());
         } catch (RuntimeException e) {
             Log.LOG.error("The Kafka broker failed to start", e);
             System.exit(1);
@@ -148,7 +178,8 @@ public final class KafkaBroker implements AutoCloseable {
         // The broker's own non-daemon threads keep the process alive from here on.
     }
 
-    private static KafkaBroker launch(Path dataDir, int port, int fixedControllerPort) {
+    private static KafkaBroker launch(
+            Path dataDir, int port, int fixedControllerPort, List<Listener> listeners) {
         Path dir = dataDir.toAbsolutePath();
         try {
             Files.createDirectories(dir);
@@ -162,8 +193,10 @@ public final class KafkaBroker implements AutoCloseable {
         for (int attempt = 1; attempt <= attempts; attempt++) {
             int clientPort = port == 0 ? freePort() : port;
             int controllerPort = fixedControllerPort == 0 ? freePort() : fixedControllerPort;
+            Map<String, Integer> extraPorts = new LinkedHashMap<>();
+            listeners.forEach(l -> extraPorts.put(l.name(), freePort()));
             try {
-                return launchOnce(dir, clientPort, controllerPort);
+                return launchOnce(dir, clientPort, controllerPort, listeners, extraPorts);
             } catch (RuntimeException e) {
                 failure = e;
                 Log.LOG.warn(
@@ -177,8 +210,30 @@ public final class KafkaBroker implements AutoCloseable {
         throw failure;
     }
 
-    private static KafkaBroker launchOnce(Path dir, int clientPort, int controllerPort) {
-        KafkaConfig config = new KafkaConfig(brokerConfig(dir, clientPort, controllerPort), false);
+    private static KafkaBroker launchOnce(
+            Path dir,
+            int clientPort,
+            int controllerPort,
+            List<Listener> listeners,
+            Map<String, Integer> extraPorts) {
+        Map<String, Object> props = brokerConfig(dir, clientPort, controllerPort);
+        Map<String, String> addresses = new LinkedHashMap<>();
+        for (Listener l : listeners) {
+            String address = HOST + ":" + extraPorts.get(l.name());
+            addresses.put(l.name(), address);
+            String endpoint = l.name() + "://" + address;
+            props.put("listeners", props.get("listeners") + "," + endpoint);
+            props.put("advertised.listeners", props.get("advertised.listeners") + "," + endpoint);
+            props.put(
+                    "listener.security.protocol.map",
+                    props.get("listener.security.protocol.map")
+                            + ","
+                            + l.name()
+                            + ":"
+                            + l.securityProtocol());
+            props.putAll(l.config());
+        }
+        KafkaConfig config = new KafkaConfig(props, false);
         formatIfNeeded(dir);
         KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
         String bootstrap = HOST + ":" + clientPort;
@@ -189,8 +244,12 @@ public final class KafkaBroker implements AutoCloseable {
             shutdownQuietly(server);
             throw e;
         }
-        Log.LOG.info("Kafka broker ready at {} with data in {}", bootstrap, dir);
-        return new KafkaBroker(server, bootstrap);
+        Log.LOG.info(
+                "Kafka broker ready at {}{} with data in {}",
+                bootstrap,
+                addresses.isEmpty() ? "" : " and " + addresses,
+                dir);
+        return new KafkaBroker(server, bootstrap, addresses);
     }
 
     private static Map<String, Object> brokerConfig(Path dir, int clientPort, int controllerPort) {

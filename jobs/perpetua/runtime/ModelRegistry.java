@@ -43,19 +43,30 @@ public final class ModelRegistry {
      * @param modelsTopic the models topic, or null to read only the control topic
      */
     public static ModelRegistry read(String bootstrap, String controlTopic, String modelsTopic) {
+        return read(KafkaConnection.to(bootstrap), controlTopic, modelsTopic);
+    }
+
+    /**
+     * Reads both topics of the cluster {@code kafka} to their current end.
+     *
+     * @param controlTopic the control topic, or null to read only the models topic
+     * @param modelsTopic the models topic, or null to read only the control topic
+     */
+    public static ModelRegistry read(
+            KafkaConnection kafka, String controlTopic, String modelsTopic) {
         Map<String, ModelSpec> specs = new LinkedHashMap<>();
         Map<String, ModelSnapshot> snapshots = new LinkedHashMap<>();
         if (controlTopic != null) {
             WireFormat.Codec<ModelSpec> codec = WireFormat.codec(ModelSpec.class);
             readToEnd(
-                    bootstrap,
+                    kafka,
                     controlTopic,
                     r -> decode(codec, r).ifPresent(s -> specs.put(s.getModel(), s)));
         }
         if (modelsTopic != null) {
             WireFormat.Codec<ModelSnapshot> codec = WireFormat.codec(ModelSnapshot.class);
             readToEnd(
-                    bootstrap,
+                    kafka,
                     modelsTopic,
                     r -> decode(codec, r).ifPresent(s -> snapshots.put(s.getModel(), s)));
         }
@@ -67,11 +78,11 @@ public final class ModelRegistry {
      * history topic keeps every snapshot).
      */
     public static Optional<ModelSnapshot> findVersion(
-            String bootstrap, String topic, String model, long version) {
+            KafkaConnection kafka, String topic, String model, long version) {
         WireFormat.Codec<ModelSnapshot> codec = WireFormat.codec(ModelSnapshot.class);
         ModelSnapshot[] found = {null};
         readToEnd(
-                bootstrap,
+                kafka,
                 topic,
                 r ->
                         decode(codec, r)
@@ -162,11 +173,11 @@ public final class ModelRegistry {
      * to {@code handler}; a topic that does not exist has no records.
      */
     public static void readToEnd(
-            String bootstrap, String topic, Consumer<ConsumerRecord<byte[], byte[]>> handler) {
-        if (!Topics.exists(bootstrap, topic)) {
+            KafkaConnection kafka, String topic, Consumer<ConsumerRecord<byte[], byte[]>> handler) {
+        if (!Topics.exists(kafka, topic)) {
             return;
         }
-        try (TopicReader reader = new TopicReader(bootstrap, topic, true)) {
+        try (TopicReader reader = new TopicReader(kafka, topic, true)) {
             reader.readToEnd(READ_TIMEOUT, handler);
         }
     }

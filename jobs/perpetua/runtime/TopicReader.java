@@ -19,20 +19,39 @@ public final class TopicReader implements AutoCloseable {
     private final KafkaConsumer<byte[], byte[]> consumer;
 
     public TopicReader(String bootstrapServers, String topic, boolean fromBeginning) {
-        this(bootstrapServers, List.of(topic), fromBeginning);
+        this(KafkaConnection.to(bootstrapServers), List.of(topic), fromBeginning);
     }
 
     public TopicReader(String bootstrapServers, List<String> topics, boolean fromBeginning) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        this(KafkaConnection.to(bootstrapServers), topics, fromBeginning);
+    }
+
+    public TopicReader(KafkaConnection kafka, String topic, boolean fromBeginning) {
+        this(kafka, List.of(topic), fromBeginning);
+    }
+
+    /**
+     * Assigns every partition of {@code topics}, at their beginning or end.
+     *
+     * @throws IllegalArgumentException for a topic that does not exist
+     * @throws IllegalStateException when the cluster cannot be reached or refuses this client
+     */
+    public TopicReader(KafkaConnection kafka, List<String> topics, boolean fromBeginning) {
+        Properties p = kafka.consumerProperties();
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(64 * 1024 * 1024));
+        p.putIfAbsent(
+                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(64 * 1024 * 1024));
         consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         List<TopicPartition> parts = new java.util.ArrayList<>();
         for (String topic : topics) {
-            List<org.apache.kafka.common.PartitionInfo> infos =
-                    consumer.partitionsFor(topic, Duration.ofSeconds(30));
+            List<org.apache.kafka.common.PartitionInfo> infos;
+            try {
+                infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
+            } catch (org.apache.kafka.common.KafkaException e) {
+                consumer.close(Duration.ZERO);
+                throw Topics.unreachable(kafka, e);
+            }
             if (infos == null || infos.isEmpty()) {
                 consumer.close();
                 throw new IllegalArgumentException("topic '" + topic + "' does not exist");

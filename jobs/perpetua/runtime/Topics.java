@@ -36,7 +36,13 @@ public final class Topics {
      * @param names the topics
      */
     public static void create(String bootstrap, int partitions, String... names) {
-        create(bootstrap, partitions, Map.of(), names);
+        create(KafkaConnection.to(bootstrap), partitions, Map.of(), names);
+    }
+
+    /** {@link #create(KafkaConnection, int, Map, String...)} at a plain {@code bootstrap}. */
+    public static void create(
+            String bootstrap, int partitions, Map<String, String> configs, String... names) {
+        create(KafkaConnection.to(bootstrap), partitions, configs, names);
     }
 
     /**
@@ -44,14 +50,14 @@ public final class Topics {
      *
      * <p>The replication factor is the broker's default, which is 1 on {@link KafkaBroker}.
      *
-     * @param bootstrap the bootstrap servers
+     * @param kafka the cluster
      * @param partitions the number of partitions of each new topic
      * @param configs topic configs for every new topic, such as {@code max.message.bytes} or {@code
      *     cleanup.policy=compact}; may be empty
      * @param names the topics
      */
     public static void create(
-            String bootstrap, int partitions, Map<String, String> configs, String... names) {
+            KafkaConnection kafka, int partitions, Map<String, String> configs, String... names) {
         if (partitions < 1) {
             throw new IllegalArgumentException("partitions must be positive: " + partitions);
         }
@@ -61,8 +67,7 @@ public final class Topics {
                     new NewTopic(name, Optional.of(partitions), Optional.empty())
                             .configs(Map.copyOf(configs)));
         }
-        Map<String, Object> conf = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        try (Admin admin = Admin.create(conf)) {
+        try (Admin admin = Admin.create(kafka.adminConfig())) {
             CreateTopicsResult result = admin.createTopics(topics);
             for (String name : names) {
                 awaitCreated(result, name);
@@ -122,25 +127,52 @@ public final class Topics {
         }
     }
 
-    /** Whether the topic exists; fails fast with the cause when the cluster cannot be reached. */
+    /** Whether the topic exists at a plain {@code bootstrap}. */
     public static boolean exists(String bootstrap, String name) {
-        Map<String, Object> conf =
-                Map.of(
-                        AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000,
-                        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000);
+        return exists(KafkaConnection.to(bootstrap), name);
+    }
+
+    /**
+     * Whether the topic exists; fails within seconds, saying why, when the cluster cannot be
+     * reached or refuses this client (wrong credentials, an untrusted certificate).
+     */
+    public static boolean exists(KafkaConnection kafka, String name) {
+        Map<String, Object> conf = kafka.adminConfig();
+        conf.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000);
+        conf.putIfAbsent(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000);
         try (Admin admin = Admin.create(conf)) {
             return admin.listTopics()
                     .names()
                     .get(20, java.util.concurrent.TimeUnit.SECONDS)
                     .contains(name);
-        } catch (java.util.concurrent.ExecutionException
-                | java.util.concurrent.TimeoutException e) {
-            throw new IllegalStateException(
-                    "cannot reach Kafka at " + bootstrap + ": " + e.getMessage(), e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw unreachable(kafka, e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw unreachable(kafka, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
         }
+    }
+
+    /**
+     * Why a client could not use the cluster, in one sentence: a refused login or certificate is
+     * said to be one, since waiting longer would not help.
+     */
+    public static IllegalStateException unreachable(KafkaConnection kafka, Throwable cause) {
+        String why =
+                cause instanceof org.apache.kafka.common.errors.SslAuthenticationException
+                        ? "the TLS handshake failed (check the trust store and key store): "
+                        : cause instanceof org.apache.kafka.common.errors.AuthenticationException
+                                ? "it refused this client's credentials: "
+                                : cause instanceof TimeoutException
+                                                || cause
+                                                        instanceof
+                                                        org.apache.kafka.common.errors
+                                                                .TimeoutException
+                                        ? "no answer in time: "
+                                        : "";
+        return new IllegalStateException(
+                "cannot use Kafka at " + kafka + ": " + why + cause.getMessage(), cause);
     }
 }

@@ -20,6 +20,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import perpetua.model.ScoringModel;
+import perpetua.runtime.KafkaConnection;
 import perpetua.schemas.Event;
 import perpetua.schemas.ModelSnapshot;
 import perpetua.schemas.ModelState;
@@ -58,9 +59,8 @@ public final class Scorer implements AutoCloseable {
     private final Thread thread;
     private volatile boolean closed;
 
-    private Scorer(String bootstrapServers, String topic) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    private Scorer(KafkaConnection kafka, String topic) {
+        Properties p = kafka.consumerProperties();
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(64 * 1024 * 1024));
@@ -76,7 +76,12 @@ public final class Scorer implements AutoCloseable {
      * {@link #awaitVersion}). A topic that does not exist yet is waited for.
      */
     public static Scorer follow(String bootstrapServers, String modelsTopic) {
-        Scorer scorer = new Scorer(bootstrapServers, modelsTopic);
+        return follow(KafkaConnection.to(bootstrapServers), modelsTopic);
+    }
+
+    /** {@link #follow(String, String)} on a cluster that may need TLS or SASL settings. */
+    public static Scorer follow(KafkaConnection kafka, String modelsTopic) {
+        Scorer scorer = new Scorer(kafka, modelsTopic);
         scorer.thread.start();
         return scorer;
     }

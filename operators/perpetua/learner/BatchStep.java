@@ -20,6 +20,12 @@ import perpetua.schemas.ModelState;
 final class BatchStep {
     private static final Logger LOG = LoggerFactory.getLogger(BatchStep.class);
 
+    /**
+     * Timer namespace of a model's next snapshot by time: it comes when due even if no batch
+     * follows, so that the models topic never stays behind the served version for long.
+     */
+    static final String SNAPSHOT = "s:";
+
     private final LabelJoin join;
     private final ChampionPolicy policy;
     private final LearnerOutput out;
@@ -198,9 +204,18 @@ final class BatchStep {
         }
     }
 
-    private void snapshotIfDue(ModelRuntime m, long now) {
+    /**
+     * Publishes the snapshot the schedule asks for now, if any, and sets the timer of the next one
+     * by time: a batch or the timer itself, whichever comes first, publishes it.
+     */
+    void snapshotIfDue(ModelRuntime m, long now) {
         if (m.snapshotDue(now)) {
             out.snapshot(m.snapshot(out.now(), null, ModelState.LEARNING));
+        }
+        long due = m.snapshotDueAt();
+        if (due != Long.MAX_VALUE) {
+            // One timer per model and time: registering the same one again is a no-op.
+            out.wakeAt(SNAPSHOT, due);
         }
     }
 }

@@ -53,9 +53,10 @@ import perpetua.spec.SpecRules;
  *
  * <p>Side outputs: {@link #METRICS} per window and learner (a TIME window closes on a timer when no
  * event comes), drift warnings and drifts, promotions and replacements; {@link #SNAPSHOTS} on
- * creation, update, promotion, replacement, retirement, every {@code snapshotEveryBatches} batches
- * or {@code snapshotEverySeconds} seconds, and at the end of input; {@link #DEAD_LETTERS} for
- * records that do not fit their model, refused updates and late labels that find no event.
+ * creation, update, promotion, replacement, retirement, every {@code snapshotEveryBatches} batches,
+ * at most {@code snapshotEverySeconds} after a learned batch (a timer, when no batch follows), and
+ * at the end of input; {@link #DEAD_LETTERS} for records that do not fit their model, refused
+ * updates and late labels that find no event.
  *
  * <p>This class is the Flink adapter alone: state handles, timers, the dispatch of the three
  * inputs, checkpoint hooks and metric registration. The behaviour lives in plain classes: {@link
@@ -219,12 +220,22 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
         }
     }
 
-    /** A wait of the label join ended, or a TIME metrics window that no event closed. */
+    /**
+     * A wait of the label join ended, a TIME metrics window that no event closed, or a snapshot
+     * that no batch published.
+     */
     @Override
     public void onProcessingTime(InternalTimer<Object, String> timer) throws Exception {
         String model = (String) timer.getKey();
         String namespace = timer.getNamespace();
         touched.add(model);
+        if (namespace.equals(BatchStep.SNAPSHOT)) {
+            ModelRuntime m = lifeCycle.find(model, false);
+            if (m != null) {
+                step.snapshotIfDue(m, now());
+            }
+            return;
+        }
         if (namespace.equals(ChampionPolicy.WINDOW)) {
             ModelRuntime m = lifeCycle.find(model, false);
             if (m != null) {

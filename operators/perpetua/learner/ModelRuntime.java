@@ -348,6 +348,17 @@ final class ModelRuntime {
     }
 
     /**
+     * When the time schedule asks for the next snapshot, or {@link Long#MAX_VALUE} when it asks for
+     * none: nothing learned since the last, or no {@code snapshotEverySeconds}.
+     */
+    long snapshotDueAt() {
+        int everySeconds = spec.getSnapshotEverySeconds();
+        return batchesSinceSnapshot == 0 || everySeconds <= 0
+                ? Long.MAX_VALUE
+                : lastSnapshotAt + everySeconds * 1000L;
+    }
+
+    /**
      * The champion's snapshot, everything to resume or score; the schedule starts again from it.
      */
     ModelSnapshot snapshot(long now, String event, ModelState state) {

@@ -64,13 +64,12 @@ final class BodyCheck {
             }
         } catch (EOFException e) {
             throw new MalformedBodyException(
-                    "the "
+                    "truncated: the "
                             + writer.getName()
                             + " body ends after "
                             + length
                             + " bytes, inside "
-                            + where()
-                            + "; truncated?");
+                            + where());
         } catch (MalformedBodyException e) {
             throw e;
         } catch (IOException | AvroRuntimeException e) {

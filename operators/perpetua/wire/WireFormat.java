@@ -134,6 +134,14 @@ public final class WireFormat {
         return SpecificData.get().getSchema(type);
     }
 
+    /**
+     * The writer schema of {@code type} as one JSON document that defines every type it uses
+     * inline, so that any Avro library parses it alone: what {@code schemas/standalone} holds.
+     */
+    public static String standaloneSchema(Class<? extends SpecificRecord> type) {
+        return schemaOf(type).toString(true) + "\n";
+    }
+
     /** Past writer schemas shipped in schemas/past, by file name. */
     static Map<String, Schema> pastSchemas() {
         Map<String, Schema> out = new LinkedHashMap<>();

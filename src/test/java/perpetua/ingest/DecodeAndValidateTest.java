@@ -142,9 +142,9 @@ class DecodeAndValidateTest {
         byte[] bytes = codec.encode(event("bin").setDense(List.of(1f, 2f)).build());
         assertThat(refuse(Arrays.copyOf(bytes, bytes.length - 3)).getReason())
                 .isEqualTo(
-                        "malformed Avro body: the Event body ends after "
+                        "malformed Avro body: truncated: the Event body ends after "
                                 + (bytes.length - 3 - WireFormat.HEADER_BYTES)
-                                + " bytes, inside field 'weight'; truncated?");
+                                + " bytes, inside field 'weight'");
     }
 
     @Test

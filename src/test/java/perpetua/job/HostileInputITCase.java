@@ -361,8 +361,8 @@ class HostileInputITCase {
                                         events,
                                         "clean",
                                         HostileRecords.truncated(sound, 2),
-                                        "malformed Avro body: the Event body ends after \\d+ bytes,"
-                                                + " inside field 'weight'; truncated\\?")));
+                                        "malformed Avro body: truncated: the Event body ends after"
+                                                + " \\d+ bytes, inside field 'weight'")));
         attacks.add(
                 () ->
                         sent.add(

@@ -33,6 +33,7 @@ class LayoutTest {
     static final List<String> JOBS_LAYERS =
             List.of(
                     "perpetua.cli",
+                    "perpetua.dashboard",
                     "perpetua.cluster",
                     "perpetua.replay",
                     "perpetua.job",

@@ -4,7 +4,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import perpetua.cli.Perpetua;
-import picocli.CommandLine;
 
 /** Runs the perpetua command line in this JVM and captures what it prints to standard output. */
 public final class Cli {
@@ -18,7 +17,7 @@ public final class Cli {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
         try {
-            int code = new CommandLine(new Perpetua()).execute(args);
+            int code = Perpetua.commandLine().execute(args);
             System.out.flush();
             return new Run(code, bytes.toString(StandardCharsets.UTF_8));
         } finally {

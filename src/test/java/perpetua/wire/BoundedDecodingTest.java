@@ -92,9 +92,9 @@ class BoundedDecodingTest {
         byte[] insideWeight = Arrays.copyOf(whole, whole.length - 2);
         assertThat(refusal(events, insideWeight))
                 .isEqualTo(
-                        "the Event body ends after "
+                        "truncated: the Event body ends after "
                                 + (insideWeight.length - WireFormat.HEADER_BYTES)
-                                + " bytes, inside field 'weight'; truncated?");
+                                + " bytes, inside field 'weight'");
         // id and model (2 bytes each), time (1), the block count (1), two floats, half the third.
         byte[] insideDense = Arrays.copyOf(whole, WireFormat.HEADER_BYTES + 6 + 2 * 4 + 2);
         assertThat(refusal(events, insideDense))
