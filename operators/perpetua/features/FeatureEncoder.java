@@ -2,9 +2,12 @@ package perpetua.features;
 
 import java.util.List;
 import java.util.Map;
+import org.apache.avro.generic.PrimitivesArrays;
 import perpetua.schemas.Embedding;
 import perpetua.schemas.Event;
 import perpetua.schemas.ModelSpec;
+import perpetua.wire.EventCategoricals;
+import perpetua.wire.EventNumerics;
 
 /**
  * Turns events into rows of a {@link MicroBatch} as a model's spec describes them.
@@ -45,6 +48,9 @@ public final class FeatureEncoder {
     private float[] valueScratch = new float[8];
     private final int[] bagEnds;
     private int[] idScratch = new int[8];
+    private final FeatureHasher.Stream hash = new FeatureHasher.Stream();
+    // Where each numeric feature was in the last event's map: events name them in one order.
+    private final int[] numericAt;
     // Raw numeric values of the rows encoded since the last commit; NaN where one was missing.
     private double[] pendingRaw = new double[0];
     private int pendingRows;
@@ -83,6 +89,7 @@ public final class FeatureEncoder {
         this.bagEnds = new int[fieldNames.length];
         this.standardizer = standardizer;
         this.rowScratch = new float[denseWidth()];
+        this.numericAt = new int[numericNames.length];
     }
 
     /** Returns the number of dense values per encoded row: dense size plus named numerics. */
@@ -118,8 +125,14 @@ public final class FeatureEncoder {
      */
     public void encode(Event event, MicroBatch batch) {
         List<Float> dense = event.getDense();
-        for (int j = 0; j < denseSize; j++) {
-            rowScratch[j] = dense.get(j) * denseScale;
+        if (dense instanceof PrimitivesArrays.FloatArray floats) {
+            for (int j = 0; j < denseSize; j++) {
+                rowScratch[j] = floats.getFloat(j) * denseScale;
+            }
+        } else {
+            for (int j = 0; j < denseSize; j++) {
+                rowScratch[j] = dense.get(j) * denseScale;
+            }
         }
         Map<String, Double> numeric = event.getNumeric();
         int n = numericNames.length;
@@ -127,9 +140,23 @@ public final class FeatureEncoder {
             pendingRaw =
                     java.util.Arrays.copyOf(pendingRaw, Math.max(64 * n, pendingRaw.length * 2));
         }
+        EventNumerics numerics = numeric instanceof EventNumerics en ? en : null;
         for (int i = 0; i < n; i++) {
-            Double value = numeric.get(numericNames[i]);
-            if (value == null) {
+            double value;
+            boolean missing;
+            if (numerics != null) {
+                int at = numerics.indexOf(numericNames[i], numericAt[i]);
+                missing = at < 0;
+                value = missing ? 0 : numerics.value(at);
+                if (!missing) {
+                    numericAt[i] = at;
+                }
+            } else {
+                Double boxed = numeric.get(numericNames[i]);
+                missing = boxed == null;
+                value = missing ? 0 : boxed;
+            }
+            if (missing) {
                 rowScratch[denseSize + i] = 0f;
                 pendingRaw[pendingRows * n + i] = Double.NaN;
             } else {
@@ -144,19 +171,33 @@ public final class FeatureEncoder {
         int slotCount = 0;
         List<String> tokens = null;
         if (wide) {
-            for (Map.Entry<String, String> entry : categorical.entrySet()) {
-                slotCount =
-                        addSlot(
-                                slotCount,
-                                FeatureHasher.slot(entry.getKey(), entry.getValue(), hashBits),
-                                1f);
+            if (categorical instanceof EventCategoricals values) {
+                for (int c = 0; c < values.size(); c++) {
+                    slotCount = addSlot(slotCount, slot(values.name(c), values.value(c)), 1f);
+                }
+            } else {
+                for (Map.Entry<String, String> entry : categorical.entrySet()) {
+                    slotCount = addSlot(slotCount, slot(entry.getKey(), entry.getValue()), 1f);
+                }
             }
+            // In slot order, so that a row sums its weights in one order whatever order its map
+            // gave the categoricals: a decoded event and one built by hand predict the same.
+            sortSlots(slotCount);
             for (String[] pair : interactions) {
                 String a = categorical.get(pair[0]);
                 String b = categorical.get(pair[1]);
                 if (a != null && b != null) {
+                    // The slot of the name "A*B" and the value "a\u0001b".
                     int slot =
-                            FeatureHasher.slot(pair[0] + '*' + pair[1], a + '\u0001' + b, hashBits);
+                            hash.reset()
+                                    .add(pair[0])
+                                    .add('*')
+                                    .add(pair[1])
+                                    .add('\u0001')
+                                    .add(a)
+                                    .add('\u0001')
+                                    .add(b)
+                                    .slot(hashBits);
                     slotCount = addSlot(slotCount, slot, 1f);
                 }
             }
@@ -164,18 +205,18 @@ public final class FeatureEncoder {
                 tokens = Tokenizer.tokens(event.getText());
                 float value = tokens.isEmpty() ? 0f : (float) (1.0 / Math.sqrt(tokens.size()));
                 for (int t = 0; t < tokens.size(); t++) {
-                    slotCount =
-                            addSlot(
-                                    slotCount,
-                                    FeatureHasher.slot(TEXT_FIELD, tokens.get(t), hashBits),
-                                    value);
+                    slotCount = addSlot(slotCount, slot(TEXT_FIELD, tokens.get(t)), value);
                     if (textNgrams > 1 && t > 0) {
-                        String bigram = tokens.get(t - 1) + ' ' + tokens.get(t);
-                        slotCount =
-                                addSlot(
-                                        slotCount,
-                                        FeatureHasher.slot(TEXT_FIELD, bigram, hashBits),
-                                        value);
+                        // The bigram "previous next", hashed without building it.
+                        int slot =
+                                hash.reset()
+                                        .add(TEXT_FIELD)
+                                        .add('\u0001')
+                                        .add(tokens.get(t - 1))
+                                        .add(' ')
+                                        .add(tokens.get(t))
+                                        .slot(hashBits);
+                        slotCount = addSlot(slotCount, slot, value);
                     }
                 }
             }
@@ -188,12 +229,26 @@ public final class FeatureEncoder {
                     tokens = Tokenizer.tokens(event.getText());
                 }
                 for (String token : tokens) {
-                    idCount = addId(idCount, FeatureHasher.slot(TEXT_FIELD, token, embeddingBits));
+                    idCount =
+                            addId(
+                                    idCount,
+                                    hash.reset()
+                                            .add(TEXT_FIELD)
+                                            .add('\u0001')
+                                            .add(token)
+                                            .slot(embeddingBits));
                 }
             } else {
                 String value = categorical.get(name);
                 if (value != null) {
-                    idCount = addId(idCount, FeatureHasher.slot(name, value, embeddingBits));
+                    idCount =
+                            addId(
+                                    idCount,
+                                    hash.reset()
+                                            .add(name)
+                                            .add('\u0001')
+                                            .add(value)
+                                            .slot(embeddingBits));
                 }
             }
             bagEnds[f] = idCount;
@@ -208,6 +263,27 @@ public final class FeatureEncoder {
                 idScratch,
                 label,
                 event.getWeight());
+    }
+
+    /** The wide part's slot of a categorical (name, value), as {@link FeatureHasher#slot}. */
+    private int slot(String name, String value) {
+        return hash.reset().add(name).add('\u0001').add(value).slot(hashBits);
+    }
+
+    private void sortSlots(int count) {
+        if (count > 16) {
+            java.util.Arrays.sort(slotScratch, 0, count);
+            return;
+        }
+        for (int i = 1; i < count; i++) {
+            int slot = slotScratch[i];
+            int j = i - 1;
+            while (j >= 0 && slotScratch[j] > slot) {
+                slotScratch[j + 1] = slotScratch[j];
+                j--;
+            }
+            slotScratch[j + 1] = slot;
+        }
     }
 
     private int addSlot(int count, int slot, float value) {

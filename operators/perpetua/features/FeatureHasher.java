@@ -1,7 +1,5 @@
 package perpetua.features;
 
-import java.nio.charset.StandardCharsets;
-
 /**
  * Maps a categorical feature (name, value) to one of 2^bits weight slots.
  *
@@ -31,8 +29,97 @@ public final class FeatureHasher {
         if (bits < 0 || bits > MAX_BITS) {
             throw new IllegalArgumentException("bits must lie in [0, " + MAX_BITS + "]: " + bits);
         }
-        byte[] bytes = (name + '\u0001' + value).getBytes(StandardCharsets.UTF_8);
-        return murmur3x86_32(bytes, 0, bytes.length, SEED) & ((1 << bits) - 1);
+        return new Stream().add(name).add('\u0001').add(value).slot(bits);
+    }
+
+    /**
+     * MurmurHash3 x86_32 with {@link #SEED} over the UTF-8 bytes of strings and characters added
+     * one after the other, as if they were one string: the slot of a name and a value, or of an
+     * interaction's names and values, without building the string or its bytes. Characters are
+     * encoded as {@link String#getBytes} encodes them (an unpaired surrogate is '?'); each added
+     * string stands alone, so a surrogate pair split between two is two unpaired surrogates, as it
+     * is wherever Perpetua joins names and values (always with a separator between them).
+     */
+    public static final class Stream {
+        private int h1 = SEED;
+        private int pending;
+        private int pendingBytes;
+        private int length;
+
+        /** Starts over, for the next slot. */
+        public Stream reset() {
+            h1 = SEED;
+            pending = 0;
+            pendingBytes = 0;
+            length = 0;
+            return this;
+        }
+
+        /** Adds the UTF-8 bytes of {@code s}. */
+        public Stream add(String s) {
+            int n = s.length();
+            for (int i = 0; i < n; i++) {
+                char c = s.charAt(i);
+                if (c < 0x80) {
+                    addByte(c);
+                } else if (c < 0x800) {
+                    addByte(0xc0 | (c >> 6));
+                    addByte(0x80 | (c & 0x3f));
+                } else if (Character.isSurrogate(c)) {
+                    if (Character.isHighSurrogate(c)
+                            && i + 1 < n
+                            && Character.isLowSurrogate(s.charAt(i + 1))) {
+                        int cp = Character.toCodePoint(c, s.charAt(++i));
+                        addByte(0xf0 | (cp >> 18));
+                        addByte(0x80 | ((cp >> 12) & 0x3f));
+                        addByte(0x80 | ((cp >> 6) & 0x3f));
+                        addByte(0x80 | (cp & 0x3f));
+                    } else {
+                        addByte('?');
+                    }
+                } else {
+                    addByte(0xe0 | (c >> 12));
+                    addByte(0x80 | ((c >> 6) & 0x3f));
+                    addByte(0x80 | (c & 0x3f));
+                }
+            }
+            return this;
+        }
+
+        /** Adds one ASCII character, such as a separator. */
+        public Stream add(char ascii) {
+            if (ascii >= 0x80) {
+                return add(String.valueOf(ascii));
+            }
+            addByte(ascii);
+            return this;
+        }
+
+        private void addByte(int b) {
+            pending |= (b & 0xff) << (8 * pendingBytes);
+            length++;
+            if (++pendingBytes == 4) {
+                h1 ^= mixK1(pending);
+                h1 = Integer.rotateLeft(h1, 13);
+                h1 = h1 * 5 + 0xe6546b64;
+                pending = 0;
+                pendingBytes = 0;
+            }
+        }
+
+        /** The slot of everything added, in [0, 2^bits). */
+        public int slot(int bits) {
+            if (bits < 0 || bits > MAX_BITS) {
+                throw new IllegalArgumentException(
+                        "bits must lie in [0, " + MAX_BITS + "]: " + bits);
+            }
+            int h = h1;
+            if (pendingBytes > 0) {
+                h ^= mixK1(pending);
+            }
+            h ^= length;
+            return fmix32(h) & ((1 << bits) - 1);
+        }
     }
 
     /** Returns MurmurHash3 x86_32 of {@code data[offset, offset + length)} with the given seed. */

@@ -2,10 +2,12 @@ package perpetua.ingest;
 
 import java.util.List;
 import java.util.Map;
+import org.apache.avro.generic.PrimitivesArrays;
 import perpetua.schemas.Event;
 import perpetua.schemas.Feedback;
 import perpetua.schemas.ModelSpec;
 import perpetua.schemas.Task;
+import perpetua.wire.EventNumerics;
 
 /**
  * Decides whether a decoded record may reach its model, and if not, says why.
@@ -27,16 +29,34 @@ public final class EventValidator {
             return "missing model name";
         }
         List<Float> dense = e.getDense();
-        for (int i = 0; i < dense.size(); i++) {
-            Float v = dense.get(i);
-            if (v == null || !Float.isFinite(v)) {
-                return "non-finite value " + v + " in dense[" + i + "]";
+        if (dense instanceof PrimitivesArrays.FloatArray floats) {
+            for (int i = 0; i < floats.size(); i++) {
+                float v = floats.getFloat(i);
+                if (!Float.isFinite(v)) {
+                    return "non-finite value " + v + " in dense[" + i + "]";
+                }
+            }
+        } else {
+            for (int i = 0; i < dense.size(); i++) {
+                Float v = dense.get(i);
+                if (v == null || !Float.isFinite(v)) {
+                    return "non-finite value " + v + " in dense[" + i + "]";
+                }
             }
         }
-        for (Map.Entry<String, Double> n : e.getNumeric().entrySet()) {
-            Double v = n.getValue();
-            if (v == null || !Double.isFinite(v)) {
-                return "non-finite value " + v + " in numeric '" + n.getKey() + "'";
+        if (e.getNumeric() instanceof EventNumerics numerics) {
+            for (int i = 0; i < numerics.size(); i++) {
+                double v = numerics.value(i);
+                if (!Double.isFinite(v)) {
+                    return "non-finite value " + v + " in numeric '" + numerics.name(i) + "'";
+                }
+            }
+        } else {
+            for (Map.Entry<String, Double> n : e.getNumeric().entrySet()) {
+                Double v = n.getValue();
+                if (v == null || !Double.isFinite(v)) {
+                    return "non-finite value " + v + " in numeric '" + n.getKey() + "'";
+                }
             }
         }
         float w = e.getWeight();

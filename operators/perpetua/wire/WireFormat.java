@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -195,8 +196,32 @@ public final class WireFormat {
         private final BodyCheck body = new BodyCheck();
         private final Map<Long, Schema> newer = new java.util.HashMap<>();
 
+        /** {@code C3 01} and the current schema's fingerprint, little-endian. */
+        private final byte[] header;
+
+        private final long current;
+
+        /** Events of the current schema, read and written without boxing; null for other types. */
+        private final EventBody events;
+
+        /** Predictions written without boxing; null for other types. */
+        private final PredictionBody predictions;
+
         private Codec(Class<T> type) {
             this.schema = schemaOf(type);
+            this.current = SchemaNormalization.parsingFingerprint64(schema);
+            this.header =
+                    ByteBuffer.allocate(HEADER_BYTES)
+                            .order(ByteOrder.LITTLE_ENDIAN)
+                            .put((byte) 0xC3)
+                            .put((byte) 0x01)
+                            .putLong(current)
+                            .array();
+            this.events = type == Event.class && EventBody.CURRENT ? new EventBody() : null;
+            this.predictions =
+                    type == Prediction.class && PredictionBody.CURRENT
+                            ? new PredictionBody()
+                            : null;
             SpecificData model = SpecificData.getForClass(type);
             this.encoder = new BinaryMessageEncoder<>(model, schema);
             // Only this type's own schemas resolve: another type's record is refused, not misread.
@@ -209,6 +234,14 @@ public final class WireFormat {
         }
 
         public byte[] encode(T record) {
+            if (events != null) {
+                byte[] bytes = events.write(header, (Event) record);
+                return Arrays.copyOf(bytes, events.size());
+            }
+            if (predictions != null) {
+                byte[] bytes = predictions.write(header, (Prediction) record);
+                return Arrays.copyOf(bytes, predictions.size());
+            }
             try {
                 ByteBuffer buffer = encoder.encode(record);
                 byte[] out = new byte[buffer.remaining()];
@@ -246,6 +279,11 @@ public final class WireFormat {
                                 + fingerprintHex(message));
             }
             body.check(writer, message, HEADER_BYTES, message.length - HEADER_BYTES);
+            if (events != null && fingerprint.getAsLong() == current) {
+                @SuppressWarnings("unchecked")
+                T event = (T) events.read(message, HEADER_BYTES, message.length - HEADER_BYTES);
+                return event;
+            }
             return decoder.decode(message);
         }
     }

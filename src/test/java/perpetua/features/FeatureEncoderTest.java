@@ -86,4 +86,101 @@ class FeatureEncoderTest {
         assertThat(batch.weight(0)).isZero();
         assertThat(batch.labelledCount()).isEqualTo(1);
     }
+
+    @Test
+    void aDecodedEventEncodesAsTheSameEventBuiltByHand() throws Exception {
+        ModelSpec spec =
+                ModelSpec.newBuilder()
+                        .setModel("m")
+                        .setTask(Task.BINARY)
+                        .setDenseSize(3)
+                        .setNumericFeatures(List.of("b", "a", "missing"))
+                        .setHashBits(16)
+                        .setInteractions(List.of("origin*destination", "hour*origin"))
+                        .setTextNgrams(2)
+                        .setEmbeddings(
+                                List.of(
+                                        perpetua.schemas.Embedding.newBuilder()
+                                                .setFeature("origin")
+                                                .setDim(4)
+                                                .build(),
+                                        perpetua.schemas.Embedding.newBuilder()
+                                                .setFeature(FeatureEncoder.TEXT_FIELD)
+                                                .setDim(4)
+                                                .build()))
+                        .build();
+        perpetua.wire.WireFormat.Codec<Event> codec = perpetua.wire.WireFormat.codec(Event.class);
+        FeatureEncoder byHand = new FeatureEncoder(spec);
+        FeatureEncoder decoded = new FeatureEncoder(spec);
+        MicroBatch handRows = byHand.newBatch();
+        MicroBatch decodedRows = decoded.newBatch();
+        for (int i = 0; i < 50; i++) {
+            Map<String, String> categorical = new java.util.HashMap<>();
+            categorical.put("origin", "SFO" + (i % 3));
+            categorical.put("destination", "JFK");
+            categorical.put("hour", Integer.toString(i % 24));
+            categorical.put("dow", "d" + (i % 7));
+            Event e =
+                    Event.newBuilder()
+                            .setId("e" + i)
+                            .setModel("m")
+                            .setTime(i)
+                            .setDense(List.of(1f * i, -2f, 0.5f))
+                            .setNumeric(
+                                    i % 2 == 0
+                                            ? Map.of("a", 1.0 * i, "b", -i * 3.0)
+                                            : Map.of("b", 2.0))
+                            .setCategorical(categorical)
+                            .setText(i % 5 == 0 ? null : "Late flight, gate " + i + " changed")
+                            .setLabel(i % 2)
+                            .build();
+            byHand.encode(e, handRows);
+            decoded.encode(codec.decode(codec.encode(e)), decodedRows);
+            byHand.commitMoments();
+            decoded.commitMoments();
+        }
+        int n = handRows.size();
+        assertThat(decodedRows.size()).isEqualTo(n);
+        int slots = handRows.slotStart()[n];
+        int ids = handRows.bagStart()[n * handRows.fields()];
+        assertThat(Arrays.copyOf(decodedRows.dense(), n * handRows.denseWidth()))
+                .containsExactly(Arrays.copyOf(handRows.dense(), n * handRows.denseWidth()));
+        assertThat(Arrays.copyOf(decodedRows.slotStart(), n + 1))
+                .containsExactly(Arrays.copyOf(handRows.slotStart(), n + 1));
+        assertThat(Arrays.copyOf(decodedRows.slots(), slots))
+                .containsExactly(Arrays.copyOf(handRows.slots(), slots));
+        assertThat(Arrays.copyOf(decodedRows.slotValues(), slots))
+                .containsExactly(Arrays.copyOf(handRows.slotValues(), slots));
+        assertThat(Arrays.copyOf(decodedRows.bagIds(), ids))
+                .containsExactly(Arrays.copyOf(handRows.bagIds(), ids));
+        assertThat(Arrays.copyOf(decodedRows.labels(), n))
+                .containsExactly(Arrays.copyOf(handRows.labels(), n));
+    }
+
+    @Test
+    void categoricalSlotsComeInSlotOrderWhateverTheMapsOrder() {
+        FeatureEncoder encoder = new FeatureEncoder(SPEC);
+        MicroBatch batch = encoder.newBatch();
+        Map<String, String> forwards = new java.util.LinkedHashMap<>();
+        Map<String, String> backwards = new java.util.LinkedHashMap<>();
+        for (int c = 0; c < 20; c++) {
+            forwards.put("f" + c, "v" + c);
+            backwards.put("f" + (19 - c), "v" + (19 - c));
+        }
+        for (Map<String, String> categorical : List.of(forwards, backwards)) {
+            encoder.encode(
+                    Event.newBuilder()
+                            .setId("e")
+                            .setModel("m")
+                            .setTime(0L)
+                            .setDense(List.of(0f, 0f))
+                            .setCategorical(categorical)
+                            .build(),
+                    batch);
+        }
+        int[] first = Arrays.copyOfRange(batch.slots(), 0, 20);
+        int[] second = Arrays.copyOfRange(batch.slots(), 20, 40);
+        assertThat(first).isSorted().containsExactly(second);
+        assertThat(first).contains(FeatureHasher.slot("f7", "v7", 10));
+    }
 }

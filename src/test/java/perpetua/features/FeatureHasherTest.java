@@ -83,4 +83,31 @@ class FeatureHasherTest {
         assertThatThrownBy(() -> FeatureHasher.slot("a", "b", -1))
                 .isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void aStreamHashesTheBytesOfTheJoinedStrings() {
+        java.util.Random random = new java.util.Random(3);
+        char[] alphabet = {'a', 'Z', '0', ' ', 'é', 'ß', '€', '漢', '\ud83d', '\ude00', '\ud800'};
+        FeatureHasher.Stream stream = new FeatureHasher.Stream();
+        for (int i = 0; i < 5000; i++) {
+            String[] parts = new String[1 + random.nextInt(4)];
+            StringBuilder joined = new StringBuilder();
+            stream.reset();
+            for (int p = 0; p < parts.length; p++) {
+                StringBuilder part = new StringBuilder();
+                for (int c = random.nextInt(9); c > 0; c--) {
+                    part.append(alphabet[random.nextInt(alphabet.length)]);
+                }
+                if (p > 0) {
+                    joined.append('\u0001');
+                    stream.add('\u0001');
+                }
+                joined.append(part);
+                stream.add(part.toString());
+            }
+            // The bytes of the joined string, as the slot of a name and a value always hashed.
+            int expected = murmur(joined.toString(), FeatureHasher.SEED) & ((1 << 30) - 1);
+            assertThat(stream.slot(30)).as(joined.toString()).isEqualTo(expected);
+        }
+    }
 }

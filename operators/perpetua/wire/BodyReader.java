@@ -1,0 +1,157 @@
+package perpetua.wire;
+
+import java.io.EOFException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * Reads Avro binary values straight from a byte array: zig-zag varints, little-endian floats and
+ * doubles, UTF-8 strings, block counts.
+ *
+ * <p>For the bodies that {@link BodyCheck} walked already, so that a length or count read here is
+ * one the bytes hold; it still never reads past its end ({@link EOFException}). Strings that recur
+ * from record to record (model names, feature names and values) come from a small cache keyed by
+ * their bytes, so that a stream of events allocates no new copy of them and their hash codes are
+ * computed once. Not thread-safe: each codec owns one.
+ */
+final class BodyReader {
+    /**
+     * Strings up to this many bytes may come from the cache; ids and texts are longer or unique.
+     */
+    static final int CACHED_BYTES = 48;
+
+    private static final int CACHE_SLOTS = 1024;
+
+    private final byte[][] cachedBytes = new byte[CACHE_SLOTS][];
+    private final String[] cachedStrings = new String[CACHE_SLOTS];
+    private byte[] in;
+    private int pos;
+    private int end;
+
+    /** Reads {@code length} bytes of {@code message} from {@code offset}. */
+    void reset(byte[] message, int offset, int length) {
+        in = message;
+        pos = offset;
+        end = offset + length;
+    }
+
+    /** Bytes not read yet. */
+    int left() {
+        return end - pos;
+    }
+
+    long readLong() throws EOFException {
+        long raw = 0;
+        int shift = 0;
+        while (true) {
+            if (pos >= end) {
+                throw new EOFException();
+            }
+            int b = in[pos++];
+            raw |= (long) (b & 0x7f) << shift;
+            if (b >= 0) {
+                break;
+            }
+            shift += 7;
+            if (shift > 63) {
+                throw new EOFException("invalid long encoding");
+            }
+        }
+        return (raw >>> 1) ^ -(raw & 1);
+    }
+
+    int readInt() throws EOFException {
+        long value = readLong();
+        if (value != (int) value) {
+            throw new EOFException("invalid int encoding");
+        }
+        return (int) value;
+    }
+
+    float readFloat() throws EOFException {
+        if (end - pos < 4) {
+            throw new EOFException();
+        }
+        int bits =
+                (in[pos] & 0xff)
+                        | (in[pos + 1] & 0xff) << 8
+                        | (in[pos + 2] & 0xff) << 16
+                        | (in[pos + 3] & 0xff) << 24;
+        pos += 4;
+        return Float.intBitsToFloat(bits);
+    }
+
+    double readDouble() throws EOFException {
+        if (end - pos < 8) {
+            throw new EOFException();
+        }
+        long low =
+                (in[pos] & 0xffL)
+                        | (in[pos + 1] & 0xffL) << 8
+                        | (in[pos + 2] & 0xffL) << 16
+                        | (in[pos + 3] & 0xffL) << 24;
+        long high =
+                (in[pos + 4] & 0xffL)
+                        | (in[pos + 5] & 0xffL) << 8
+                        | (in[pos + 6] & 0xffL) << 16
+                        | (in[pos + 7] & 0xffL) << 24;
+        pos += 8;
+        return Double.longBitsToDouble(low | high << 32);
+    }
+
+    /**
+     * The item count of the next array or map block; a negative count (a block that also gives its
+     * size in bytes) is read as its absolute value, the size skipped.
+     */
+    long readBlockCount() throws EOFException {
+        long count = readLong();
+        if (count < 0) {
+            readLong();
+            count = -count;
+        }
+        return count;
+    }
+
+    /** A string, new each time: for ids and texts. */
+    String readString() throws EOFException {
+        int length = stringLength();
+        String s = new String(in, pos, length, StandardCharsets.UTF_8);
+        pos += length;
+        return s;
+    }
+
+    /** A string that recurs from record to record, from the cache when its bytes are there. */
+    String readRecurringString() throws EOFException {
+        int length = stringLength();
+        if (length > CACHED_BYTES) {
+            String s = new String(in, pos, length, StandardCharsets.UTF_8);
+            pos += length;
+            return s;
+        }
+        int h = length;
+        for (int i = pos; i < pos + length; i++) {
+            h = 31 * h + in[i];
+        }
+        int slot = (h ^ (h >>> 12)) & (CACHE_SLOTS - 1);
+        byte[] known = cachedBytes[slot];
+        String s;
+        if (known != null && Arrays.equals(known, 0, known.length, in, pos, pos + length)) {
+            s = cachedStrings[slot];
+        } else {
+            s = new String(in, pos, length, StandardCharsets.UTF_8);
+            cachedBytes[slot] = Arrays.copyOfRange(in, pos, pos + length);
+            cachedStrings[slot] = s;
+        }
+        pos += length;
+        return s;
+    }
+
+    private int stringLength() throws EOFException {
+        long length = readLong();
+        if (length < 0 || length > end - pos) {
+            throw new EOFException(
+                    "a string of " + length + " bytes where " + (end - pos) + " follow");
+        }
+        return (int) length;
+    }
+}

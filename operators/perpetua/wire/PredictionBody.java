@@ -1,0 +1,78 @@
+package perpetua.wire;
+
+import java.util.List;
+import org.apache.avro.generic.PrimitivesArrays;
+import perpetua.schemas.Prediction;
+
+/**
+ * Writes the Avro binary body of a {@link Prediction} without Avro's generic machinery: the same
+ * bytes as Avro's encoder, with the scores of a primitive list written without boxing. Used by the
+ * predictions sink, which writes one per event. Not thread-safe: each codec owns one.
+ */
+final class PredictionBody {
+    /** The fields this writer knows, in their order on the wire. */
+    static final List<String> FIELDS =
+            List.of(
+                    "eventId",
+                    "model",
+                    "modelVersion",
+                    "time",
+                    "label",
+                    "scores",
+                    "publishedAt",
+                    "predictedAt");
+
+    /**
+     * Whether the current Prediction schema has exactly the fields this writer writes; when one is
+     * added, predictions go through Avro's writer until this class learns it.
+     */
+    static final boolean CURRENT = FieldList.of(Prediction.getClassSchema()).equals(FIELDS);
+
+    private final BodyWriter out = new BodyWriter();
+
+    /**
+     * Writes the body of {@code p} after {@code header} and returns the buffer, valid up to {@link
+     * #size()}; the buffer is reused by the next write.
+     */
+    byte[] write(byte[] header, Prediction p) {
+        out.reset(header.length);
+        System.arraycopy(header, 0, out.buffer(), 0, header.length);
+        out.writeString(p.getEventId());
+        out.writeString(p.getModel());
+        out.writeLong(p.getModelVersion());
+        out.writeLong(p.getTime());
+        Object label = p.getLabel();
+        if (label instanceof Integer i) {
+            out.writeInt(0);
+            out.writeInt(i);
+        } else if (label instanceof Double d) {
+            out.writeInt(1);
+            out.writeDouble(d);
+        } else {
+            throw new IllegalArgumentException("label is neither int nor double: " + label);
+        }
+        List<Float> scores = p.getScores();
+        int n = scores.size();
+        if (n > 0) {
+            out.writeLong(n);
+            if (scores instanceof PrimitivesArrays.FloatArray floats) {
+                for (int i = 0; i < n; i++) {
+                    out.writeFloat(floats.getFloat(i));
+                }
+            } else {
+                for (Float f : scores) {
+                    out.writeFloat(f);
+                }
+            }
+        }
+        out.writeLong(0);
+        out.writeLong(p.getPublishedAt());
+        out.writeLong(p.getPredictedAt());
+        return out.buffer();
+    }
+
+    /** The bytes of the last {@link #write}, header included. */
+    int size() {
+        return out.size();
+    }
+}

@@ -1,0 +1,193 @@
+package perpetua.wire;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.apache.avro.generic.PrimitivesArrays;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.message.BinaryMessageDecoder;
+import org.apache.avro.message.BinaryMessageEncoder;
+import org.apache.avro.specific.SpecificData;
+import org.junit.jupiter.api.Test;
+import perpetua.schemas.Event;
+import perpetua.schemas.Prediction;
+
+class EventBodyTest {
+    private final WireFormat.Codec<Event> events = WireFormat.codec(Event.class);
+    private final WireFormat.Codec<Prediction> predictions = WireFormat.codec(Prediction.class);
+    private final BinaryMessageEncoder<Event> avroEvents =
+            new BinaryMessageEncoder<>(SpecificData.get(), Event.getClassSchema());
+    private final BinaryMessageDecoder<Event> avroEventReader =
+            new BinaryMessageDecoder<>(SpecificData.get(), Event.getClassSchema());
+    private final BinaryMessageEncoder<Prediction> avroPredictions =
+            new BinaryMessageEncoder<>(SpecificData.get(), Prediction.getClassSchema());
+
+    /** Events that cover every field, every union branch and strings beyond ASCII. */
+    static List<Event> variety() {
+        Random random = new Random(7);
+        List<Event> out = new ArrayList<>();
+        String[] texts = {null, "", "plain words", "Zürich ✓ 漢字 😀", "lone \ud800 surrogate"};
+        Object[] labels = {null, 0, 3, -7, 2.5, Double.MAX_VALUE};
+        for (int i = 0; i < 30; i++) {
+            List<Float> dense = new ArrayList<>();
+            for (int d = 0; d < random.nextInt(4) * (i % 5 == 0 ? 200 : 3); d++) {
+                dense.add(random.nextFloat() * 100 - 50);
+            }
+            Map<String, Double> numeric = new LinkedHashMap<>();
+            for (int n = 0; n < (i % 7 == 0 ? 40 : random.nextInt(4)); n++) {
+                numeric.put("n" + n, random.nextGaussian() * 1e6);
+            }
+            Map<String, String> categorical = new HashMap<>();
+            for (int c = 0; c < random.nextInt(5); c++) {
+                categorical.put("c" + c, c == 2 ? "vålue " + random.nextInt(9) : "v" + i);
+            }
+            out.add(
+                    Event.newBuilder()
+                            .setId("event-" + i + (i % 4 == 0 ? "-ü" : ""))
+                            .setModel(i % 3 == 0 ? "flights" : "modèle")
+                            .setTime(i % 2 == 0 ? -1L - i : 1_700_000_000_000L + i * 997L)
+                            .setDense(dense)
+                            .setNumeric(numeric)
+                            .setCategorical(categorical)
+                            .setText(texts[i % texts.length])
+                            .setLabel(labels[i % labels.length])
+                            .setWeight(i % 3 == 0 ? 1f : 0.25f * i)
+                            .build());
+        }
+        return out;
+    }
+
+    @Test
+    void theFastPathKnowsEveryFieldOfTheCurrentSchemas() {
+        // When a field is added to Event or Prediction, EventBody and PredictionBody must learn
+        // it: until then the codecs fall back to Avro's reader and writer, and lose their speed.
+        assertThat(FieldList.of(Event.getClassSchema())).isEqualTo(EventBody.FIELDS);
+        assertThat(EventBody.CURRENT).isTrue();
+        assertThat(FieldList.of(Prediction.getClassSchema())).isEqualTo(PredictionBody.FIELDS);
+        assertThat(PredictionBody.CURRENT).isTrue();
+    }
+
+    @Test
+    void writesTheBytesAvroWrites() throws IOException {
+        for (Event e : variety()) {
+            assertThat(events.encode(e)).as(e.getId()).isEqualTo(bytes(avroEvents.encode(e)));
+        }
+    }
+
+    @Test
+    void readsWhatAvroReads() throws IOException {
+        for (Event e : variety()) {
+            byte[] message = bytes(avroEvents.encode(e));
+            Event fast = events.decode(message);
+            assertThat(fast).as(e.getId()).isEqualTo(avroEventReader.decode(message));
+            assertThat(fast.getDense()).isInstanceOf(PrimitivesArrays.FloatArray.class);
+            assertThat(fast.getNumeric()).isInstanceOf(EventNumerics.class);
+            assertThat(fast.getCategorical()).isInstanceOf(EventCategoricals.class);
+            assertThat(fast.getNumeric()).isEqualTo(e.getNumeric());
+            assertThat(fast.getCategorical()).isEqualTo(e.getCategorical());
+            assertThat(fast.getLabel()).isEqualTo(e.getLabel());
+            assertThat(fast.getText()).isEqualTo(avroEventReader.decode(message).getText());
+        }
+    }
+
+    @Test
+    void writesAPrimitiveDecodedEventBackUnchanged() throws IOException {
+        for (Event e : variety()) {
+            byte[] message = bytes(avroEvents.encode(e));
+            assertThat(events.encode(events.decode(message))).isEqualTo(message);
+        }
+    }
+
+    @Test
+    void readsBlocksThatGiveTheirSizeInBytes() throws IOException {
+        // Other Avro writers may split an array into blocks with negative counts and byte sizes.
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        BinaryEncoder out = EncoderFactory.get().directBinaryEncoder(body, null);
+        out.writeString("id");
+        out.writeString("m");
+        out.writeLong(5);
+        out.writeLong(-2); // a block of 2 floats in 8 bytes
+        out.writeLong(8);
+        out.writeFloat(1.5f);
+        out.writeFloat(-2f);
+        out.writeLong(1); // then a block of one
+        out.writeFloat(3f);
+        out.writeLong(0);
+        out.writeLong(-1); // numeric: one entry, its size given
+        out.writeLong(10);
+        out.writeString("x");
+        out.writeDouble(4.0);
+        out.writeLong(0);
+        out.writeLong(0); // no categoricals
+        out.writeIndex(0); // no text
+        out.writeIndex(1); // label int 1
+        out.writeInt(1);
+        out.writeFloat(1f);
+        out.flush();
+        byte[] message = withHeader(body.toByteArray());
+        Event e = events.decode(message);
+        assertThat(e.getDense()).containsExactly(1.5f, -2f, 3f);
+        assertThat(e.getNumeric()).isEqualTo(Map.of("x", 4.0));
+        assertThat(e).isEqualTo(avroEventReader.decode(message));
+    }
+
+    @Test
+    void aNameThatComesAgainIsOneString() throws IOException {
+        Event e = variety().get(1);
+        Event first = events.decode(bytes(avroEvents.encode(e)));
+        Event second = events.decode(bytes(avroEvents.encode(e)));
+        assertThat(second.getModel()).isSameAs(first.getModel());
+        assertThat(second.getId()).isEqualTo(first.getId()).isNotSameAs(first.getId());
+    }
+
+    @Test
+    void writesThePredictionBytesAvroWrites() throws IOException {
+        Prediction p =
+                Prediction.newBuilder()
+                        .setEventId("e-ü")
+                        .setModel("m")
+                        .setModelVersion(123_456_789L)
+                        .setTime(-3L)
+                        .setLabel(2)
+                        .setScores(List.of(0.1f, 0.2f, 0.7f))
+                        .setPublishedAt(1L)
+                        .setPredictedAt(2L)
+                        .build();
+        assertThat(predictions.encode(p)).isEqualTo(bytes(avroPredictions.encode(p)));
+        PrimitivesArrays.FloatArray scores =
+                new PrimitivesArrays.FloatArray(
+                        2, Prediction.getClassSchema().getField("scores").schema());
+        scores.add(0, 0.25f);
+        scores.add(1, 0.75f);
+        p.setScores(scores);
+        assertThat(predictions.encode(p)).isEqualTo(bytes(avroPredictions.encode(p)));
+        p.setLabel(3.5);
+        p.setScores(List.of());
+        assertThat(predictions.encode(p)).isEqualTo(bytes(avroPredictions.encode(p)));
+        assertThat(predictions.decode(predictions.encode(p))).isEqualTo(p);
+    }
+
+    private static byte[] withHeader(byte[] body) {
+        long fingerprint =
+                org.apache.avro.SchemaNormalization.parsingFingerprint64(Event.getClassSchema());
+        ByteBuffer b =
+                ByteBuffer.allocate(WireFormat.HEADER_BYTES + body.length)
+                        .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.put((byte) 0xC3).put((byte) 0x01).putLong(fingerprint).put(body);
+        return b.array();
+    }
+
+    private static byte[] bytes(ByteBuffer b) {
+        return Arrays.copyOfRange(b.array(), b.arrayOffset() + b.position(), b.limit());
+    }
+}
