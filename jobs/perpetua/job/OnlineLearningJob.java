@@ -215,6 +215,12 @@ public final class OnlineLearningJob {
      * as one stream, every one within the models' {@link RecordLimits}.
      */
     public static Learned learn(DataStream<SourceRecord> records, Models models) {
+        // Chained operators hand records over without a deep copy each. Safe here: no operator
+        // of this topology or of its sinks changes a record it received or keeps one that its
+        // sender changes later (sources and the Learner build a new record for every output; the
+        // Learner keeps its batch's inputs, which arrive over the network, never chained), and
+        // the snapshot that goes to two sinks is only read by both.
+        records.getExecutionEnvironment().getConfig().enableObjectReuse();
         SingleOutputStreamOperator<LearnerInput> decoded =
                 records.process(
                                 new DecodeAndValidate(

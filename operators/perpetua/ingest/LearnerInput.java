@@ -1,5 +1,6 @@
 package perpetua.ingest;
 
+import org.apache.flink.api.common.typeinfo.TypeInfo;
 import perpetua.schemas.Event;
 import perpetua.schemas.Feedback;
 import perpetua.schemas.ModelSpec;
@@ -11,10 +12,10 @@ import perpetua.wire.WireFormat;
  *
  * <p>Exactly one of {@link #event}, {@link #feedback} and {@link #spec} is set. The source position
  * and the original bytes travel along so that the Learner, which alone knows each model's spec, can
- * still turn a record it refuses into a complete dead letter. A Flink POJO; a spec travels in its
- * single-object encoding, because Flink's type analysis cannot follow its recursive schema (a
- * spec's challengers are specs).
+ * still turn a record it refuses into a complete dead letter. Flink hands it between operators with
+ * {@link LearnerInputSerializer}; a spec travels in its single-object encoding.
  */
+@TypeInfo(LearnerInputSerializer.Factory.class)
 public class LearnerInput {
     private static final ThreadLocal<WireFormat.Codec<ModelSpec>> SPECS =
             ThreadLocal.withInitial(() -> WireFormat.codec(ModelSpec.class));

@@ -357,9 +357,12 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
 
     /** The port of the Learner's parts: Flink's outputs, metric groups and timer service. */
     private final class Outputs implements LearnerOutput {
+        // One record carries every prediction: the output hands it on before the next.
+        private final StreamRecord<Prediction> record = new StreamRecord<>(null);
+
         @Override
         public void prediction(Prediction p) {
-            output.collect(new StreamRecord<>(p));
+            output.collect(record.replace(p));
         }
 
         @Override

@@ -1,7 +1,8 @@
 package perpetua.model;
 
-import java.util.Arrays;
 import java.util.List;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.PrimitivesArrays;
 import perpetua.features.OnlineStandardizer;
 import perpetua.schemas.Event;
 import perpetua.schemas.Prediction;
@@ -13,6 +14,8 @@ import perpetua.schemas.Tensor;
  * Flink write the same predictions and read the same snapshots.
  */
 public final class ModelRecords {
+    private static final Schema SCORES = Prediction.getClassSchema().getField("scores").schema();
+
     private ModelRecords() {}
 
     /**
@@ -31,28 +34,28 @@ public final class ModelRecords {
             long publishedAt,
             long now) {
         Object label;
-        List<Float> probabilities;
+        PrimitivesArrays.FloatArray probabilities;
         if (task == Task.REGRESSION) {
             label = (double) predicted[row];
-            probabilities = List.of();
+            probabilities = new PrimitivesArrays.FloatArray(0, SCORES);
         } else {
             label = (int) predicted[row];
-            Float[] s = new Float[width];
+            probabilities = new PrimitivesArrays.FloatArray(width, SCORES);
             for (int k = 0; k < width; k++) {
-                s[k] = scores[row * width + k];
+                probabilities.add(k, scores[row * width + k]);
             }
-            probabilities = Arrays.asList(s);
         }
-        return Prediction.newBuilder()
-                .setEventId(event.getId())
-                .setModel(model)
-                .setModelVersion(version)
-                .setTime(event.getTime())
-                .setLabel(label)
-                .setScores(probabilities)
-                .setPublishedAt(publishedAt)
-                .setPredictedAt(now)
-                .build();
+        // Field by field rather than through the builder, which validates and copies each one.
+        Prediction p = new Prediction();
+        p.setEventId(event.getId());
+        p.setModel(model);
+        p.setModelVersion(version);
+        p.setTime(event.getTime());
+        p.setLabel(label);
+        p.setScores(probabilities);
+        p.setPublishedAt(publishedAt);
+        p.setPredictedAt(now);
+        return p;
     }
 
     /** The moments of the numeric features as snapshot tensors (float32). */
