@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
@@ -136,6 +137,7 @@ public final class Evaluate {
         }
         PrintStream progress = options.progress() != null ? options.progress() : nowhere();
         Path file = Files.createTempFile("perpetua-replay", ".events");
+        Path labels = Files.createTempFile("perpetua-replay", ".labels");
         try {
             ReplayStream.Prepared prepared =
                     ReplayStream.prepare(
@@ -158,13 +160,14 @@ public final class Evaluate {
                             : ", shuffled with seed " + options.shuffleSeed(),
                     prepared.labelled(),
                     String.join(", ", models.keySet()));
-            List<Summary> summaries = replay(prepared, models, progress, options, started);
+            List<Summary> summaries = replay(prepared, labels, models, progress, options, started);
             for (Summary s : summaries) {
                 progress.println(s.line());
             }
             return summaries;
         } finally {
             Files.deleteIfExists(file);
+            Files.deleteIfExists(labels);
         }
     }
 
@@ -235,6 +238,7 @@ public final class Evaluate {
 
     private static List<Summary> replay(
             ReplayStream.Prepared prepared,
+            Path labelsFile,
             Map<String, ModelSpec> models,
             PrintStream progress,
             Options options,
@@ -259,12 +263,17 @@ public final class Evaluate {
                         records,
                         new OnlineLearningJob.Models(
                                 "feedback", "models.control", models, null, Map.of()));
-        CloseableIterator<Served> served =
+        ReplayScore.writeLabels(prepared.labels(), labelsFile);
+        CloseableIterator<ReplayTally> tallies =
                 learned.predictions()
-                        .map(new Served.Of())
-                        .returns(Served.class)
-                        .uid("served")
-                        .name("served")
+                        .transform(
+                                "replay score",
+                                TypeInformation.of(ReplayTally.class),
+                                new ReplayScore(
+                                        labelsFile,
+                                        List.copyOf(models.values()),
+                                        prepared.labelled()))
+                        .uid("replay-score")
                         .collectAsync();
         CloseableIterator<Metrics> windows = learned.metrics().collectAsync();
         CloseableIterator<DeadLetter> refused = learned.deadLetters().collectAsync();
@@ -313,36 +322,26 @@ public final class Evaluate {
                             }
                         });
 
-        Map<String, ReplayMetrics> measured = new LinkedHashMap<>();
-        int labelledRows = prepared.labelled();
-        models.values()
-                .forEach(
-                        s ->
-                                measured.put(
-                                        s.getModel(),
-                                        new ReplayMetrics(
-                                                s.getModel(),
-                                                s.getTask(),
-                                                s.getClasses(),
-                                                labelledRows)));
-        float[] labels = prepared.labels();
+        Map<String, ReplayTally> measured = new LinkedHashMap<>();
+        Map<String, Long> predictedBy = new HashMap<>();
         // An iterator read to its end is closed; closing it again would ask a finished job.
         long toPredict = prepared.records();
-        long predictedSoFar = 0;
         try {
-            while (served.hasNext()) {
-                Served s = served.next();
-                measured.get(s.model).add(s, labels[s.row]);
-                predictedSoFar++;
-                if (options.ticker() != null && (predictedSoFar & 1023) == 0) {
-                    options.ticker()
-                            .update("replay", predictedSoFar, (double) predictedSoFar / toPredict);
+            while (tallies.hasNext()) {
+                ReplayTally t = tallies.next();
+                if (t.done) {
+                    measured.put(t.model, t);
+                }
+                predictedBy.put(t.model, t.events);
+                if (options.ticker() != null) {
+                    long soFar = predictedBy.values().stream().mapToLong(Long::longValue).sum();
+                    options.ticker().update("replay", soFar, (double) soFar / toPredict);
                 }
             }
             clear(options.ticker());
         } catch (RuntimeException e) {
             failures.add(e);
-            closeQuietly(served);
+            closeQuietly(tallies);
         }
         try {
             job.getJobExecutionResult().get();
@@ -358,7 +357,7 @@ public final class Evaluate {
                     failures.get(0));
         }
 
-        long predicted = measured.values().stream().mapToLong(ReplayMetrics::events).sum();
+        long predicted = measured.values().stream().mapToLong(t -> t.events).sum();
         long refusedAll = refusedBy.values().stream().mapToLong(Long::longValue).sum();
         if (predicted + refusedAll != prepared.records()) {
             throw new IllegalStateException(
@@ -368,9 +367,14 @@ public final class Evaluate {
         }
         double wallSeconds = (System.nanoTime() - started) / 1e9;
         List<Summary> summaries = new ArrayList<>();
-        for (Map.Entry<String, ReplayMetrics> e : measured.entrySet()) {
+        for (ModelSpec s : models.values()) {
+            ReplayTally t = measured.get(s.getModel());
+            if (t == null) {
+                throw new IllegalStateException(
+                        "the replay ended without the metrics of model '" + s.getModel() + "'");
+            }
             summaries.add(
-                    e.getValue().summary(refusedBy.getOrDefault(e.getKey(), 0L), wallSeconds));
+                    t.summary(s.getTask(), refusedBy.getOrDefault(s.getModel(), 0L), wallSeconds));
         }
         if (options.out() != null) {
             write(options.out(), curve.points(), summaries, models, progress);

@@ -1,5 +1,6 @@
 package perpetua.replay;
 
+import java.util.Map;
 import perpetua.metrics.PrequentialEvaluator;
 import perpetua.schemas.Metrics;
 import perpetua.schemas.MetricsWindowKind;
@@ -60,20 +61,24 @@ final class ReplayMetrics {
 
     /** The summary of everything added. */
     Summary summary(long deadLetters, double wallSeconds) {
+        return tally().summary(task, deadLetters, wallSeconds);
+    }
+
+    /** Everything added, measured: what the replay job hands to the evaluator at its end. */
+    ReplayTally tally() {
         Metrics overall =
                 evaluator.emit(model, version, lastPredicted == Long.MIN_VALUE ? 0 : lastPredicted);
+        Map<String, Double> metrics = Curve.metrics(overall);
+        ReplayTally t = new ReplayTally();
+        t.model = model;
+        t.events = events;
+        t.labelled = labelled;
+        t.version = version;
         // Millisecond clocks: a replay shorter than one tick still has a finite rate.
-        double seconds = events == 0 ? 0.0 : Math.max(lastPredicted - firstRead, 1) / 1000.0;
-        return new Summary(
-                model,
-                task,
-                events,
-                labelled,
-                deadLetters,
-                version,
-                Curve.metrics(overall),
-                seconds,
-                events == 0 ? 0.0 : events / seconds,
-                wallSeconds);
+        t.seconds = events == 0 ? 0.0 : Math.max(lastPredicted - firstRead, 1) / 1000.0;
+        t.metricNames = metrics.keySet().toArray(new String[0]);
+        t.metricValues = metrics.values().stream().mapToDouble(Double::doubleValue).toArray();
+        t.done = true;
+        return t;
     }
 }

@@ -1,14 +1,12 @@
 package perpetua.replay;
 
-import java.util.List;
-import org.apache.flink.api.common.functions.MapFunction;
 import perpetua.schemas.Prediction;
 
 /**
  * What the evaluator keeps of one prediction: the model, the replay position of its row, the served
  * class or value and scores, the version that served it, and when its event was read and predicted.
  *
- * <p>A Flink POJO, smaller on the wire than the Avro {@link Prediction} it comes from.
+ * <p>{@link ReplayScore} fills one per {@link Prediction} it measures.
  */
 public class Served {
     public String model;
@@ -31,26 +29,4 @@ public class Served {
     public long predictedAt;
 
     public Served() {}
-
-    /** Maps a prediction of the replay, whose event id is its row's position, to what is kept. */
-    public static final class Of implements MapFunction<Prediction, Served> {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        public Served map(Prediction p) {
-            Served s = new Served();
-            s.model = p.getModel();
-            s.row = Integer.parseInt(p.getEventId());
-            s.predicted = ((Number) p.getLabel()).floatValue();
-            List<Float> scores = p.getScores();
-            s.scores = new float[scores.size()];
-            for (int k = 0; k < s.scores.length; k++) {
-                s.scores[k] = scores.get(k);
-            }
-            s.version = p.getModelVersion();
-            s.readAt = p.getPublishedAt();
-            s.predictedAt = p.getPredictedAt();
-            return s;
-        }
-    }
 }
