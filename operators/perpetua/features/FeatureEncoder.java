@@ -49,8 +49,15 @@ public final class FeatureEncoder {
     private final int[] bagEnds;
     private int[] idScratch = new int[8];
     private final FeatureHasher.Stream hash = new FeatureHasher.Stream();
+    // The slots of the categoricals seen last, by the hash codes of their name and value.
+    private static final int SLOT_CACHE = 1024;
+    private final String[] cachedNames = new String[SLOT_CACHE];
+    private final String[] cachedValues = new String[SLOT_CACHE];
+    private final int[] cachedSlots = new int[SLOT_CACHE];
     // Where each numeric feature was in the last event's map: events name them in one order.
     private final int[] numericAt;
+    // The name strings found there: decoded events share them, so identity confirms a position.
+    private final String[] numericSeen;
     // Raw numeric values of the rows encoded since the last commit; NaN where one was missing.
     private double[] pendingRaw = new double[0];
     private int pendingRows;
@@ -90,6 +97,7 @@ public final class FeatureEncoder {
         this.standardizer = standardizer;
         this.rowScratch = new float[denseWidth()];
         this.numericAt = new int[numericNames.length];
+        this.numericSeen = new String[numericNames.length];
     }
 
     /** Returns the number of dense values per encoded row: dense size plus named numerics. */
@@ -145,12 +153,17 @@ public final class FeatureEncoder {
             double value;
             boolean missing;
             if (numerics != null) {
-                int at = numerics.indexOf(numericNames[i], numericAt[i]);
+                int at = numericAt[i];
+                if (at >= numerics.size() || numerics.name(at) != numericSeen[i]) {
+                    // Not where the last event had it, or another string: search by name.
+                    at = numerics.indexOf(numericNames[i], at);
+                    if (at >= 0) {
+                        numericAt[i] = at;
+                        numericSeen[i] = numerics.name(at);
+                    }
+                }
                 missing = at < 0;
                 value = missing ? 0 : numerics.value(at);
-                if (!missing) {
-                    numericAt[i] = at;
-                }
             } else {
                 Double boxed = numeric.get(numericNames[i]);
                 missing = boxed == null;
@@ -265,9 +278,24 @@ public final class FeatureEncoder {
                 event.getWeight());
     }
 
-    /** The wide part's slot of a categorical (name, value), as {@link FeatureHasher#slot}. */
+    /**
+     * The wide part's slot of a categorical (name, value), as {@link FeatureHasher#slot}: from a
+     * small cache of the pairs seen last, since a stream names the same few values again and again
+     * (decoded events even share the very strings), else hashed.
+     */
     private int slot(String name, String value) {
-        return hash.reset().add(name).add('\u0001').add(value).slot(hashBits);
+        int at = (name.hashCode() * 31 + value.hashCode()) & (SLOT_CACHE - 1);
+        String cachedValue = cachedValues[at];
+        if (cachedValue != null
+                && (cachedValue == value || cachedValue.equals(value))
+                && (cachedNames[at] == name || cachedNames[at].equals(name))) {
+            return cachedSlots[at];
+        }
+        int slot = hash.reset().add(name).add('\u0001').add(value).slot(hashBits);
+        cachedNames[at] = name;
+        cachedValues[at] = value;
+        cachedSlots[at] = slot;
+        return slot;
     }
 
     private void sortSlots(int count) {

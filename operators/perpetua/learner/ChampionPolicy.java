@@ -75,10 +75,14 @@ final class ChampionPolicy {
      * those is judged against it.
      */
     void closeWindows(ModelRuntime m, long now) {
-        List<Variant> closed = new ArrayList<>();
+        // Asked after every labelled event, and a window seldom closes: no list until one does.
+        List<Variant> closed = null;
         for (Variant v : m.variants()) {
             Metrics window = v.closeWindowIfDue(m.name(), m.version(), now);
             if (window != null) {
+                if (closed == null) {
+                    closed = new ArrayList<>();
+                }
                 if (v != m.champion()) {
                     window.setVariant(v.name());
                 } else {
@@ -88,7 +92,7 @@ final class ChampionPolicy {
                 closed.add(v);
             }
         }
-        if (closed.contains(m.champion()) && closed.size() > 1) {
+        if (closed != null && closed.contains(m.champion()) && closed.size() > 1) {
             judge(m, closed);
         }
     }

@@ -46,6 +46,14 @@ final class ModelRuntime {
     /** A drift came: {@link #background} replaces the champion once it has learned enough. */
     private boolean replacementDue;
 
+    /**
+     * {@link #variants()} and {@link #learners()}, asked for per labelled event: lined up again, as
+     * new lists, whenever a variant comes or goes, so that a list a batch holds stays as it was.
+     */
+    private List<Variant> variants = List.of();
+
+    private List<Variant> learners = List.of();
+
     /** Served version: learned batches of whichever variant was champion. */
     private long version;
 
@@ -74,6 +82,18 @@ final class ModelRuntime {
         for (ModelSpec c : spec.getChallengers()) {
             challengers.add(Variant.fresh(c));
         }
+        lineUp();
+    }
+
+    private void lineUp() {
+        List<Variant> all = new ArrayList<>(2 + challengers.size());
+        all.add(champion);
+        all.addAll(challengers);
+        variants = Collections.unmodifiableList(new ArrayList<>(all));
+        if (background != null) {
+            all.add(background);
+        }
+        learners = Collections.unmodifiableList(all);
     }
 
     static ModelRuntime restore(LearnerState s, WireFormat.Codec<ModelSpec> specs)
@@ -94,6 +114,7 @@ final class ModelRuntime {
             m.backgroundSince = s.backgroundSince;
             m.replacementDue = s.replacementDue;
         }
+        m.lineUp();
         return m;
     }
 
@@ -166,19 +187,12 @@ final class ModelRuntime {
 
     /** Every variant: the champion first, then the challengers. */
     List<Variant> variants() {
-        List<Variant> all = new ArrayList<>(1 + challengers.size());
-        all.add(champion);
-        all.addAll(challengers);
-        return all;
+        return variants;
     }
 
     /** Every variant that learns: {@link #variants()} and the background model, if any. */
     List<Variant> learners() {
-        List<Variant> all = variants();
-        if (background != null) {
-            all.add(background);
-        }
-        return all;
+        return learners;
     }
 
     // ---------------------------------------------------------------- the open batch
@@ -279,6 +293,7 @@ final class ModelRuntime {
             }
             challengers.add(kept != null ? kept : Variant.fresh(c));
         }
+        lineUp();
     }
 
     /** Whether a challenger's spec can carry over what the challenger learned. */
@@ -296,6 +311,7 @@ final class ModelRuntime {
         winner.endStreak();
         champion = winner;
         spec = promoted;
+        lineUp();
     }
 
     /** A fresh model of the champion's spec starts learning in the shadow. */
@@ -303,11 +319,13 @@ final class ModelRuntime {
         background = Variant.fresh(spec);
         backgroundSince = position;
         replacementDue = false;
+        lineUp();
     }
 
     void dropBackground() {
         background = null;
         replacementDue = false;
+        lineUp();
     }
 
     /** A drift came: the background model replaces the champion once it has learned enough. */
@@ -331,6 +349,7 @@ final class ModelRuntime {
             c.endStreak();
         }
         version++;
+        lineUp();
         return detector;
     }
 

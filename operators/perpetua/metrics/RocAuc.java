@@ -1,7 +1,5 @@
 package perpetua.metrics;
 
-import java.util.Arrays;
-
 /** The area under the ROC curve of binary scores: exact, or from a score histogram. */
 public final class RocAuc {
     /** Bins of the AUC histogram, equal width in logit(p) over [-LOGIT_RANGE, +LOGIT_RANGE]. */
@@ -17,7 +15,10 @@ public final class RocAuc {
      *
      * <p>AUC equals the Mann–Whitney U of the positives over positives × negatives; U comes from
      * the positives' rank sum, tied scores sharing their mid-rank so that a tie between a positive
-     * and a negative counts one half. Only sorted copies are allocated.
+     * and a negative counts one half. Scores are ordered as {@link Float#compare} orders them (NaN
+     * last, in one group). A window closes every few thousand labelled events, so the ranking is
+     * one radix sort of each score's bits with its class beside it, linear in {@code n}, rather
+     * than two comparison sorts.
      */
     public static Double exact(float[] scores, boolean[] positive, int n) {
         int positives = 0;
@@ -28,34 +29,64 @@ public final class RocAuc {
         if (positives == 0 || negatives == 0) {
             return null;
         }
-        float[] all = Arrays.copyOf(scores, n);
-        Arrays.sort(all);
-        float[] positiveScores = new float[positives];
-        for (int i = 0, k = 0; i < n; i++) {
-            if (positive[i]) {
-                positiveScores[k++] = scores[i];
-            }
+        // Each score's bits, flipped so that unsigned order is Float.compare's order, in the high
+        // half; its class in the lowest bit.
+        long[] keys = new long[n];
+        for (int i = 0; i < n; i++) {
+            keys[i] = (long) sortable(scores[i]) << 32 | (positive[i] ? 1 : 0);
         }
-        Arrays.sort(positiveScores);
+        keys = radixSortHighHalf(keys);
 
-        // Both arrays ascend, so one pass assigns each positive its tie group's mid-rank.
-        // Float.compare keeps NaN scores in one (last) group instead of looping on NaN != NaN.
         double rankSum = 0.0;
-        int p = 0;
         for (int i = 0; i < n; ) {
-            int j = i + 1;
-            while (j < n && Float.compare(all[j], all[i]) == 0) {
+            int score = (int) (keys[i] >>> 32);
+            int j = i;
+            int groupPositives = 0;
+            while (j < n && (int) (keys[j] >>> 32) == score) {
+                groupPositives += (int) (keys[j] & 1);
                 j++;
             }
             double midRank = (i + 1 + j) / 2.0; // mean of the 1-based ranks i+1 .. j
-            while (p < positives && Float.compare(positiveScores[p], all[i]) == 0) {
-                rankSum += midRank;
-                p++;
-            }
+            rankSum += midRank * groupPositives;
             i = j;
         }
         double u = rankSum - positives * (positives + 1.0) / 2.0;
         return u / ((double) positives * negatives);
+    }
+
+    /** The bits of {@code f} as an int whose unsigned order is {@link Float#compare}'s. */
+    private static int sortable(float f) {
+        int bits = Float.floatToIntBits(f); // one NaN for all
+        return bits ^ ((bits >> 31) | Integer.MIN_VALUE);
+    }
+
+    /** Sorts by the unsigned high 32 bits, stable, in four passes of eight bits. */
+    private static long[] radixSortHighHalf(long[] keys) {
+        int n = keys.length;
+        long[] from = keys;
+        long[] to = new long[n];
+        int[] counts = new int[256];
+        for (int shift = 32; shift < 64; shift += 8) {
+            java.util.Arrays.fill(counts, 0);
+            for (int i = 0; i < n; i++) {
+                counts[(int) (from[i] >>> shift) & 0xff]++;
+            }
+            if (counts[(int) (from[0] >>> shift) & 0xff] == n) {
+                continue; // every key has this byte: the pass would not move anything
+            }
+            for (int b = 0, sum = 0; b < 256; b++) {
+                int c = counts[b];
+                counts[b] = sum;
+                sum += c;
+            }
+            for (int i = 0; i < n; i++) {
+                to[counts[(int) (from[i] >>> shift) & 0xff]++] = from[i];
+            }
+            long[] swap = from;
+            from = to;
+            to = swap;
+        }
+        return from;
     }
 
     /**

@@ -37,4 +37,37 @@ class RocAucTest {
         assertThat(auc[1]).isCloseTo(0.5 / 4, within(1e-12));
         assertThat(RocAuc.bin(Float.NaN)).isEqualTo(RocAuc.BINS - 1);
     }
+
+    @Test
+    void exactAucEqualsThePairCountOnRandomScoresWithTies() {
+        java.util.Random random = new java.util.Random(19);
+        float[] values = {Float.NaN, -0.0f, 0.0f, -1f, Float.NEGATIVE_INFINITY, 1e-30f, 0.5f};
+        for (int trial = 0; trial < 200; trial++) {
+            int n = 2 + random.nextInt(300);
+            float[] scores = new float[n];
+            boolean[] positive = new boolean[n];
+            for (int i = 0; i < n; i++) {
+                scores[i] =
+                        random.nextInt(4) == 0
+                                ? values[random.nextInt(values.length)]
+                                : random.nextInt(20) / 20f - (random.nextBoolean() ? 0.3f : 0f);
+                positive[i] = random.nextInt(3) == 0;
+            }
+            positive[0] = true;
+            positive[1] = false;
+            // Every (positive, negative) pair: won 1, tied 1/2 (Float.compare's order).
+            double won = 0;
+            int pairs = 0;
+            for (int p = 0; p < n; p++) {
+                for (int q = 0; q < n; q++) {
+                    if (positive[p] && !positive[q]) {
+                        int c = Float.compare(scores[p], scores[q]);
+                        won += c > 0 ? 1 : c == 0 ? 0.5 : 0;
+                        pairs++;
+                    }
+                }
+            }
+            assertThat(RocAuc.exact(scores, positive, n)).isCloseTo(won / pairs, within(1e-12));
+        }
+    }
 }
