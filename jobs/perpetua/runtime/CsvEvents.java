@@ -297,6 +297,10 @@ public final class CsvEvents implements Iterator<Event>, AutoCloseable {
      */
     static ZonedDateTime parseTime(String raw) {
         String s = raw.trim();
+        ZonedDateTime plain = plainDateTime(s);
+        if (plain != null) {
+            return plain;
+        }
         if (s.chars().allMatch(Character::isDigit) && !s.isEmpty()) {
             return Instant.ofEpochMilli(Long.parseLong(s)).atZone(ZoneOffset.UTC);
         }
@@ -319,6 +323,50 @@ public final class CsvEvents implements Iterator<Event>, AutoCloseable {
                             + " a T), optionally followed by a zone such as Z, +02:00 or"
                             + " Europe/Paris");
         }
+    }
+
+    /**
+     * The commonest form, {@code YYYY-MM-DD HH:MM} or {@code YYYY-MM-DDTHH:MM}, seconds optional,
+     * without a zone (so UTC), read digit by digit; null for any other form, which {@link
+     * #DATE_TIME} reads. A time per row makes the general formatter the dearest part of publishing.
+     */
+    private static ZonedDateTime plainDateTime(String s) {
+        int n = s.length();
+        if ((n != 16 && n != 19)
+                || s.charAt(4) != '-'
+                || s.charAt(7) != '-'
+                || (s.charAt(10) != ' ' && s.charAt(10) != 'T')
+                || s.charAt(13) != ':'
+                || (n == 19 && s.charAt(16) != ':')) {
+            return null;
+        }
+        int year = digits(s, 0, 4);
+        int month = digits(s, 5, 7);
+        int day = digits(s, 8, 10);
+        int hour = digits(s, 11, 13);
+        int minute = digits(s, 14, 16);
+        int second = n == 19 ? digits(s, 17, 19) : 0;
+        if ((year | month | day | hour | minute | second) < 0) {
+            return null;
+        }
+        try {
+            return LocalDateTime.of(year, month, day, hour, minute, second).atZone(ZoneOffset.UTC);
+        } catch (DateTimeException outOfRange) {
+            return null; // the formatter says what is wrong with it
+        }
+    }
+
+    /** The decimal number in {@code s[from, to)}, or -1 when a character is not a digit. */
+    private static int digits(String s, int from, int to) {
+        int value = 0;
+        for (int i = from; i < to; i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            value = value * 10 + (c - '0');
+        }
+        return value;
     }
 
     @Override

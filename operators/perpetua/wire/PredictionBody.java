@@ -1,13 +1,16 @@
 package perpetua.wire;
 
+import java.io.EOFException;
 import java.util.List;
+import org.apache.avro.Schema;
 import org.apache.avro.generic.PrimitivesArrays;
 import perpetua.schemas.Prediction;
 
 /**
- * Writes the Avro binary body of a {@link Prediction} without Avro's generic machinery: the same
- * bytes as Avro's encoder, with the scores of a primitive list written without boxing. Used by the
- * predictions sink, which writes one per event. Not thread-safe: each codec owns one.
+ * Writes and reads the Avro binary body of a {@link Prediction} without Avro's generic machinery:
+ * the same bytes as Avro's encoder, the scores of a primitive list written and read without boxing.
+ * The predictions sink writes one per event, and every reader of the topic reads one. Not
+ * thread-safe: each codec owns one.
  */
 final class PredictionBody {
     /** The fields this writer knows, in their order on the wire. */
@@ -28,7 +31,47 @@ final class PredictionBody {
      */
     static final boolean CURRENT = FieldList.of(Prediction.getClassSchema()).equals(FIELDS);
 
+    private static final Schema SCORES = Prediction.getClassSchema().getField("scores").schema();
+
     private final BodyWriter out = new BodyWriter();
+    private final BodyReader in = new BodyReader();
+
+    /**
+     * Reads a body of the current schema that {@link BodyCheck} walked first: the scores into a
+     * primitive float array, the model name from a cache.
+     *
+     * @throws EOFException when the body ends early or holds more than one Prediction
+     */
+    Prediction read(byte[] message, int offset, int length) throws EOFException {
+        in.reset(message, offset, length);
+        Prediction p = new Prediction();
+        p.setEventId(in.readString());
+        p.setModel(in.readRecurringString());
+        p.setModelVersion(in.readLong());
+        p.setTime(in.readLong());
+        p.setLabel(
+                switch (in.readInt()) {
+                    case 0 -> in.readInt();
+                    case 1 -> in.readDouble();
+                    default -> throw new EOFException("label: no such union branch");
+                });
+        PrimitivesArrays.FloatArray scores = new PrimitivesArrays.FloatArray(0, SCORES);
+        for (long count = in.readBlockCount(); count != 0; count = in.readBlockCount()) {
+            if (count > in.left() / 4) {
+                throw new EOFException("scores claims " + count + " floats");
+            }
+            for (long i = 0; i < count; i++) {
+                scores.add(scores.size(), in.readFloat());
+            }
+        }
+        p.setScores(scores);
+        p.setPublishedAt(in.readLong());
+        p.setPredictedAt(in.readLong());
+        if (in.left() != 0) {
+            throw new EOFException(in.left() + " bytes follow the Prediction body");
+        }
+        return p;
+    }
 
     /**
      * Writes the body of {@code p} after {@code header} and returns the buffer, valid up to {@link

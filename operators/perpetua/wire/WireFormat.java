@@ -204,7 +204,7 @@ public final class WireFormat {
         /** Events of the current schema, read and written without boxing; null for other types. */
         private final EventBody events;
 
-        /** Predictions written without boxing; null for other types. */
+        /** Predictions of the current schema, read and written without boxing; else null. */
         private final PredictionBody predictions;
 
         private Codec(Class<T> type) {
@@ -283,6 +283,11 @@ public final class WireFormat {
                 @SuppressWarnings("unchecked")
                 T event = (T) events.read(message, HEADER_BYTES, message.length - HEADER_BYTES);
                 return event;
+            }
+            if (predictions != null && fingerprint.getAsLong() == current) {
+                @SuppressWarnings("unchecked")
+                T p = (T) predictions.read(message, HEADER_BYTES, message.length - HEADER_BYTES);
+                return p;
             }
             return decoder.decode(message);
         }

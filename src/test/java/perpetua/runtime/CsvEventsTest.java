@@ -74,4 +74,24 @@ class CsvEventsTest {
                 .hasMessageContaining("cannot read time '04/05/2009 13:54'")
                 .hasMessageContaining("YYYY-MM-DD HH:MM:SS");
     }
+
+    @Test
+    void plainDateTimesReadAsIsoOnesDo() {
+        java.util.Random random = new java.util.Random(23);
+        for (int i = 0; i < 2000; i++) {
+            java.time.LocalDateTime t =
+                    java.time.LocalDateTime.of(1970, 1, 1, 0, 0)
+                            .plusMinutes(random.nextInt(80 * 366 * 24 * 60))
+                            .plusSeconds(random.nextInt(60));
+            String iso = t.toString(); // 2009-05-04T13:54 or 2009-05-04T13:54:25
+            for (String s : List.of(iso, iso.replace('T', ' '))) {
+                assertThat(CsvEvents.parseTime(s))
+                        .as(s)
+                        .isEqualTo(t.atZone(java.time.ZoneOffset.UTC));
+            }
+        }
+        // Not a plain one: the general reader's answer, e.g. 24:00 as the next midnight.
+        assertThat(CsvEvents.parseTime("2009-05-04 24:00").toLocalDateTime())
+                .isEqualTo(java.time.LocalDateTime.of(2009, 5, 5, 0, 0));
+    }
 }

@@ -31,6 +31,8 @@ class EventBodyTest {
             new BinaryMessageDecoder<>(SpecificData.get(), Event.getClassSchema());
     private final BinaryMessageEncoder<Prediction> avroPredictions =
             new BinaryMessageEncoder<>(SpecificData.get(), Prediction.getClassSchema());
+    private final BinaryMessageDecoder<Prediction> avroPredictionReader =
+            new BinaryMessageDecoder<>(SpecificData.get(), Prediction.getClassSchema());
 
     /** Events that cover every field, every union branch and strings beyond ASCII. */
     static List<Event> variety() {
@@ -151,7 +153,7 @@ class EventBodyTest {
     }
 
     @Test
-    void writesThePredictionBytesAvroWrites() throws IOException {
+    void writesThePredictionBytesAvroWritesAndReadsThemBack() throws IOException {
         Prediction p =
                 Prediction.newBuilder()
                         .setEventId("e-ü")
@@ -175,6 +177,13 @@ class EventBodyTest {
         p.setScores(List.of());
         assertThat(predictions.encode(p)).isEqualTo(bytes(avroPredictions.encode(p)));
         assertThat(predictions.decode(predictions.encode(p))).isEqualTo(p);
+        p.setLabel(7);
+        p.setScores(List.of(0.5f, Float.NaN, -0f, 1e-30f));
+        byte[] avro = bytes(avroPredictions.encode(p));
+        Prediction fast = predictions.decode(avro);
+        assertThat(fast).isEqualTo(avroPredictionReader.decode(avro));
+        assertThat(fast.getScores()).isInstanceOf(PrimitivesArrays.FloatArray.class);
+        assertThat(fast.getLabel()).isEqualTo(7);
     }
 
     private static byte[] withHeader(byte[] body) {
