@@ -46,7 +46,8 @@ ORDER = [
 
 
 def task_thread(name):
-    # Flink names a task's thread after its chain, ending in "(subtask/parallelism)#attempt".
+    # Flink names a task's thread after its chain, ending in "(subtask/parallelism)#attempt"; the
+    # Kafka source's fetcher thread is named after its task, and counts as its source.
     return re.search(r"\(\d+/\d+\)#\d+", name) is not None
 
 
@@ -56,7 +57,9 @@ def other_thread(name):
     if name.startswith("[GC ") or name.startswith("[G1 "):
         return "garbage collector"
     if name.startswith("[main"):
-        return "main thread (CSV, set-up)"
+        return "main thread (replay: CSV and set-up; demo: set-up and the reader of the outputs)"
+    if name.startswith("[perpetua-demo-producer"):
+        return "demo producer (CSV, encoding, Kafka producer)"
     if "collect-sink" in name or name.startswith("[Thread-"):
         return "result collection (client side)"
     if name.startswith("[kafka-producer") or name.startswith("[kafka-"):
