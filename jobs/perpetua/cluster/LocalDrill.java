@@ -292,6 +292,9 @@ public final class LocalDrill {
                         "--add-opens",
                         "java.base/sun.nio.ch=ALL-UNNAMED",
                         "-Dperpetua.home=" + s.dir(),
+                        // The job logs as the command line does, so its warnings are evidence.
+                        "-Dlog4j2.configurationFile="
+                                + System.getProperty("log4j2.configurationFile", ""),
                         "-cp",
                         System.getProperty("java.class.path"),
                         "perpetua.cli.Perpetua",
