@@ -177,13 +177,8 @@ final class GuardedStep {
 
     private double gradientNormSquared() {
         float[] grad = passes.grad;
-        double sum = 0;
-        for (int i = 0; i < p.hashedOffset; i++) {
-            sum += (double) grad[i] * grad[i];
-        }
-        for (int i = p.layersOffset; i < params.length; i++) {
-            sum += (double) grad[i] * grad[i];
-        }
+        double sum = sumOfSquares(grad, 0, p.hashedOffset);
+        sum += sumOfSquares(grad, p.layersOffset, params.length);
         for (int a = 0; a < passes.wideCount; a++) {
             sum += (double) grad[passes.activeWide[a]] * grad[passes.activeWide[a]];
         }
@@ -191,6 +186,25 @@ final class GuardedStep {
             sum += (double) grad[passes.activeEmb[a]] * grad[passes.activeEmb[a]];
         }
         return sum;
+    }
+
+    // Four running sums, so that the additions of a long dense range need not wait on each other.
+    private static double sumOfSquares(float[] x, int from, int to) {
+        double s0 = 0;
+        double s1 = 0;
+        double s2 = 0;
+        double s3 = 0;
+        int i = from;
+        for (; i + 3 < to; i += 4) {
+            s0 += (double) x[i] * x[i];
+            s1 += (double) x[i + 1] * x[i + 1];
+            s2 += (double) x[i + 2] * x[i + 2];
+            s3 += (double) x[i + 3] * x[i + 3];
+        }
+        for (; i < to; i++) {
+            s0 += (double) x[i] * x[i];
+        }
+        return (s0 + s1) + (s2 + s3);
     }
 
     private void scaleGradient(float factor) {

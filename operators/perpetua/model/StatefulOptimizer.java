@@ -30,12 +30,22 @@ abstract class StatefulOptimizer implements Optimizer {
     /** Called once per step before the coordinates, e.g. for bias corrections. */
     void begin(long step) {}
 
+    /**
+     * Applies {@link #apply} to {@code params[from, to)}, whose state starts at {@code s}. A
+     * subclass may override it with one loop over the whole range, in place, that the JIT turns
+     * into vector code (a dense layer's weights are a long contiguous range); it must give the same
+     * values as {@link #apply} coordinate by coordinate.
+     */
+    void applyRange(float[] params, float[] grad, int from, int to, int s, long step, float lr) {
+        for (int i = from; i < to; i++) {
+            apply(params, grad, i, s + (i - from), step, lr);
+        }
+    }
+
     @Override
     public final void update(float[] params, float[] grad, int from, int to, long step, float lr) {
         begin(step);
-        for (int i = from; i < to; i++) {
-            apply(params, grad, i, i - offset, step, lr);
-        }
+        applyRange(params, grad, from, to, from - offset, step, lr);
     }
 
     @Override

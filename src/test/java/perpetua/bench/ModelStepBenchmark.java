@@ -1,0 +1,141 @@
+package perpetua.bench;
+
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import perpetua.features.MicroBatch;
+import perpetua.model.NeuralModel;
+import perpetua.schemas.Activation;
+import perpetua.schemas.Kernel;
+import perpetua.schemas.Layer;
+import perpetua.schemas.ModelSpec;
+import perpetua.schemas.OptimizerKind;
+import perpetua.schemas.Task;
+
+/**
+ * The dense models of the benchmark streams, one micro-batch at a time: predict (the forward pass
+ * that serves the batch) and learn (forward, backward and Adam), as the Learner runs them, on rows
+ * shaped like the streams' (mnist: 784 pixels of which about one in five is not zero, scaled to [0,
+ * 1]; letter: 16 standardized numerics). With each dense kernel, and ND4J's single-precision GEMM
+ * of two 512 x 512 matrices beside them, so that a step's rate of floating-point operations can be
+ * read against the machine's GEMM rate in the same run.
+ *
+ * <p>Run with {@code ./perpetua bench steps}; one operation is one batch (or one GEMM).
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+public class ModelStepBenchmark {
+
+    /** A model of a benchmark stream: its dense layers and its batch. */
+    enum Shape {
+        MNIST_MLP(784, List.of(256), 10, 16, 0.81),
+        MNIST_LINEAR(784, List.of(), 10, 16, 0.81),
+        LETTER_MLP(16, List.of(256, 128), 26, 16, 0.0);
+
+        final int inputs;
+        final List<Integer> hidden;
+        final int classes;
+        final int batch;
+        final double zeros;
+
+        Shape(int inputs, List<Integer> hidden, int classes, int batch, double zeros) {
+            this.inputs = inputs;
+            this.hidden = hidden;
+            this.classes = classes;
+            this.batch = batch;
+            this.zeros = zeros;
+        }
+
+        /** Multiply-adds of one row's forward pass through the dense layers. */
+        long forwardMultiplyAdds() {
+            long sum = 0;
+            int in = inputs;
+            for (int h : hidden) {
+                sum += (long) in * h;
+                in = h;
+            }
+            return sum + (long) in * classes;
+        }
+    }
+
+    @Param({"MNIST_MLP", "MNIST_LINEAR", "LETTER_MLP"})
+    public String shape;
+
+    @Param({"PRIMITIVE", "ND4J"})
+    public String kernel;
+
+    private NeuralModel model;
+    private MicroBatch rows;
+    private float[] scores;
+    private float[] predicted;
+    private INDArray gemmA;
+    private INDArray gemmB;
+    private INDArray gemmC;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        Shape s = Shape.valueOf(shape);
+        ModelSpec spec =
+                ModelSpec.newBuilder()
+                        .setModel("step")
+                        .setTask(Task.MULTICLASS)
+                        .setClasses(s.classes)
+                        .setDenseSize(s.inputs)
+                        .setNumericFeatures(List.of())
+                        .setWide(false)
+                        .setHidden(
+                                s.hidden.stream()
+                                        .map(h -> new Layer(h, Activation.RELU, 0f))
+                                        .toList())
+                        .setOptimizer(OptimizerKind.ADAM)
+                        .setLearningRate(0.002f)
+                        .setMaxBatch(s.batch)
+                        .setKernel(Kernel.valueOf(kernel))
+                        .build();
+        model = new NeuralModel(spec);
+        rows = new MicroBatch(s.inputs, s.batch);
+        Random random = new Random(1);
+        float[] row = new float[s.inputs];
+        for (int r = 0; r < s.batch; r++) {
+            for (int j = 0; j < s.inputs; j++) {
+                row[j] =
+                        random.nextDouble() < s.zeros
+                                ? 0f
+                                : (float)
+                                        (s.zeros > 0 ? random.nextDouble() : random.nextGaussian());
+            }
+            rows.addRow(row, new int[0], 0, random.nextInt(s.classes), 1f);
+        }
+        scores = new float[s.batch * s.classes];
+        predicted = new float[s.batch];
+        gemmA = Nd4j.rand(DataType.FLOAT, 512, 512);
+        gemmB = Nd4j.rand(DataType.FLOAT, 512, 512);
+        gemmC = Nd4j.create(DataType.FLOAT, 512, 512);
+    }
+
+    /** The served forward pass and the learning step of one batch, as a flush runs them. */
+    @Benchmark
+    public double predictAndLearn() {
+        model.predict(rows, scores, predicted);
+        return model.learn(rows);
+    }
+
+    /** C = A B, 512 x 512 floats: 2 x 512^3 floating-point operations. */
+    @Benchmark
+    public INDArray gemm512() {
+        return Nd4j.gemm(gemmA, gemmB, gemmC, false, false, 1.0, 0.0);
+    }
+}
