@@ -11,6 +11,7 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.common.typeutils.base.StringSerializer;
+import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
@@ -140,6 +141,14 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
     @Override
     public void open() throws Exception {
         super.open();
+        // This thread runs the Learner's math; its ND4J threads take the slot's share of cores.
+        Backend.sizeThreads(
+                getContainingTask()
+                        .getEnvironment()
+                        .getTaskManagerInfo()
+                        .getConfiguration()
+                        .get(TaskManagerOptions.NUM_TASK_SLOTS),
+                LOG);
         Backend.logOnce(LOG);
         // The TaskManager's ND4J memory outside the heap, for soak tests and dashboards.
         getMetricGroup().gauge("offHeapBytes", (Gauge<Long>) Backend::offHeapBytes);

@@ -9,6 +9,7 @@ import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.factory.Environment;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.nativeblas.NativeOpsHolder;
 import org.slf4j.Logger;
 
 /**
@@ -32,6 +33,7 @@ public final class Backend {
 
     // The backend is one per JVM, so one line per TaskManager however many Learners open in it.
     private static final AtomicBoolean LOGGED = new AtomicBoolean();
+    private static final AtomicBoolean SIZED = new AtomicBoolean();
 
     private Backend() {}
 
@@ -174,9 +176,49 @@ public final class Backend {
     }
 
     /**
-     * Logs the backend's {@link Description#summary() summary} at INFO the first time any caller in
-     * this JVM asks; when ND4J cannot load, logs why at WARN instead and lets the caller go on.
+     * ND4J's threads for one task slot of a TaskManager with {@code cores} processors and {@code
+     * slots} slots: the slot's share of the cores less one, and at least one. A slot runs more than
+     * the Learner (the source, decoding, the sinks and their Kafka clients share it), and a pool
+     * sized to every core fights Flink's threads for them: a batched GEMM layer ran 3 times faster
+     * with one OpenMP thread than with two on a 2-core TaskManager of one slot (see DESIGN.md).
      */
+    public static int threadsPerSlot(int cores, int slots) {
+        return Math.max(1, cores / Math.max(1, slots) - 1);
+    }
+
+    /**
+     * Sizes ND4J's thread pools to one slot ({@link #threadsPerSlot}) for the calling thread, the
+     * one that runs the Learner's math: OpenMP's (set per calling thread) and OpenBLAS's, which run
+     * the GEMMs. The native library's own pool, for element-wise ops, keeps the size it took from
+     * {@code OMP_NUM_THREADS} when it loaded (ND4J 1.0.0-M2.1 does not shrink it at run time); an
+     * op on a micro-batch's activations is below its threshold for more than one thread anyway.
+     * Logs the size the first time in this JVM. Never throws: where ND4J does not load there is
+     * nothing to size.
+     *
+     * @return the threads, or 0 when ND4J did not load
+     */
+    public static int sizeThreads(int slots, Logger log) {
+        int cores = Runtime.getRuntime().availableProcessors();
+        int threads = threadsPerSlot(cores, slots);
+        try {
+            Nd4j.getEnvironment().setMaxThreads(threads);
+            Nd4j.getEnvironment().setMaxMasterThreads(threads);
+            Nd4j.factory().blas().setMaxThreads(threads);
+            NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(threads);
+        } catch (LinkageError | RuntimeException e) {
+            return 0;
+        }
+        if (log != null && SIZED.compareAndSet(false, true)) {
+            log.info(
+                    "ND4J threads sized to the slot: {} (OpenMP and OpenBLAS; {} cores, {} slots"
+                            + " per TaskManager: a slot's share less one, at least one)",
+                    threads,
+                    cores,
+                    slots);
+        }
+        return threads;
+    }
+
     /** Off-heap bytes JavaCPP has allocated for ND4J in this JVM and not yet freed. */
     public static long offHeapBytes() {
         return Pointer.totalBytes();
@@ -187,6 +229,10 @@ public final class Backend {
         return Pointer.physicalBytes();
     }
 
+    /**
+     * Logs the backend's {@link Description#summary() summary} at INFO the first time any caller in
+     * this JVM asks; when ND4J cannot load, logs why at WARN instead and lets the caller go on.
+     */
     public static void logOnce(Logger log) {
         if (!LOGGED.compareAndSet(false, true)) {
             return;

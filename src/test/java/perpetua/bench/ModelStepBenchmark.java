@@ -16,6 +16,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import perpetua.features.MicroBatch;
+import perpetua.model.Backend;
 import perpetua.model.NeuralModel;
 import perpetua.schemas.Activation;
 import perpetua.schemas.Kernel;
@@ -87,6 +88,8 @@ public class ModelStepBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
+        // ND4J's threads as a Learner sizes them for a TaskManager of one slot on this machine.
+        Backend.sizeThreads(1, null);
         Shape s = Shape.valueOf(shape);
         ModelSpec spec =
                 ModelSpec.newBuilder()

@@ -116,4 +116,29 @@ class BackendTest {
                 .contains("[0] NVIDIA A100 sm_80 39.0 GiB of 40.0 GiB free")
                 .doesNotContain("omp");
     }
+
+    @Test
+    void aSlotGetsItsShareOfTheCoresLessOneAndAtLeastOne() {
+        assertThat(Backend.threadsPerSlot(2, 1)).isEqualTo(1);
+        assertThat(Backend.threadsPerSlot(16, 4)).isEqualTo(3);
+        assertThat(Backend.threadsPerSlot(8, 1)).isEqualTo(7);
+        assertThat(Backend.threadsPerSlot(8, 8)).isEqualTo(1);
+        assertThat(Backend.threadsPerSlot(4, 16)).isEqualTo(1);
+        assertThat(Backend.threadsPerSlot(4, 0)).isEqualTo(3);
+    }
+
+    @Test
+    void sizingTheThreadsSetsOpenMpAndBlas() {
+        int cores = Runtime.getRuntime().availableProcessors();
+        List<String> lines = new ArrayList<>();
+        int threads = Backend.sizeThreads(1, recording(lines));
+        assertThat(threads).isEqualTo(Backend.threadsPerSlot(cores, 1));
+        assertThat(org.nd4j.linalg.factory.Nd4j.factory().blas().getMaxThreads())
+                .isEqualTo(threads);
+        assertThat(
+                        org.nd4j.nativeblas.NativeOpsHolder.getInstance()
+                                .getDeviceNativeOps()
+                                .ompGetMaxThreads())
+                .isEqualTo(threads);
+    }
 }
