@@ -20,6 +20,7 @@ import moa.classifiers.trees.FIMTDD;
 import moa.classifiers.trees.HoeffdingTree;
 import perpetua.replay.Summary;
 import perpetua.schemas.Event;
+import perpetua.schemas.ModelSpec;
 import perpetua.schemas.Task;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -132,7 +133,8 @@ public final class PeerBenchmark implements Callable<Integer> {
             Quality quality,
             double seconds,
             String failure,
-            boolean perpetua) {}
+            boolean perpetua,
+            ModelSpec spec) {}
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new PeerBenchmark()).execute(args));
@@ -359,7 +361,8 @@ public final class PeerBenchmark implements Callable<Integer> {
                     Quality.of(quality),
                     nanos / 1e9,
                     null,
-                    false);
+                    false,
+                    null);
         } catch (Throwable t) {
             return failed(s, c, quality, nanos / 1e9, t, false);
         }
@@ -394,7 +397,8 @@ public final class PeerBenchmark implements Callable<Integer> {
                     Quality.of(summary),
                     summary.seconds(),
                     null,
-                    true);
+                    true,
+                    c.perpetua().spec());
         } catch (Throwable t) {
             return failed(s, c, new Prequential(s.task, s.classes), 0, t, true);
         }
@@ -420,7 +424,8 @@ public final class PeerBenchmark implements Callable<Integer> {
                 Quality.of(quality),
                 seconds,
                 why(t),
-                perpetua);
+                perpetua,
+                null);
     }
 
     private static String why(Throwable t) {
@@ -536,6 +541,7 @@ public final class PeerBenchmark implements Callable<Integer> {
             md.append('\n');
         }
         md.append(ratios(rows));
+        md.append(denseRates(rows));
         md.append("Streams:\n");
         rows.stream()
                 .map(Row::stream)
@@ -563,6 +569,54 @@ public final class PeerBenchmark implements Callable<Integer> {
         }
         Files.createDirectories(out.toAbsolutePath().getParent());
         Files.writeString(out, md);
+    }
+
+    /**
+     * Perpetua's models with dense layers: the rate of their dense math over the whole replay
+     * (events/s times the operations of one event's forward and backward pass) against ND4J's 512 x
+     * 512 GEMM, measured now, in this JVM, with a Learner's threads.
+     */
+    static String denseRates(List<Row> rows) {
+        StringBuilder md = new StringBuilder();
+        double gemm = Double.NaN;
+        for (Row r : rows) {
+            if (!r.perpetua() || r.failure() != null || r.spec() == null) {
+                continue;
+            }
+            // Hashed linear models have no dense layer worth a rate; mnist's softmax has one.
+            if (r.spec().getHidden().isEmpty() && r.spec().getDenseSize() < 100) {
+                continue;
+            }
+            long flops = DenseRate.flopsPerEvent(r.spec());
+            if (Double.isNaN(gemm)) {
+                gemm = DenseRate.gemmGflops(512);
+                md.append(
+                        String.format(
+                                Locale.ROOT,
+                                "Dense math: ND4J's GEMM of two 512 x 512 float matrices ran at"
+                                        + " %.1f GFLOP/s in this run (threads as a Learner of one"
+                                        + " slot has them). A model's rate counts two operations"
+                                        + " per multiply-add of its dense layers' forward pass,"
+                                        + " weight gradients and input gradients, at its events/s"
+                                        + " over the whole replay (decoding, hand-overs and"
+                                        + " evaluation included); the primitive kernel skips zero"
+                                        + " inputs, which the count does not.%n%n",
+                                gemm));
+                md.append("| stream | learner | FLOP per event | GFLOP/s | of GEMM |\n");
+                md.append("|---|---|---:|---:|---:|\n");
+            }
+            double rate = flops * (r.events() / r.seconds()) / 1e9;
+            md.append(
+                    String.format(
+                            Locale.ROOT,
+                            "| %s | %s | %,d | %.2f | %.2f |%n",
+                            r.stream().name,
+                            r.learner(),
+                            flops,
+                            rate,
+                            rate / gemm));
+        }
+        return md.length() == 0 ? "" : md.append('\n').toString();
     }
 
     /** The main metric of a task, by which Perpetua's best model on a stream is chosen. */
