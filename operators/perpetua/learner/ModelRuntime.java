@@ -186,7 +186,7 @@ final class ModelRuntime {
     /** A new event joins the open batch, encoded by every learner. */
     void add(LearnerInput in) {
         for (Variant v : learners()) {
-            v.encoder().encode(in.event, v.batch());
+            v.add(in.event);
         }
         int row = newRows() - 1;
         if (row >= pending.length) {
@@ -195,9 +195,16 @@ final class ModelRuntime {
         pending[row] = in;
     }
 
-    /** A late label joins the open batch; it is measured and learned when the batch flushes. */
+    /**
+     * A late label joins the open batch, to be measured when the batch flushes, and every learner's
+     * learning queue, in the order labels come.
+     */
     void add(Joined late) {
         joined.add(late);
+        Event labelled = LabelJoin.labelled(spec, late.event(), late.label());
+        for (Variant v : learners()) {
+            v.addCounted(labelled);
+        }
     }
 
     /** The new event of row {@code row}, handed over once: the batch forgets it. */
@@ -223,18 +230,16 @@ final class ModelRuntime {
     }
 
     /**
-     * The batch is done: its rows are forgotten, and the served line is one version on when the
-     * champion learned from it.
+     * The batch is done: its rows are forgotten, and the served line is one version on for every
+     * step the champion took.
      */
-    void batchDone(boolean championLearned) {
+    void batchDone(int championSteps) {
         for (Variant v : learners()) {
             v.batch().clear();
         }
         joined.clear();
-        if (championLearned) {
-            version++;
-            batchesSinceSnapshot++;
-        }
+        version += championSteps;
+        batchesSinceSnapshot += championSteps;
         batchSeq++;
     }
 
@@ -362,7 +367,9 @@ final class ModelRuntime {
                 .setExamplesSeen(v.examplesSeen())
                 .setTensors(v.model().parameterTensors())
                 .setOptimizerState(v.model().optimizerTensors())
-                .setFeatureState(ModelRecords.featureTensors(v.encoder().standardizer()))
+                .setFeatureState(
+                        ModelRecords.featureTensors(
+                                v.encoder().standardizer(), v.encoder().denseScaler()))
                 .setMetrics(v.evaluator().summary())
                 .setState(state)
                 .setEvent(event)
