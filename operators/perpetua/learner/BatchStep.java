@@ -12,7 +12,8 @@ import perpetua.schemas.ModelState;
  * One micro-batch of one model, phase by phase, each phase once: every variant predicts the new
  * events, the champion's predictions go out and the unlabelled events wait for their labels, the
  * labels are measured against what was served, a promotion is decided, drift is answered, every
- * learner takes one gradient step, and a snapshot follows when its schedule says so.
+ * learner takes a gradient step per complete group of its learning queue, and a snapshot follows
+ * when its schedule says so.
  *
  * <p>Predict-then-learn: a prediction comes from the model as it was before the batch that holds
  * its event, and from the champion that started the batch (see {@link ChampionPolicy}).
@@ -39,9 +40,9 @@ final class BatchStep {
         predict(m, variants); // 1. every variant predicts the new events
         emitAndParkUnlabelled(m, variants, now); // 2. served; the unlabelled wait for labels
         measure(m, variants, now); // 3. labels against what was served; windows close
-        policy.decidePromotion(m, now); // 4. the winner serves from the next batch on
+        policy.decidePromotion(m, now); // 4. the winner (or the search's best) serves next
         policy.react(m, now); // 5. drift: boost, or the background model replaces
-        learn(m); // 6. one gradient step per learner
+        learn(m); // 6. a step per complete learning group
         snapshotIfDue(m, now); // 7. by the snapshot schedule
         policy.scheduleWindowEnd(m);
     }

@@ -49,6 +49,14 @@ final class ModelRuntime {
     /** Served version: learned batches of whichever variant was champion. */
     private long version;
 
+    /** The search's current rung (0 first), and the windows the champion closed in it. */
+    private int searchRung;
+
+    private int rungWindows;
+
+    /** The rung's last window closed during this batch: the learners are ranked after it. */
+    private boolean rungEnded;
+
     /** New events of the open batch, in the order of its rows. */
     private LearnerInput[] pending;
 
@@ -89,6 +97,8 @@ final class ModelRuntime {
         }
         m.batchesSinceSnapshot = s.batchesSinceSnapshot;
         m.pendingLabels = s.pendingLabels;
+        m.searchRung = s.searchRung;
+        m.rungWindows = s.rungWindows;
         if (s.background != null) {
             m.background = Variant.restore(spec, s.background);
             m.backgroundSince = s.backgroundSince;
@@ -110,6 +120,8 @@ final class ModelRuntime {
         s.batchesSinceSnapshot = batchesSinceSnapshot;
         s.lastSnapshotAt = lastSnapshotAt;
         s.pendingLabels = pendingLabels;
+        s.searchRung = searchRung;
+        s.rungWindows = rungWindows;
         if (background != null) {
             s.background = background.toState(monitors);
             s.backgroundSince = backgroundSince;
@@ -301,6 +313,68 @@ final class ModelRuntime {
         winner.endStreak();
         champion = winner;
         spec = promoted;
+    }
+
+    // ---------------------------------------------------------------- the search
+
+    /** Whether a search is on: its spec has one, and a challenger is left to try. */
+    boolean searching() {
+        return SuccessiveHalving.running(spec);
+    }
+
+    int searchRung() {
+        return searchRung;
+    }
+
+    /** The champion closed one more window of the rung; returns the rung's windows so far. */
+    int rungWindowClosed() {
+        return ++rungWindows;
+    }
+
+    /** The rung's last window closed: the learners are ranked before the next batch is served. */
+    void rungEnded() {
+        rungEnded = true;
+    }
+
+    boolean rungDue() {
+        return rungEnded;
+    }
+
+    /** The search starts over at its first rung, as for a spec whose search changed. */
+    void searchStarts() {
+        searchRung = 0;
+        rungWindows = 0;
+        rungEnded = false;
+        for (Variant v : variants()) {
+            v.resetTally();
+        }
+    }
+
+    /**
+     * A rung of the search ended: {@code best} serves under {@code served}, {@code others} go on as
+     * its challengers under the specs {@code served} lists for them, in order (the champion, if
+     * kept, as a candidate of its own name), and every other learner is retired. The served line
+     * goes on, and the next rung starts.
+     */
+    void endRung(Variant best, List<Variant> others, ModelSpec served) {
+        best.conform(served);
+        best.endStreak();
+        champion = best;
+        challengers.clear();
+        List<ModelSpec> specs = served.getChallengers();
+        for (int i = 0; i < others.size(); i++) {
+            Variant v = others.get(i);
+            v.conform(specs.get(i));
+            v.endStreak();
+            challengers.add(v);
+        }
+        spec = served;
+        searchRung++;
+        rungWindows = 0;
+        rungEnded = false;
+        for (Variant v : variants()) {
+            v.resetTally();
+        }
     }
 
     /** A fresh model of the champion's spec starts learning in the shadow. */

@@ -91,7 +91,8 @@ final class PromotedSpec {
                     "driftMinInstances",
                     "driftReaction",
                     "driftBoostFactor",
-                    "driftBoostBatches");
+                    "driftBoostBatches",
+                    "search");
 
     static {
         String problem = unclassified();

@@ -54,6 +54,11 @@ final class Variant {
     /** Consecutive windows this challenger beat the champion by the margin. */
     private int winStreak;
 
+    /** The main metric summed over the search's current rung, and its windows there. */
+    private double tallyTotal;
+
+    private int tallyWindows;
+
     private Metrics lastWindow;
 
     /** The spec's drift detector on this learner's error stream. */
@@ -101,6 +106,8 @@ final class Variant {
         v.examplesSeen = s.examplesSeen;
         v.model.setUnhealthyBatches(s.unhealthyBatches);
         v.winStreak = s.winStreak;
+        v.tallyTotal = s.tallyTotal;
+        v.tallyWindows = s.tallyWindows;
         if (s.monitor != null) {
             // State written before drift detection had none: the spec's detector starts afresh.
             v.monitor = s.monitor;
@@ -335,6 +342,23 @@ final class Variant {
         winStreak = 0;
     }
 
+    /** One more window of the search's rung, with its value of the main metric. */
+    void tally(double value) {
+        tallyTotal += value;
+        tallyWindows++;
+    }
+
+    /** The mean of the rung's tallied values; NaN before the first. */
+    double tallyMean() {
+        return tallyWindows == 0 ? Double.NaN : tallyTotal / tallyWindows;
+    }
+
+    /** A new rung begins. */
+    void resetTally() {
+        tallyTotal = 0;
+        tallyWindows = 0;
+    }
+
     /** What one learner's complete groups came to in one flush. */
     record Learned(int steps, int examples, int refused, int refusedExamples, String problem) {}
 
@@ -422,6 +446,8 @@ final class Variant {
         s.learnRows = queue.waiting() == 0 ? null : queue.toRows();
         s.evaluator = evaluator.copy();
         s.winStreak = winStreak;
+        s.tallyTotal = tallyTotal;
+        s.tallyWindows = tallyWindows;
         s.monitor = monitors.copy(monitor);
         s.boostBatchesLeft = boostBatchesLeft;
         s.learningRateBoost = model.learningRateBoost();

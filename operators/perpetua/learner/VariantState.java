@@ -17,6 +17,11 @@ public class VariantState {
     public PrequentialEvaluator evaluator;
     public int winStreak;
 
+    /** The main metric summed over the search's current rung, and its windows there. */
+    public double tallyTotal;
+
+    public int tallyWindows;
+
     /** The drift detector on this learner's errors; null in state written before it had one. */
     public DriftMonitor monitor;
 

@@ -55,7 +55,7 @@ public interface Optimizer {
      * whose steps are already scaled by the gradients and inputs they follow (measured across the
      * benchmark streams, BENCHMARKS.md), and 0.01 for the others.
      */
-    static float learningRate(ModelSpec spec) {
+    public static float learningRate(ModelSpec spec) {
         if (spec.getLearningRate() > 0) {
             return spec.getLearningRate();
         }

@@ -102,6 +102,10 @@ public final class SpecRules {
         if (drift != null) {
             return drift;
         }
+        String search = SearchSpace.problem(s);
+        if (search != null) {
+            return m + search;
+        }
         for (ModelSpec c : s.getChallengers()) {
             if (c.getTask() != s.getTask() || c.getClasses() != s.getClasses()) {
                 return m + "challenger '" + c.getModel() + "' must have the same task and classes";
