@@ -5,6 +5,7 @@ import java.util.Map;
 import perpetua.schemas.Embedding;
 import perpetua.schemas.Event;
 import perpetua.schemas.ModelSpec;
+import perpetua.schemas.OptimizerKind;
 
 /**
  * Turns events into rows of a {@link MicroBatch} as a model's spec describes them.
@@ -19,8 +20,9 @@ import perpetua.schemas.ModelSpec;
  * belong to the model's state and are exposed through {@link #standardizer()}. Events are assumed
  * validated: finite values and a dense array of the spec's size.
  *
- * <p>With {@code scaleDense} each dense value is also divided by the largest magnitude its column
- * has had ({@link MaxAbsScaler}), so that the model sees dense inputs within [-1, 1].
+ * <p>With dense scaling ({@link #scalesDense}) each dense value is also divided by the largest
+ * magnitude its column has had ({@link MaxAbsScaler}), so that the model sees dense inputs within
+ * [-1, 1].
  *
  * <p>The scaling state is kept twice. The <em>committed</em> moments and magnitudes scale the rows
  * that are predicted: {@link #commitMoments()} brings them up to date, which the Learner does once
@@ -63,7 +65,17 @@ public final class FeatureEncoder {
         this(
                 spec,
                 new OnlineStandardizer(spec.getNumericFeatures().size()),
-                spec.getScaleDense() ? new MaxAbsScaler(spec.getDenseSize()) : null);
+                scalesDense(spec) ? new MaxAbsScaler(spec.getDenseSize()) : null);
+    }
+
+    /**
+     * Whether a model of {@code spec} scales its dense values: {@code scaleDense}, or when it is
+     * not set, for NORMALIZED_ADAGRAD, whose hidden layers need inputs within [-1, 1], and not for
+     * the other optimizers, whose learning rates were tuned for the dense values as they come.
+     */
+    public static boolean scalesDense(ModelSpec spec) {
+        Boolean scale = spec.getScaleDense();
+        return scale != null ? scale : spec.getOptimizer() == OptimizerKind.NORMALIZED_ADAGRAD;
     }
 
     /**

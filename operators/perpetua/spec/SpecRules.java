@@ -201,8 +201,12 @@ public final class SpecRules {
         if (current.getDenseScale() != next.getDenseScale()) {
             return "denseScale " + current.getDenseScale() + " -> " + next.getDenseScale();
         }
-        if (current.getDenseSize() > 0 && current.getScaleDense() != next.getScaleDense()) {
-            return "scaleDense " + current.getScaleDense() + " -> " + next.getScaleDense();
+        if (current.getDenseSize() > 0
+                && FeatureEncoder.scalesDense(current) != FeatureEncoder.scalesDense(next)) {
+            return "scaleDense "
+                    + FeatureEncoder.scalesDense(current)
+                    + " -> "
+                    + FeatureEncoder.scalesDense(next);
         }
         if (current.getTask() == Task.REGRESSION
                 && current.getScaleTarget() != next.getScaleTarget()) {
