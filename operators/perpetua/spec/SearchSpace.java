@@ -14,7 +14,7 @@ import perpetua.schemas.Search;
 /**
  * The learners a spec's {@code search} tries, each a challenger spec of the model: the spec with
  * another optimizer, learning rate or hidden layers, named for what it is ({@code
- * flights~normalized_adagrad,lr=2,linear}).
+ * flights~normalized_adagrad/lr=2/linear}).
  *
  * <p>The {@code auto} preset is the spec's own learner and, besides: linear NORMALIZED_ADAGRAD at
  * learning rates 0.5, 1 and 2 and, when the model has dense or numeric inputs for hidden layers to
@@ -147,8 +147,8 @@ public final class SearchSpace {
     }
 
     /**
-     * The name of a learner of {@code model}'s search: {@code model~optimizer,lr=RATE,hidden=64x32}
-     * or {@code ...,linear}.
+     * The name of a learner of {@code model}'s search: {@code model~optimizer/lr=RATE/hidden=64x32}
+     * or {@code .../linear}.
      */
     public static String name(String model, ModelSpec learner) {
         return model + SEPARATOR + describe(learner);
@@ -159,12 +159,12 @@ public final class SearchSpace {
         Learner l = Learner.of(learner);
         StringBuilder b =
                 new StringBuilder(l.optimizer().name().toLowerCase(Locale.ROOT))
-                        .append(",lr=")
+                        .append("/lr=")
                         .append(rate(l.learningRate()));
         if (l.widths().isEmpty()) {
-            b.append(",linear");
+            b.append("/linear");
         } else {
-            b.append(",hidden=");
+            b.append("/hidden=");
             for (int i = 0; i < l.widths().size(); i++) {
                 b.append(i == 0 ? "" : "x").append(l.widths().get(i));
             }

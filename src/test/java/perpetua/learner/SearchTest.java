@@ -25,7 +25,7 @@ import perpetua.testing.Streams;
  */
 class SearchTest {
     private static final String MODEL = "m";
-    private static final String FAST = "m~normalized_adagrad,lr=1,linear";
+    private static final String FAST = "m~normalized_adagrad/lr=1/linear";
 
     /** A champion that barely learns, and two learning rates to try: 1 learns fastest. */
     private static ModelSpec spec() {
@@ -88,7 +88,7 @@ class SearchTest {
         assertThat(promotions.get(0).getVariant()).isEqualTo(FAST);
         assertThat(promotions.get(0).getDetail())
                 .startsWith("search of 'm', rung 1: '" + FAST + "' replaced the champion")
-                .contains("'m~normalized_adagrad,lr=0.0001,linear' at version 49")
+                .contains("'m~normalized_adagrad/lr=0.0001/linear' at version 49")
                 // The rung's last label is measured before it is learned.
                 .contains("having learned 49 examples");
         assertThat(records.stream().filter(r -> r.getEvent().equals("retirement"))).hasSize(2);

@@ -32,11 +32,11 @@ class SearchSpaceTest {
         // The spec's own learner (the default: lr 1, linear) is the champion, not a challenger.
         assertThat(names(expanded))
                 .containsExactly(
-                        "m~normalized_adagrad,lr=0.5,linear",
-                        "m~normalized_adagrad,lr=2,linear",
-                        "m~normalized_adagrad,lr=0.3,hidden=64",
-                        "m~normalized_adagrad,lr=1,hidden=64",
-                        "m~normalized_adagrad,lr=0.3,hidden=256x128");
+                        "m~normalized_adagrad/lr=0.5/linear",
+                        "m~normalized_adagrad/lr=2/linear",
+                        "m~normalized_adagrad/lr=0.3/hidden=64",
+                        "m~normalized_adagrad/lr=1/hidden=64",
+                        "m~normalized_adagrad/lr=0.3/hidden=256x128");
         ModelSpec deep = expanded.getChallengers().get(4);
         assertThat(deep.getHidden()).extracting(Layer::getUnits).containsExactly(256, 128);
         assertThat(deep.getLearningRate()).isEqualTo(0.3f);
@@ -44,7 +44,7 @@ class SearchSpaceTest {
         assertThat(deep.getSearch()).isNull();
         assertThat(deep.getChallengers()).isEmpty();
         assertThat(SpecRules.problem(expanded)).isNull();
-        assertThat(SearchSpace.name("m", expanded)).isEqualTo("m~normalized_adagrad,lr=1,linear");
+        assertThat(SearchSpace.name("m", expanded)).isEqualTo("m~normalized_adagrad/lr=1/linear");
     }
 
     @Test
@@ -56,7 +56,7 @@ class SearchSpaceTest {
                         .build();
         assertThat(names(SearchSpace.expand(text)))
                 .containsExactly(
-                        "m~normalized_adagrad,lr=0.5,linear", "m~normalized_adagrad,lr=2,linear");
+                        "m~normalized_adagrad/lr=0.5/linear", "m~normalized_adagrad/lr=2/linear");
     }
 
     @Test
@@ -70,8 +70,8 @@ class SearchSpaceTest {
         ModelSpec s = spec(search).setOptimizer(OptimizerKind.ADAM).setLearningRate(0.01f).build();
         List<String> names = names(SearchSpace.expand(s));
         // 2 x 2 x 2 learners, the spec's own (Adam 0.01, linear) left out.
-        assertThat(names).hasSize(7).doesNotContain("m~adam,lr=0.01,linear");
-        assertThat(names).contains("m~sgd,lr=0.1,hidden=32", "m~adam,lr=0.01,hidden=32");
+        assertThat(names).hasSize(7).doesNotContain("m~adam/lr=0.01/linear");
+        assertThat(names).contains("m~sgd/lr=0.1/hidden=32", "m~adam/lr=0.01/hidden=32");
         // Expanding again adds nothing: the challengers are there.
         assertThat(names(SearchSpace.expand(SearchSpace.expand(s)))).isEqualTo(names);
     }
