@@ -201,7 +201,8 @@ public final class SearchSpace {
         if (search.getRungWindows() < 1) {
             return "search rungWindows must be >= 1";
         }
-        int n = learners(s) + s.getChallengers().size();
+        // A spec taken from a snapshot lists the search's learners already: each counts once.
+        int n = 1 + expand(s).getChallengers().size();
         if (n > MAX_LEARNERS) {
             return "search runs "
                     + n

@@ -72,8 +72,16 @@ class SearchSpaceTest {
         // 2 x 2 x 2 learners, the spec's own (Adam 0.01, linear) left out.
         assertThat(names).hasSize(7).doesNotContain("m~adam/lr=0.01/linear");
         assertThat(names).contains("m~sgd/lr=0.1/hidden=32", "m~adam/lr=0.01/hidden=32");
-        // Expanding again adds nothing: the challengers are there.
+        // Expanding again adds nothing: the challengers are there, and count once.
         assertThat(names(SearchSpace.expand(SearchSpace.expand(s)))).isEqualTo(names);
+        ModelSpec ten =
+                spec(Search.newBuilder()
+                                .setLearningRates(List.of(0.1f, 0.2f, 0.3f, 0.4f, 0.5f))
+                                .setWidths(List.of(List.of(), List.of(8)))
+                                .build())
+                        .build();
+        assertThat(SearchSpace.expand(ten).getChallengers()).hasSize(10);
+        assertThat(SpecRules.problem(SearchSpace.expand(ten))).isNull();
     }
 
     @Test
