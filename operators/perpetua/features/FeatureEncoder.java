@@ -6,6 +6,7 @@ import org.apache.avro.generic.PrimitivesArrays;
 import perpetua.schemas.Embedding;
 import perpetua.schemas.Event;
 import perpetua.schemas.ModelSpec;
+import perpetua.schemas.OptimizerKind;
 import perpetua.wire.EventCategoricals;
 import perpetua.wire.EventNumerics;
 
@@ -22,10 +23,17 @@ import perpetua.wire.EventNumerics;
  * belong to the model's state and are exposed through {@link #standardizer()}. Events are assumed
  * validated: finite values and a dense array of the spec's size.
  *
- * <p>Rows are scaled with the moments as they stand, and their raw values wait until {@link
- * #commitMoments()} adds them. The Learner commits once per micro-batch, after predicting it, so a
- * prediction depends only on the model and moments of the last snapshot: a scorer outside Flink
- * that never commits reproduces it exactly.
+ * <p>With dense scaling ({@link #scalesDense}) each dense value is also divided by the largest
+ * magnitude its column has had ({@link MaxAbsScaler}), so that the model sees dense inputs within
+ * [-1, 1].
+ *
+ * <p>The scaling state is kept twice. The <em>committed</em> moments and magnitudes scale the rows
+ * that are predicted: {@link #commitMoments()} brings them up to date, which the Learner does once
+ * per micro-batch after predicting it, so that a prediction depends only on the model and the
+ * scaling of the last snapshot, and a scorer outside Flink that never commits reproduces it
+ * exactly. The <em>running</em> state takes every event in the order it is encoded, and scales the
+ * copy of a labelled row that is learned ({@link #learningRow}): so what a model learns depends on
+ * the events and their order, not on where the micro-batches happened to end.
  */
 public final class FeatureEncoder {
 
@@ -37,13 +45,19 @@ public final class FeatureEncoder {
     private final int hashBits;
     private final boolean wide;
     private final String[] numericNames;
+    private final boolean scaleDense;
     private final String[][] interactions;
     private final int textNgrams;
     private final String[] fieldNames;
     private final int embeddingBits;
     private final OnlineStandardizer standardizer;
+    private final OnlineStandardizer running;
+    private final MaxAbsScaler denseScaler;
+    private final MaxAbsScaler runningDense;
     // Per-event scratch, reused so that encoding allocates only the hashed key strings.
     private final float[] rowScratch;
+    // The last encoded row's dense values as the running state scales them.
+    private final float[] learnScratch;
     private int[] slotScratch = new int[8];
     private float[] valueScratch = new float[8];
     private final int[] bagEnds;
@@ -58,17 +72,34 @@ public final class FeatureEncoder {
     private final int[] numericAt;
     // The name strings found there: decoded events share them, so identity confirms a position.
     private final String[] numericSeen;
-    // Raw numeric values of the rows encoded since the last commit; NaN where one was missing.
-    private double[] pendingRaw = new double[0];
-    private int pendingRows;
 
-    /** Creates an encoder for {@code spec} whose numerics have not been seen yet. */
+    /** Creates an encoder for {@code spec} whose numerics and dense columns have not been seen. */
     public FeatureEncoder(ModelSpec spec) {
-        this(spec, new OnlineStandardizer(spec.getNumericFeatures().size()));
+        this(
+                spec,
+                new OnlineStandardizer(spec.getNumericFeatures().size()),
+                scalesDense(spec) ? new MaxAbsScaler(spec.getDenseSize()) : null);
     }
 
-    /** Creates an encoder for {@code spec} that continues from restored numeric moments. */
-    public FeatureEncoder(ModelSpec spec, OnlineStandardizer standardizer) {
+    /**
+     * Whether a model of {@code spec} scales its dense values: {@code scaleDense}, or when it is
+     * not set, for NORMALIZED_ADAGRAD, whose hidden layers need inputs within [-1, 1], and not for
+     * the other optimizers, whose learning rates were tuned for the dense values as they come.
+     */
+    public static boolean scalesDense(ModelSpec spec) {
+        Boolean scale = spec.getScaleDense();
+        return scale != null ? scale : spec.getOptimizer() == OptimizerKind.NORMALIZED_ADAGRAD;
+    }
+
+    /**
+     * Creates an encoder for {@code spec} that continues from restored numeric moments and dense
+     * magnitudes.
+     *
+     * @param denseScaler the dense columns' magnitudes, or null to leave dense values as they come
+     *     (a model that learned before dense scaling existed keeps learning without it)
+     */
+    public FeatureEncoder(
+            ModelSpec spec, OnlineStandardizer standardizer, MaxAbsScaler denseScaler) {
         List<String> names = spec.getNumericFeatures();
         if (standardizer.size() != names.size()) {
             throw new IllegalArgumentException(
@@ -78,6 +109,13 @@ public final class FeatureEncoder {
                             + names.size());
         }
         this.denseSize = spec.getDenseSize();
+        if (denseScaler != null && denseScaler.size() != denseSize) {
+            throw new IllegalArgumentException(
+                    "dense scaler has "
+                            + denseScaler.size()
+                            + " columns, the spec has "
+                            + denseSize);
+        }
         this.denseScale = spec.getDenseScale();
         this.hashBits = spec.getHashBits();
         this.wide = spec.getWide();
@@ -94,8 +132,14 @@ public final class FeatureEncoder {
         }
         this.embeddingBits = spec.getEmbeddingBits();
         this.bagEnds = new int[fieldNames.length];
+        this.scaleDense = denseScaler != null;
         this.standardizer = standardizer;
+        this.running = new OnlineStandardizer(names.size());
+        running.copyFrom(standardizer);
+        this.denseScaler = denseScaler;
+        this.runningDense = denseScaler == null ? null : new MaxAbsScaler(denseScaler.maxAbs());
         this.rowScratch = new float[denseWidth()];
+        this.learnScratch = new float[denseWidth()];
         this.numericAt = new int[numericNames.length];
         this.numericSeen = new String[numericNames.length];
     }
@@ -122,64 +166,104 @@ public final class FeatureEncoder {
         return new String[] {interaction.substring(0, star), interaction.substring(star + 1)};
     }
 
-    /** Returns the running moments of the numeric features; live, not a copy. */
+    /** Returns the committed moments of the numeric features; live, not a copy. */
     public OnlineStandardizer standardizer() {
         return standardizer;
     }
 
+    /** Returns the committed magnitudes of the dense columns, or null without dense scaling. */
+    public MaxAbsScaler denseScaler() {
+        return denseScaler;
+    }
+
     /**
-     * Appends {@code event} as one row of {@code batch}, scaled with the current moments; its raw
-     * numerics join the moments at the next {@link #commitMoments()}.
+     * Appends {@code event} as one row of {@code batch}, scaled with the committed state, for
+     * predicting; its values then join the running state. Right after, {@link #learningRow} copies
+     * the row as it is learned.
      */
     public void encode(Event event, MicroBatch batch) {
         List<Float> dense = event.getDense();
-        if (dense instanceof PrimitivesArrays.FloatArray floats) {
-            for (int j = 0; j < denseSize; j++) {
-                rowScratch[j] = floats.getFloat(j) * denseScale;
-            }
-        } else {
-            for (int j = 0; j < denseSize; j++) {
-                rowScratch[j] = dense.get(j) * denseScale;
+        PrimitivesArrays.FloatArray floats =
+                dense instanceof PrimitivesArrays.FloatArray f ? f : null;
+        for (int j = 0; j < denseSize; j++) {
+            float v = (floats != null ? floats.getFloat(j) : dense.get(j)) * denseScale;
+            if (scaleDense) {
+                rowScratch[j] = denseScaler.scale(j, v);
+                runningDense.update(j, v);
+                learnScratch[j] = runningDense.scale(j, v);
+            } else {
+                rowScratch[j] = v;
+                learnScratch[j] = v;
             }
         }
         Map<String, Double> numeric = event.getNumeric();
-        int n = numericNames.length;
-        if (n > 0 && pendingRaw.length < (pendingRows + 1) * n) {
-            pendingRaw =
-                    java.util.Arrays.copyOf(pendingRaw, Math.max(64 * n, pendingRaw.length * 2));
-        }
-        EventNumerics numerics = numeric instanceof EventNumerics en ? en : null;
-        for (int i = 0; i < n; i++) {
-            double value;
-            boolean missing;
-            if (numerics != null) {
-                int at = numericAt[i];
-                if (at >= numerics.size() || numerics.name(at) != numericSeen[i]) {
-                    // Not where the last event had it, or another string: search by name.
-                    at = numerics.indexOf(numericNames[i], at);
-                    if (at >= 0) {
-                        numericAt[i] = at;
-                        numericSeen[i] = numerics.name(at);
-                    }
-                }
-                missing = at < 0;
-                value = missing ? 0 : numerics.value(at);
-            } else {
-                Double boxed = numeric.get(numericNames[i]);
-                missing = boxed == null;
-                value = missing ? 0 : boxed;
-            }
-            if (missing) {
+        for (int i = 0; i < numericNames.length; i++) {
+            double value = numeric(numeric, i);
+            if (Double.isNaN(value)) {
                 rowScratch[denseSize + i] = 0f;
-                pendingRaw[pendingRows * n + i] = Double.NaN;
+                learnScratch[denseSize + i] = 0f;
             } else {
                 rowScratch[denseSize + i] = (float) standardizer.standardize(i, value);
-                pendingRaw[pendingRows * n + i] = value;
+                learnScratch[denseSize + i] = (float) running.standardize(i, value);
+                running.update(i, value);
             }
         }
-        if (n > 0) {
-            pendingRows++;
+        addRow(event, batch, rowScratch);
+    }
+
+    /**
+     * Appends the last row {@link #encode} added to {@code from} to {@code to}, with its dense
+     * values as the running state scaled them when its event came: the row as it is learned.
+     */
+    public void learningRow(MicroBatch from, MicroBatch to) {
+        to.addRowFrom(from, from.size() - 1, learnScratch);
+    }
+
+    /**
+     * Appends {@code event} to {@code batch} for learning, scaled with the running state, which it
+     * leaves as it is: a late label, whose event was counted when it was predicted.
+     */
+    public void encodeCounted(Event event, MicroBatch batch) {
+        List<Float> dense = event.getDense();
+        PrimitivesArrays.FloatArray floats =
+                dense instanceof PrimitivesArrays.FloatArray f ? f : null;
+        for (int j = 0; j < denseSize; j++) {
+            float v = (floats != null ? floats.getFloat(j) : dense.get(j)) * denseScale;
+            learnScratch[j] = scaleDense ? runningDense.scale(j, v) : v;
         }
+        Map<String, Double> numeric = event.getNumeric();
+        for (int i = 0; i < numericNames.length; i++) {
+            double value = numeric(numeric, i);
+            learnScratch[denseSize + i] =
+                    Double.isNaN(value) ? 0f : (float) running.standardize(i, value);
+        }
+        addRow(event, batch, learnScratch);
+    }
+
+    /**
+     * The value of the spec's {@code i}-th numeric feature in {@code numeric}, NaN when missing
+     * (validated events have finite values only). A decoded event's numerics are found where the
+     * last event had them, confirmed by the identity of the shared name string, without boxing.
+     */
+    private double numeric(Map<String, Double> numeric, int i) {
+        if (numeric instanceof EventNumerics numerics) {
+            int at = numericAt[i];
+            if (at >= numerics.size() || numerics.name(at) != numericSeen[i]) {
+                // Not where the last event had it, or another string: search by name.
+                at = numerics.indexOf(numericNames[i], at);
+                if (at < 0) {
+                    return Double.NaN;
+                }
+                numericAt[i] = at;
+                numericSeen[i] = numerics.name(at);
+            }
+            return numerics.value(at);
+        }
+        Double boxed = numeric.get(numericNames[i]);
+        return boxed == null ? Double.NaN : boxed;
+    }
+
+    private void addRow(Event event, MicroBatch batch, float[] denseRow) {
         Map<String, String> categorical = event.getCategorical();
         int slotCount = 0;
         List<String> tokens = null;
@@ -268,7 +352,7 @@ public final class FeatureEncoder {
         }
         float label = labelOf(event);
         batch.addRow(
-                rowScratch,
+                denseRow,
                 slotScratch,
                 valueScratch,
                 slotCount,
@@ -332,27 +416,23 @@ public final class FeatureEncoder {
         return count + 1;
     }
 
-    /** Adds the raw numerics of every row encoded since the last commit to the moments. */
+    /** The committed state takes the running one: every row encoded so far now scales the next. */
     public void commitMoments() {
-        int n = numericNames.length;
-        for (int r = 0; r < pendingRows; r++) {
-            for (int i = 0; i < n; i++) {
-                double v = pendingRaw[r * n + i];
-                if (!Double.isNaN(v)) {
-                    standardizer.update(i, v);
-                }
-            }
+        standardizer.copyFrom(running);
+        if (scaleDense) {
+            denseScaler.copyFrom(runningDense);
         }
-        pendingRows = 0;
     }
 
     /**
-     * Forgets the raw numerics of the rows encoded since the last commit, leaving the moments as
-     * they are: what a scorer that never learns calls after each batch, and what the Learner calls
-     * after encoding late labels, whose numerics were counted when their events were predicted.
+     * The running state goes back to the committed one, forgetting the rows encoded since the last
+     * commit: what a scorer that never learns calls after each batch.
      */
     public void discardPending() {
-        pendingRows = 0;
+        running.copyFrom(standardizer);
+        if (scaleDense) {
+            runningDense.copyFrom(denseScaler);
+        }
     }
 
     /** Returns the event's label as a float: class index or value, NaN when unknown. */

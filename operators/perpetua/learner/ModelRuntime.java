@@ -57,6 +57,14 @@ final class ModelRuntime {
     /** Served version: learned batches of whichever variant was champion. */
     private long version;
 
+    /** The search's current rung (0 first), and the windows the champion closed in it. */
+    private int searchRung;
+
+    private int rungWindows;
+
+    /** The rung's last window closed during this batch: the learners are ranked after it. */
+    private boolean rungEnded;
+
     /** New events of the open batch, in the order of its rows. */
     private LearnerInput[] pending;
 
@@ -109,6 +117,8 @@ final class ModelRuntime {
         }
         m.batchesSinceSnapshot = s.batchesSinceSnapshot;
         m.pendingLabels = s.pendingLabels;
+        m.searchRung = s.searchRung;
+        m.rungWindows = s.rungWindows;
         if (s.background != null) {
             m.background = Variant.restore(spec, s.background);
             m.backgroundSince = s.backgroundSince;
@@ -131,6 +141,8 @@ final class ModelRuntime {
         s.batchesSinceSnapshot = batchesSinceSnapshot;
         s.lastSnapshotAt = lastSnapshotAt;
         s.pendingLabels = pendingLabels;
+        s.searchRung = searchRung;
+        s.rungWindows = rungWindows;
         if (background != null) {
             s.background = background.toState(monitors);
             s.backgroundSince = backgroundSince;
@@ -200,7 +212,7 @@ final class ModelRuntime {
     /** A new event joins the open batch, encoded by every learner. */
     void add(LearnerInput in) {
         for (Variant v : learners()) {
-            v.encoder().encode(in.event, v.batch());
+            v.add(in.event);
         }
         int row = newRows() - 1;
         if (row >= pending.length) {
@@ -209,9 +221,16 @@ final class ModelRuntime {
         pending[row] = in;
     }
 
-    /** A late label joins the open batch; it is measured and learned when the batch flushes. */
+    /**
+     * A late label joins the open batch, to be measured when the batch flushes, and every learner's
+     * learning queue, in the order labels come.
+     */
     void add(Joined late) {
         joined.add(late);
+        Event labelled = LabelJoin.labelled(spec, late.event(), late.label());
+        for (Variant v : learners()) {
+            v.addCounted(labelled);
+        }
     }
 
     /** The new event of row {@code row}, handed over once: the batch forgets it. */
@@ -237,18 +256,16 @@ final class ModelRuntime {
     }
 
     /**
-     * The batch is done: its rows are forgotten, and the served line is one version on when the
-     * champion learned from it.
+     * The batch is done: its rows are forgotten, and the served line is one version on for every
+     * step the champion took.
      */
-    void batchDone(boolean championLearned) {
+    void batchDone(int championSteps) {
         for (Variant v : learners()) {
             v.batch().clear();
         }
         joined.clear();
-        if (championLearned) {
-            version++;
-            batchesSinceSnapshot++;
-        }
+        version += championSteps;
+        batchesSinceSnapshot += championSteps;
         batchSeq++;
     }
 
@@ -312,6 +329,69 @@ final class ModelRuntime {
         champion = winner;
         spec = promoted;
         lineUp();
+    }
+
+    // ---------------------------------------------------------------- the search
+
+    /** Whether a search is on: its spec has one, and a challenger is left to try. */
+    boolean searching() {
+        return SuccessiveHalving.running(spec);
+    }
+
+    int searchRung() {
+        return searchRung;
+    }
+
+    /** The champion closed one more window of the rung; returns the rung's windows so far. */
+    int rungWindowClosed() {
+        return ++rungWindows;
+    }
+
+    /** The rung's last window closed: the learners are ranked before the next batch is served. */
+    void rungEnded() {
+        rungEnded = true;
+    }
+
+    boolean rungDue() {
+        return rungEnded;
+    }
+
+    /** The search starts over at its first rung, as for a spec whose search changed. */
+    void searchStarts() {
+        searchRung = 0;
+        rungWindows = 0;
+        rungEnded = false;
+        for (Variant v : variants()) {
+            v.resetTally();
+        }
+    }
+
+    /**
+     * A rung of the search ended: {@code best} serves under {@code served}, {@code others} go on as
+     * its challengers under the specs {@code served} lists for them, in order (the champion, if
+     * kept, as a candidate of its own name), and every other learner is retired. The served line
+     * goes on, and the next rung starts.
+     */
+    void endRung(Variant best, List<Variant> others, ModelSpec served) {
+        best.conform(served);
+        best.endStreak();
+        champion = best;
+        challengers.clear();
+        List<ModelSpec> specs = served.getChallengers();
+        for (int i = 0; i < others.size(); i++) {
+            Variant v = others.get(i);
+            v.conform(specs.get(i));
+            v.endStreak();
+            challengers.add(v);
+        }
+        lineUp();
+        spec = served;
+        searchRung++;
+        rungWindows = 0;
+        rungEnded = false;
+        for (Variant v : variants()) {
+            v.resetTally();
+        }
     }
 
     /** A fresh model of the champion's spec starts learning in the shadow. */
@@ -392,7 +472,9 @@ final class ModelRuntime {
                 .setExamplesSeen(v.examplesSeen())
                 .setTensors(v.model().parameterTensors())
                 .setOptimizerState(v.model().optimizerTensors())
-                .setFeatureState(ModelRecords.featureTensors(v.encoder().standardizer()))
+                .setFeatureState(
+                        ModelRecords.featureTensors(
+                                v.encoder().standardizer(), v.encoder().denseScaler()))
                 .setMetrics(v.evaluator().summary())
                 .setState(state)
                 .setEvent(event)

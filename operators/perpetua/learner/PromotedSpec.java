@@ -57,6 +57,9 @@ final class PromotedSpec {
                     "interactions",
                     "textNgrams",
                     "kernel",
+                    "learnBatch",
+                    "scaleDense",
+                    "scaleTarget",
                     // How the challenger's own spec was published; the served line keeps none.
                     "action",
                     "freshStart",
@@ -88,7 +91,8 @@ final class PromotedSpec {
                     "driftMinInstances",
                     "driftReaction",
                     "driftBoostFactor",
-                    "driftBoostBatches");
+                    "driftBoostBatches",
+                    "search");
 
     static {
         String problem = unclassified();

@@ -41,7 +41,8 @@ public final class ScoringModel {
                 new FeatureEncoder(
                         spec,
                         ModelRecords.standardizer(
-                                s.getFeatureState(), spec.getNumericFeatures().size()));
+                                s.getFeatureState(), spec.getNumericFeatures().size()),
+                        ModelRecords.denseScaler(s.getFeatureState(), spec.getDenseSize()));
         this.batch = encoder.newBatch();
     }
 
