@@ -341,16 +341,10 @@ public final class ChaosDrill {
     }
 
     private List<String> jobArgs() {
-        return List.of(
-                "--bootstrap-servers",
+        return ChaosProducer.jobArgs(
                 cluster.bootstrapServers(),
-                "--spec",
-                ChaosProducer.specs(s.models()),
-                "--checkpoint-interval",
+                s.models(),
                 CHECKPOINT_INTERVAL.toMillis() + "ms",
-                "--transactional-id-prefix",
-                prefix,
-                "--group-id",
                 prefix,
                 "--state-backend",
                 "rocksdb");

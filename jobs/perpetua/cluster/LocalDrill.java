@@ -348,19 +348,8 @@ public final class LocalDrill {
     }
 
     private List<String> jobArgs() {
-        return List.of(
-                "--bootstrap-servers",
-                bootstrap(),
-                "--spec",
-                ChaosProducer.specs(s.models()),
-                "--checkpoint-interval",
-                "2s",
-                "--checkpoint-dir",
-                checkpointDir(),
-                "--transactional-id-prefix",
-                prefix,
-                "--group-id",
-                prefix);
+        return ChaosProducer.jobArgs(
+                bootstrap(), s.models(), "2s", prefix, "--checkpoint-dir", checkpointDir());
     }
 
     private String checkpointDir() {

@@ -206,7 +206,10 @@ public final class SpecRules {
             return "scaleDense "
                     + FeatureEncoder.scalesDense(current)
                     + " -> "
-                    + FeatureEncoder.scalesDense(next);
+                    + FeatureEncoder.scalesDense(next)
+                    + " (the dense inputs would be scaled otherwise than the weights learned;"
+                    + " unset, scaleDense is on for NORMALIZED_ADAGRAD only: set it, or the"
+                    + " optimizer, as before)";
         }
         if (current.getTask() == Task.REGRESSION
                 && current.getScaleTarget() != next.getScaleTarget()) {

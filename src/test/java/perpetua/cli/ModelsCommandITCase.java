@@ -156,10 +156,7 @@ class ModelsCommandITCase {
 
         String x2 =
                 "{\"model\":\"x2\",\"task\":\"BINARY\",\"denseSize\":4,"
-                        + "\"numericFeatures\":[\"x\"],\"hashBits\":10,"
-                        // m's optimizer, whose dense values are not scaled: a snapshot carries on
-                        // only where the inputs are scaled alike.
-                        + "\"optimizer\":\"ADAM\"}";
+                        + "\"numericFeatures\":[\"x\"],\"hashBits\":10,\"optimizer\":\"ADAM\"}";
         perpetua.testing.Cli.Run create =
                 perpetua(
                         concat(
