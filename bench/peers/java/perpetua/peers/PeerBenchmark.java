@@ -76,6 +76,17 @@ public final class PeerBenchmark implements Callable<Integer> {
     double slowSeconds;
 
     @Option(
+            names = "--warm-up-events",
+            description =
+                    "Before each Perpetua row, replays the first this many events of the stream"
+                            + " through the same spec, untimed and discarded, so that the row's"
+                            + " events/s is the JVM's steady state and not its JIT compiling"
+                            + " Flink, the decoder and the Learner; 0 for none (default:"
+                            + " ${DEFAULT-VALUE}).",
+            defaultValue = "0")
+    long warmUpEvents;
+
+    @Option(
             names = "--learners",
             split = ",",
             description = "Run only learners whose name contains one of these (case-insensitive).")
@@ -197,6 +208,9 @@ public final class PeerBenchmark implements Callable<Integer> {
                 }
                 long limit = c.slow() && slowEvents > 0 ? slowEvents : Long.MAX_VALUE;
                 double seconds = c.slow() && slowSeconds > 0 ? slowSeconds : Double.MAX_VALUE;
+                if (c.perpetua() != null && warmUpEvents > 0) {
+                    warmUp(stream, c);
+                }
                 Row row = run(stream, c, limit, seconds, out.toAbsolutePath().getParent());
                 rows.add(row);
                 System.out.println(line(row));
@@ -206,6 +220,25 @@ public final class PeerBenchmark implements Callable<Integer> {
         write(rows);
         System.err.println("report: " + out.toAbsolutePath());
         return 0;
+    }
+
+    /** Replays the stream's first {@link #warmUpEvents} through the row's spec, untimed. */
+    private void warmUp(PeerStream s, Candidate c) {
+        long events = Math.min(warmUpEvents, s.events.size());
+        long t0 = System.nanoTime();
+        try {
+            PerpetuaModels.replay(s, c.perpetua().spec(), events);
+            System.err.printf(
+                    Locale.ROOT,
+                    "%s / %s: warm-up of %,d events, untimed, %.1f s%n",
+                    s.name,
+                    c.name(),
+                    events,
+                    (System.nanoTime() - t0) / 1e9);
+        } catch (Exception e) {
+            // The measured replay that follows fails or succeeds on its own.
+            System.err.printf(Locale.ROOT, "%s / %s: warm-up failed: %s%n", s.name, c.name(), e);
+        }
     }
 
     private boolean selected(String learner) {
@@ -543,7 +576,18 @@ public final class PeerBenchmark implements Callable<Integer> {
                         + " Learner and Evaluator (`Evaluate.run`, a local Flink): their events/s"
                         + " runs from the first event read to the last prediction, so it also"
                         + " counts decoding, validation and Flink's hand-overs; a Perpetua model"
-                        + " predicts each micro-batch with the model from before the batch.\n\n");
+                        + " predicts each micro-batch with the model from before the batch.");
+        md.append(
+                warmUpEvents > 0
+                        ? String.format(
+                                Locale.ROOT,
+                                " Before each Perpetua row, the first %,d events of its stream were"
+                                        + " replayed through its spec, untimed and discarded"
+                                        + " (`--warm-up-events`): its events/s is the JVM's steady"
+                                        + " state, not its JIT compiling the job's code.%n%n",
+                                warmUpEvents)
+                        : " No warm-up (`--warm-up-events 0`): the first Perpetua rows of the run"
+                                + " pay for the JIT compiling the job's code.\n\n");
         boolean anyClassification = rows.stream().anyMatch(r -> r.stream().task != Task.REGRESSION);
         if (anyClassification) {
             md.append(

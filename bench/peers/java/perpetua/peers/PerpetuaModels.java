@@ -175,6 +175,15 @@ final class PerpetuaModels {
         return replay(s, spec, null, null);
     }
 
+    /** Replays the first {@code events} of stream {@code s} through {@code spec}, quietly. */
+    static Summary replay(PeerStream s, ModelSpec spec, long events) throws Exception {
+        return Evaluate.run(
+                s.csv,
+                s.roles,
+                spec,
+                Evaluate.Options.defaults().shuffleSeed(s.shuffleSeed).limit(events));
+    }
+
     /**
      * Replays as {@link #replay(PeerStream, ModelSpec)}, printing the curve and the life-cycle
      * records to {@code progress} and writing curve.csv and curve.png to {@code out}, when given.
