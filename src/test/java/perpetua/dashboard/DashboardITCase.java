@@ -25,6 +25,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -196,10 +197,11 @@ class DashboardITCase {
                 Waits.until(
                         "the dead letters counted",
                         Duration.ofSeconds(30),
-                        () -> !page.findElement(By.id("deadletter-total")).getText().equals("0"));
-                WebElement row = page.findElement(By.cssSelector("#models tr[data-model='m']"));
-                assertThat(row.getText()).contains("learning").contains("auc");
-                assertThat(page.findElement(By.id("deadletter-latest")).getText())
+                        () -> !text(page, By.id("deadletter-total")).equals("0"));
+                assertThat(text(page, By.cssSelector("#models tr[data-model='m']")))
+                        .contains("learning")
+                        .contains("auc");
+                assertThat(text(page, By.id("deadletter-latest")))
                         .contains("not an Avro single-object message");
                 assertThat(page.findElements(By.cssSelector(".model-curves canvas"))).isNotEmpty();
                 Files.createDirectories(screenshot.getParent());
@@ -255,6 +257,22 @@ class DashboardITCase {
                 }
             }
             p.flush();
+        }
+    }
+
+    /**
+     * The text of the element {@code by} finds, found again when the page redrew it between the
+     * finding and the reading: the page replaces its rows as the event stream updates them.
+     */
+    private static String text(WebDriver page, By by) {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return page.findElement(by).getText();
+            } catch (StaleElementReferenceException e) {
+                if (attempt == 10) {
+                    throw e;
+                }
+            }
         }
     }
 }
