@@ -27,6 +27,7 @@ import org.apache.flink.util.ExceptionUtils;
 import org.nd4j.common.config.ND4JClassLoading;
 import perpetua.ingest.SourceRecord;
 import perpetua.job.OnlineLearningJob;
+import perpetua.metrics.PrequentialEvaluator;
 import perpetua.runtime.CsvEvents;
 import perpetua.runtime.Progress;
 import perpetua.schemas.DeadLetter;
@@ -324,7 +325,10 @@ public final class Evaluate {
                                                 s.getModel(),
                                                 s.getTask(),
                                                 s.getClasses(),
-                                                labelledRows)));
+                                                labelledRows,
+                                                PrequentialEvaluator.ranks(s)
+                                                        ? s.getRankingK()
+                                                        : 0)));
         float[] labels = prepared.labels();
         // An iterator read to its end is closed; closing it again would ask a finished job.
         long toPredict = prepared.records();

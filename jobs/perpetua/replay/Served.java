@@ -30,6 +30,9 @@ public class Served {
     /** When the Learner predicted it, epoch milliseconds. */
     public long predictedAt;
 
+    /** A recommender's rank of the row's item among its candidates; 0 when not ranked. */
+    public int rank;
+
     public Served() {}
 
     /** Maps a prediction of the replay, whose event id is its row's position, to what is kept. */
@@ -50,6 +53,7 @@ public class Served {
             s.version = p.getModelVersion();
             s.readAt = p.getPublishedAt();
             s.predictedAt = p.getPredictedAt();
+            s.rank = p.getRank() == null ? 0 : p.getRank();
             return s;
         }
     }

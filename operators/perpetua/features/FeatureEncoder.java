@@ -1,7 +1,11 @@
 package perpetua.features;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import perpetua.schemas.Embedding;
 import perpetua.schemas.Event;
 import perpetua.schemas.ModelSpec;
@@ -15,9 +19,13 @@ import perpetua.schemas.ModelSpec;
  * one per interaction {@code A*B} whose two features are present and, when the spec asks for text
  * n-grams, one per n-gram of the text (value 1/sqrt(tokens)). Each embedded field adds a bag of ids
  * into its table: the hashed value of a categorical (empty when missing) or the hashed tokens of
- * the text ({@link #TEXT_FIELD}). The encoder keeps the running moments of the numerics; they
- * belong to the model's state and are exposed through {@link #standardizer()}. Events are assumed
- * validated: finite values and a dense array of the spec's size.
+ * the text ({@link #TEXT_FIELD}). A factorization machine ({@code factors > 0}) adds one id per
+ * categorical value of its features into its hashed table, with the value's x. A feature the spec
+ * lists in {@code multiValued} splits its value at {@link #VALUE_SEPARATOR}: each part is an input
+ * of its own, weighing 1/sqrt(parts) in the wide and factor parts (its crosses 1/sqrt(parts of A x
+ * parts of B)) and one id of its embedding bag. The encoder keeps the running moments of the
+ * numerics; they belong to the model's state and are exposed through {@link #standardizer()}.
+ * Events are assumed validated: finite values and a dense array of the spec's size.
  *
  * <p>Rows are scaled with the moments as they stand, and their raw values wait until {@link
  * #commitMoments()} adds them. The Learner commits once per micro-batch, after predicting it, so a
@@ -29,6 +37,9 @@ public final class FeatureEncoder {
     /** The embedding feature name that stands for the tokens of the event's text. */
     public static final String TEXT_FIELD = "@text";
 
+    /** Separates the values of a multi-valued categorical ({@code Comedy|Romance}). */
+    public static final char VALUE_SEPARATOR = '|';
+
     private final int denseSize;
     private final float denseScale;
     private final int hashBits;
@@ -38,11 +49,22 @@ public final class FeatureEncoder {
     private final int textNgrams;
     private final String[] fieldNames;
     private final int embeddingBits;
+    private final Set<String> multiValued;
+    private final int factorBits;
+
+    /** The categoricals with factor vectors; null: every one. */
+    private final Set<String> factorFeatures;
+
     private final OnlineStandardizer standardizer;
     // Per-event scratch, reused so that encoding allocates only the hashed key strings.
     private final float[] rowScratch;
     private int[] slotScratch = new int[8];
     private float[] valueScratch = new float[8];
+    private int slotCount;
+    private int[] factorScratch = new int[8];
+    private float[] factorValueScratch = new float[8];
+    private int factorCount;
+    private final List<String> valueParts = new ArrayList<>(4);
     private final int[] bagEnds;
     private int[] idScratch = new int[8];
     // Raw numeric values of the rows encoded since the last commit; NaN where one was missing.
@@ -80,6 +102,10 @@ public final class FeatureEncoder {
             fieldNames[f] = embeddings.get(f).getFeature();
         }
         this.embeddingBits = spec.getEmbeddingBits();
+        this.multiValued = new HashSet<>(spec.getMultiValued());
+        this.factorBits = spec.getFactors() > 0 ? spec.getFactorBits() : 0;
+        this.factorFeatures =
+                spec.getFactorFeatures().isEmpty() ? null : new HashSet<>(spec.getFactorFeatures());
         this.bagEnds = new int[fieldNames.length];
         this.standardizer = standardizer;
         this.rowScratch = new float[denseWidth()];
@@ -117,6 +143,18 @@ public final class FeatureEncoder {
      * numerics join the moments at the next {@link #commitMoments()}.
      */
     public void encode(Event event, MicroBatch batch) {
+        encode(event, batch, null);
+    }
+
+    /**
+     * Appends {@code event} as {@link #encode(Event, MicroBatch)} does and, when {@code names} is
+     * not null, names each of the row's inputs there, in the order of the row's slots, bag ids and
+     * factor ids (what an explanation reports).
+     */
+    public void encode(Event event, MicroBatch batch, EncodedInputs names) {
+        if (names != null) {
+            names.clear();
+        }
         List<Float> dense = event.getDense();
         for (int j = 0; j < denseSize; j++) {
             rowScratch[j] = dense.get(j) * denseScale;
@@ -124,8 +162,7 @@ public final class FeatureEncoder {
         Map<String, Double> numeric = event.getNumeric();
         int n = numericNames.length;
         if (n > 0 && pendingRaw.length < (pendingRows + 1) * n) {
-            pendingRaw =
-                    java.util.Arrays.copyOf(pendingRaw, Math.max(64 * n, pendingRaw.length * 2));
+            pendingRaw = Arrays.copyOf(pendingRaw, Math.max(64 * n, pendingRaw.length * 2));
         }
         for (int i = 0; i < n; i++) {
             Double value = numeric.get(numericNames[i]);
@@ -141,41 +178,36 @@ public final class FeatureEncoder {
             pendingRows++;
         }
         Map<String, String> categorical = event.getCategorical();
-        int slotCount = 0;
+        slotCount = 0;
+        factorCount = 0;
+        if (wide || factorBits > 0) {
+            for (Map.Entry<String, String> entry : categorical.entrySet()) {
+                categoricalInputs(entry.getKey(), entry.getValue(), names);
+            }
+        }
         List<String> tokens = null;
         if (wide) {
-            for (Map.Entry<String, String> entry : categorical.entrySet()) {
-                slotCount =
-                        addSlot(
-                                slotCount,
-                                FeatureHasher.slot(entry.getKey(), entry.getValue(), hashBits),
-                                1f);
-            }
             for (String[] pair : interactions) {
                 String a = categorical.get(pair[0]);
                 String b = categorical.get(pair[1]);
                 if (a != null && b != null) {
-                    int slot =
-                            FeatureHasher.slot(pair[0] + '*' + pair[1], a + '\u0001' + b, hashBits);
-                    slotCount = addSlot(slotCount, slot, 1f);
+                    cross(pair, a, b, names);
                 }
             }
             if (textNgrams > 0 && event.getText() != null) {
                 tokens = Tokenizer.tokens(event.getText());
                 float value = tokens.isEmpty() ? 0f : (float) (1.0 / Math.sqrt(tokens.size()));
                 for (int t = 0; t < tokens.size(); t++) {
-                    slotCount =
-                            addSlot(
-                                    slotCount,
-                                    FeatureHasher.slot(TEXT_FIELD, tokens.get(t), hashBits),
-                                    value);
+                    addSlot(FeatureHasher.slot(TEXT_FIELD, tokens.get(t), hashBits), value);
+                    if (names != null) {
+                        names.slots.add(TEXT_FIELD + '=' + tokens.get(t));
+                    }
                     if (textNgrams > 1 && t > 0) {
                         String bigram = tokens.get(t - 1) + ' ' + tokens.get(t);
-                        slotCount =
-                                addSlot(
-                                        slotCount,
-                                        FeatureHasher.slot(TEXT_FIELD, bigram, hashBits),
-                                        value);
+                        addSlot(FeatureHasher.slot(TEXT_FIELD, bigram, hashBits), value);
+                        if (names != null) {
+                            names.slots.add(TEXT_FIELD + '=' + bigram);
+                        }
                     }
                 }
             }
@@ -189,11 +221,19 @@ public final class FeatureEncoder {
                 }
                 for (String token : tokens) {
                     idCount = addId(idCount, FeatureHasher.slot(TEXT_FIELD, token, embeddingBits));
+                    if (names != null) {
+                        names.bagIds.add(TEXT_FIELD + '=' + token);
+                    }
                 }
             } else {
                 String value = categorical.get(name);
                 if (value != null) {
-                    idCount = addId(idCount, FeatureHasher.slot(name, value, embeddingBits));
+                    for (String v : values(name, value)) {
+                        idCount = addId(idCount, FeatureHasher.slot(name, v, embeddingBits));
+                        if (names != null) {
+                            names.bagIds.add(name + '=' + v);
+                        }
+                    }
                 }
             }
             bagEnds[f] = idCount;
@@ -206,23 +246,121 @@ public final class FeatureEncoder {
                 slotCount,
                 bagEnds.length == 0 ? null : bagEnds,
                 idScratch,
+                factorScratch,
+                factorValueScratch,
+                factorCount,
                 label,
                 event.getWeight());
     }
 
-    private int addSlot(int count, int slot, float value) {
-        if (count == slotScratch.length) {
-            slotScratch = java.util.Arrays.copyOf(slotScratch, count * 2);
-            valueScratch = java.util.Arrays.copyOf(valueScratch, count * 2);
+    /**
+     * The wide slots and factor ids of one categorical entry: one input per value, each weighing
+     * 1/sqrt(values) when the feature is multi-valued.
+     */
+    private void categoricalInputs(String name, String raw, EncodedInputs names) {
+        boolean factored =
+                factorBits > 0 && (factorFeatures == null || factorFeatures.contains(name));
+        if (!wide && !factored) {
+            return;
         }
-        slotScratch[count] = slot;
-        valueScratch[count] = value;
-        return count + 1;
+        List<String> values = values(name, raw);
+        float x = values.size() == 1 ? 1f : (float) (1.0 / Math.sqrt(values.size()));
+        for (String v : values) {
+            int hash = FeatureHasher.hash(name, v);
+            String input = names == null ? null : name + '=' + v;
+            if (wide) {
+                addSlot(FeatureHasher.slotOf(hash, hashBits), x);
+                if (names != null) {
+                    names.slots.add(input);
+                }
+            }
+            if (factored) {
+                addFactor(FeatureHasher.slotOf(hash, factorBits), x);
+                if (names != null) {
+                    names.factorIds.add(input);
+                }
+            }
+        }
+    }
+
+    /** The crossed slots of an interaction A*B: every pair of their values. */
+    private void cross(String[] pair, String a, String b, EncodedInputs names) {
+        String crossName = pair[0] + '*' + pair[1];
+        if (!multiValued.contains(pair[0]) && !multiValued.contains(pair[1])) {
+            addSlot(FeatureHasher.slot(crossName, a + '\u0001' + b, hashBits), 1f);
+            if (names != null) {
+                names.slots.add(crossName + '=' + a + ',' + b);
+            }
+            return;
+        }
+        List<String> as = List.copyOf(values(pair[0], a));
+        List<String> bs = values(pair[1], b);
+        if (as.isEmpty() || bs.isEmpty()) {
+            return;
+        }
+        float x = (float) (1.0 / Math.sqrt((double) as.size() * bs.size()));
+        for (String va : as) {
+            for (String vb : bs) {
+                addSlot(FeatureHasher.slot(crossName, va + '\u0001' + vb, hashBits), x);
+                if (names != null) {
+                    names.slots.add(crossName + '=' + va + ',' + vb);
+                }
+            }
+        }
+    }
+
+    /**
+     * The values of a categorical: the value itself, or for a multi-valued feature its non-empty
+     * parts between separators. The list is reused by the next call.
+     */
+    private List<String> values(String name, String raw) {
+        valueParts.clear();
+        if (!multiValued.contains(name)) {
+            valueParts.add(raw);
+            return valueParts;
+        }
+        splitValues(raw, valueParts);
+        return valueParts;
+    }
+
+    /** Adds the non-empty parts of a multi-valued categorical's value to {@code out}. */
+    public static void splitValues(String raw, List<String> out) {
+        int from = 0;
+        while (from <= raw.length()) {
+            int to = raw.indexOf(VALUE_SEPARATOR, from);
+            if (to < 0) {
+                to = raw.length();
+            }
+            if (to > from) {
+                out.add(raw.substring(from, to));
+            }
+            from = to + 1;
+        }
+    }
+
+    private void addFactor(int id, float value) {
+        if (factorCount == factorScratch.length) {
+            factorScratch = Arrays.copyOf(factorScratch, factorCount * 2);
+            factorValueScratch = Arrays.copyOf(factorValueScratch, factorCount * 2);
+        }
+        factorScratch[factorCount] = id;
+        factorValueScratch[factorCount] = value;
+        factorCount++;
+    }
+
+    private void addSlot(int slot, float value) {
+        if (slotCount == slotScratch.length) {
+            slotScratch = Arrays.copyOf(slotScratch, slotCount * 2);
+            valueScratch = Arrays.copyOf(valueScratch, slotCount * 2);
+        }
+        slotScratch[slotCount] = slot;
+        valueScratch[slotCount] = value;
+        slotCount++;
     }
 
     private int addId(int count, int id) {
         if (count == idScratch.length) {
-            idScratch = java.util.Arrays.copyOf(idScratch, count * 2);
+            idScratch = Arrays.copyOf(idScratch, count * 2);
         }
         idScratch[count] = id;
         return count + 1;

@@ -28,11 +28,24 @@ public final class FeatureHasher {
      * <p>The separator U+0001 keeps ("ab", "c") and ("a", "bc") apart.
      */
     public static int slot(String name, String value, int bits) {
+        return slotOf(hash(name, value), bits);
+    }
+
+    /**
+     * Returns the full 32-bit hash of a categorical feature, of which {@link #slot} keeps the low
+     * bits: one hash serves tables of several sizes.
+     */
+    public static int hash(String name, String value) {
+        byte[] bytes = (name + '\u0001' + value).getBytes(StandardCharsets.UTF_8);
+        return murmur3x86_32(bytes, 0, bytes.length, SEED);
+    }
+
+    /** Returns the slot of {@code hash} in a table of 2^bits rows: its low {@code bits} bits. */
+    public static int slotOf(int hash, int bits) {
         if (bits < 0 || bits > MAX_BITS) {
             throw new IllegalArgumentException("bits must lie in [0, " + MAX_BITS + "]: " + bits);
         }
-        byte[] bytes = (name + '\u0001' + value).getBytes(StandardCharsets.UTF_8);
-        return murmur3x86_32(bytes, 0, bytes.length, SEED) & ((1 << bits) - 1);
+        return hash & ((1 << bits) - 1);
     }
 
     /** Returns MurmurHash3 x86_32 of {@code data[offset, offset + length)} with the given seed. */

@@ -29,5 +29,11 @@ public class LearnerState {
     /** A drift came: the background replaces the champion once it has learned enough. */
     public boolean replacementDue;
 
+    /**
+     * A recommender's catalog and user histories, an {@code Interactions} record in single-object
+     * encoding; null for other models.
+     */
+    public byte[] interactions;
+
     public LearnerState() {}
 }

@@ -61,7 +61,11 @@ final class PromotedSpec {
                     "action",
                     "freshStart",
                     "initFrom",
-                    "initSnapshot");
+                    "initSnapshot",
+                    "multiValued",
+                    "factors",
+                    "factorFeatures",
+                    "factorBits");
 
     /** The fields that stay the model's: how it is served, measured, snapshotted and judged. */
     static final Set<String> MODEL_FIELDS =
@@ -88,7 +92,19 @@ final class PromotedSpec {
                     "driftMinInstances",
                     "driftReaction",
                     "driftBoostFactor",
-                    "driftBoostBatches");
+                    "driftBoostBatches",
+                    // A recommender's memory, ranking and explanations are the model's.
+                    "userFeature",
+                    "itemFeature",
+                    "itemFeatures",
+                    "negativeSamples",
+                    "rankingCandidates",
+                    "rankingK",
+                    "catalogSize",
+                    "historyUsers",
+                    "userHistory",
+                    "explainEvery",
+                    "explainTop");
 
     static {
         String problem = unclassified();
