@@ -19,6 +19,7 @@ import perpetua.schemas.Interactions;
 import perpetua.schemas.ModelSnapshot;
 import perpetua.schemas.ModelSpec;
 import perpetua.schemas.ModelState;
+import perpetua.schemas.Sampling;
 import perpetua.schemas.Task;
 import perpetua.wire.WireFormat;
 
@@ -281,12 +282,14 @@ final class ModelRuntime {
         boolean binary = spec.getTask() == Task.BINARY;
         boolean positive = label != null && ((Number) label).doubleValue() >= 0.5;
         SplittableRandom random = memory.random(spec.getSeed());
+        boolean byPopularity = spec.getSampling() == Sampling.POPULARITY;
         String[] drawn = null;
         if (PrequentialEvaluator.ranks(spec) && (!binary || label == null || positive)) {
-            drawn = memory.sample(user, item, spec.getRankingCandidates(), random);
+            drawn = memory.sample(user, item, spec.getRankingCandidates(), random, byPopularity);
         }
         if (binary && positive && spec.getNegativeSamples() > 0) {
-            String[] negative = memory.sample(user, item, spec.getNegativeSamples(), random);
+            String[] negative =
+                    memory.sample(user, item, spec.getNegativeSamples(), random, byPopularity);
             if (negative != null) {
                 for (int i = 0; i < negative.length; i++) {
                     negatives.add(negativeOf(e, negative[i], i));

@@ -100,6 +100,7 @@ final class PromotedSpec {
                     "negativeSamples",
                     "rankingCandidates",
                     "rankingK",
+                    "sampling",
                     "catalogSize",
                     "historyUsers",
                     "userHistory",

@@ -2,6 +2,7 @@ package perpetua.catalog;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import java.util.Arrays;
 import java.util.HashSet;
@@ -89,6 +90,55 @@ class InteractionMemoryTest {
         // 20,000 draws over 50 items: 400 each, binomial sd about 20.
         assertThat(Arrays.stream(counts).min().getAsInt()).isGreaterThan(300);
         assertThat(Arrays.stream(counts).max().getAsInt()).isLessThan(500);
+    }
+
+    @Test
+    void drawsByPopularityFollowEachItemsInteractions() {
+        // Item i has i + 1 interactions, 1 + 2 + ... + 40 = 820 in all, none by the drawing user.
+        InteractionMemory m = new InteractionMemory(1000, 100, 50);
+        for (int i = 0; i < 40; i++) {
+            for (int k = 0; k <= i; k++) {
+                m.record("u" + k, "i" + i, Map.of(), Map.of());
+            }
+        }
+        int[] counts = new int[40];
+        int draws = 82_000;
+        for (int round = 0; round < draws; round++) {
+            counts[
+                    Integer.parseInt(
+                            m.sample("nobody", null, 1, m.random(round), true)[0].substring(1))]++;
+        }
+        for (int i : new int[] {0, 9, 19, 39}) {
+            double expected = draws * (i + 1) / 820.0;
+            // Binomial sd: at most sqrt(4000) = 63.
+            assertThat((double) counts[i])
+                    .as("item " + i)
+                    .isCloseTo(expected, within(4 * Math.sqrt(expected) + 1));
+        }
+    }
+
+    @Test
+    void anItemThatLeavesTheCatalogTakesItsInteractionsWithItAndASnapshotKeepsTheRest() {
+        InteractionMemory a = new InteractionMemory(3, 10, 10);
+        for (int k = 0; k < 50; k++) {
+            a.record("u" + k, "busy", Map.of(), Map.of());
+        }
+        a.record("x", "quiet", Map.of(), Map.of());
+        a.record("x", "other", Map.of(), Map.of());
+        a.record("y", "quiet", Map.of(), Map.of());
+        a.record("y", "other", Map.of(), Map.of());
+        a.record("z", "new", Map.of(), Map.of()); // full: busy, seen least recently, goes
+        assertThat(a.count("busy")).isZero();
+        InteractionMemory b = InteractionMemory.of(a.toRecord(), 3, 10, 10);
+        int[] newDraws = new int[2];
+        for (int round = 0; round < 3000; round++) {
+            String da = a.sample("nobody", null, 1, a.random(round), true)[0];
+            assertThat(b.sample("nobody", null, 1, b.random(round), true)).containsExactly(da);
+            assertThat(da).isNotEqualTo("busy");
+            newDraws[da.equals("new") ? 1 : 0]++;
+        }
+        // quiet 2, other 2, new 1: "new" is a fifth of the draws, not the 51 of 55 of busy's slot.
+        assertThat(newDraws[1]).isBetween(450, 750);
     }
 
     @Test
