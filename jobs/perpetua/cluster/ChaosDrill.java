@@ -217,8 +217,12 @@ public final class ChaosDrill {
                     producer.published(), producer.malformed().size());
             oracle.awaitPredicted(s.events(), Duration.ofMinutes(5), this::say);
             say(
-                    "the job restarted %s times",
-                    cluster.rest().jobMetric(jobId, "numRestarts").orElse("an unknown number of"));
+                    "the job failed and restarted %d times",
+                    cluster.rest()
+                            .exceptions(jobId)
+                            .path("exceptionHistory")
+                            .path("entries")
+                            .size());
             // Stopping with a savepoint commits the job's last transactions and leaves none open.
             say("job stopped with savepoint %s", cluster.rest().stopWithSavepoint(jobId, 10));
         } finally {
@@ -337,16 +341,10 @@ public final class ChaosDrill {
     }
 
     private List<String> jobArgs() {
-        return List.of(
-                "--bootstrap-servers",
+        return ChaosProducer.jobArgs(
                 cluster.bootstrapServers(),
-                "--spec",
-                ChaosProducer.specs(s.models()),
-                "--checkpoint-interval",
+                s.models(),
                 CHECKPOINT_INTERVAL.toMillis() + "ms",
-                "--transactional-id-prefix",
-                prefix,
-                "--group-id",
                 prefix,
                 "--state-backend",
                 "rocksdb");

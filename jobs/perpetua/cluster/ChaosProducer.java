@@ -56,6 +56,34 @@ final class ChaosProducer implements Runnable {
         this.seed = seed;
     }
 
+    /**
+     * The job's arguments for a drill: this workload's models, checkpoints at {@code
+     * checkpointInterval}, and its own transactional-id prefix and consumer group, so that a drill
+     * never meets the transactions of an earlier run; {@code more} follow.
+     */
+    static List<String> jobArgs(
+            String bootstrapServers,
+            int models,
+            String checkpointInterval,
+            String prefix,
+            String... more) {
+        List<String> args =
+                new java.util.ArrayList<>(
+                        List.of(
+                                "--bootstrap-servers",
+                                bootstrapServers,
+                                "--spec",
+                                specs(models),
+                                "--checkpoint-interval",
+                                checkpointInterval,
+                                "--transactional-id-prefix",
+                                prefix,
+                                "--group-id",
+                                prefix));
+        args.addAll(List.of(more));
+        return List.copyOf(args);
+    }
+
     /** The drill's models: logistic regressions on two numbers and a category. */
     static String specs(int models) {
         StringBuilder sb = new StringBuilder("[");

@@ -227,16 +227,6 @@ public final class FlinkRest {
         }
     }
 
-    /** A job-level metric, such as {@code numRestarts}, if the JobManager reports it. */
-    public java.util.Optional<String> jobMetric(String jobId, String name) throws IOException {
-        for (JsonNode m : get("/jobs/" + jobId + "/metrics?get=" + name)) {
-            if (name.equals(m.path("id").asText())) {
-                return java.util.Optional.of(m.path("value").asText());
-            }
-        }
-        return java.util.Optional.empty();
-    }
-
     /** The parallelism of each of the job's vertices, by vertex name. */
     public java.util.Map<String, Integer> parallelism(String jobId) throws IOException {
         java.util.Map<String, Integer> out = new java.util.LinkedHashMap<>();

@@ -292,6 +292,9 @@ public final class LocalDrill {
                         "--add-opens",
                         "java.base/sun.nio.ch=ALL-UNNAMED",
                         "-Dperpetua.home=" + s.dir(),
+                        // The job logs as the command line does, so its warnings are evidence.
+                        "-Dlog4j2.configurationFile="
+                                + System.getProperty("log4j2.configurationFile", ""),
                         "-cp",
                         System.getProperty("java.class.path"),
                         "perpetua.cli.Perpetua",
@@ -345,19 +348,8 @@ public final class LocalDrill {
     }
 
     private List<String> jobArgs() {
-        return List.of(
-                "--bootstrap-servers",
-                bootstrap(),
-                "--spec",
-                ChaosProducer.specs(s.models()),
-                "--checkpoint-interval",
-                "2s",
-                "--checkpoint-dir",
-                checkpointDir(),
-                "--transactional-id-prefix",
-                prefix,
-                "--group-id",
-                prefix);
+        return ChaosProducer.jobArgs(
+                bootstrap(), s.models(), "2s", prefix, "--checkpoint-dir", checkpointDir());
     }
 
     private String checkpointDir() {

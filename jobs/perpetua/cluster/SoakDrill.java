@@ -88,19 +88,8 @@ public final class SoakDrill {
         cluster.start(2);
         String prefix = "soak-" + System.currentTimeMillis();
         List<String> args =
-                List.of(
-                        "--bootstrap-servers",
-                        cluster.bootstrapServers(),
-                        "--spec",
-                        ChaosProducer.specs(4),
-                        "--checkpoint-interval",
-                        "10s",
-                        "--transactional-id-prefix",
-                        prefix,
-                        "--group-id",
-                        prefix,
-                        "--state-backend",
-                        "rocksdb");
+                ChaosProducer.jobArgs(
+                        cluster.bootstrapServers(), 4, "10s", prefix, "--state-backend", "rocksdb");
         KafkaIo.createTopics(JobOptions.fromArgs(args.toArray(String[]::new)), 4);
         FlinkRest rest = cluster.rest();
         String jar = rest.uploadJar(JobJar.in(home));

@@ -279,19 +279,8 @@ public final class UpgradeDrill {
     }
 
     private List<String> jobArgs(LocalCluster cluster, String prefix) {
-        return List.of(
-                "--bootstrap-servers",
-                cluster.bootstrapServers(),
-                "--spec",
-                ChaosProducer.specs(s.models()),
-                "--checkpoint-interval",
-                "2s",
-                "--transactional-id-prefix",
-                prefix,
-                "--group-id",
-                prefix,
-                "--state-backend",
-                "rocksdb");
+        return ChaosProducer.jobArgs(
+                cluster.bootstrapServers(), s.models(), "2s", prefix, "--state-backend", "rocksdb");
     }
 
     private static <T extends SpecificRecord> T decode(WireFormat.Codec<T> codec, byte[] b) {

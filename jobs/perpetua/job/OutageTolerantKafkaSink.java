@@ -77,7 +77,7 @@ public final class OutageTolerantKafkaSink<T>
     }
 
     /** The Kafka writer, with a {@code close()} that logs instead of throwing. */
-    private static final class Writer<T>
+    static final class Writer<T>
             implements PrecommittingStatefulSinkWriter<T, KafkaWriterState, KafkaCommittable> {
         private final PrecommittingStatefulSinkWriter<T, KafkaWriterState, KafkaCommittable> writer;
 

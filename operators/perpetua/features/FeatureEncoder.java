@@ -9,6 +9,7 @@ import java.util.Set;
 import perpetua.schemas.Embedding;
 import perpetua.schemas.Event;
 import perpetua.schemas.ModelSpec;
+import perpetua.schemas.OptimizerKind;
 
 /**
  * Turns events into rows of a {@link MicroBatch} as a model's spec describes them.
@@ -27,10 +28,17 @@ import perpetua.schemas.ModelSpec;
  * numerics; they belong to the model's state and are exposed through {@link #standardizer()}.
  * Events are assumed validated: finite values and a dense array of the spec's size.
  *
- * <p>Rows are scaled with the moments as they stand, and their raw values wait until {@link
- * #commitMoments()} adds them. The Learner commits once per micro-batch, after predicting it, so a
- * prediction depends only on the model and moments of the last snapshot: a scorer outside Flink
- * that never commits reproduces it exactly.
+ * <p>With dense scaling ({@link #scalesDense}) each dense value is also divided by the largest
+ * magnitude its column has had ({@link MaxAbsScaler}), so that the model sees dense inputs within
+ * [-1, 1].
+ *
+ * <p>The scaling state is kept twice. The <em>committed</em> moments and magnitudes scale the rows
+ * that are predicted: {@link #commitMoments()} brings them up to date, which the Learner does once
+ * per micro-batch after predicting it, so that a prediction depends only on the model and the
+ * scaling of the last snapshot, and a scorer outside Flink that never commits reproduces it
+ * exactly. The <em>running</em> state takes every event in the order it is encoded, and scales the
+ * copy of a labelled row that is learned ({@link #learningRow}): so what a model learns depends on
+ * the events and their order, not on where the micro-batches happened to end.
  */
 public final class FeatureEncoder {
 
@@ -45,6 +53,7 @@ public final class FeatureEncoder {
     private final int hashBits;
     private final boolean wide;
     private final String[] numericNames;
+    private final boolean scaleDense;
     private final String[][] interactions;
     private final int textNgrams;
     private final String[] fieldNames;
@@ -56,8 +65,13 @@ public final class FeatureEncoder {
     private final Set<String> factorFeatures;
 
     private final OnlineStandardizer standardizer;
+    private final OnlineStandardizer running;
+    private final MaxAbsScaler denseScaler;
+    private final MaxAbsScaler runningDense;
     // Per-event scratch, reused so that encoding allocates only the hashed key strings.
     private final float[] rowScratch;
+    // The last encoded row's dense values as the running state scales them.
+    private final float[] learnScratch;
     private int[] slotScratch = new int[8];
     private float[] valueScratch = new float[8];
     private int slotCount;
@@ -67,17 +81,34 @@ public final class FeatureEncoder {
     private final List<String> valueParts = new ArrayList<>(4);
     private final int[] bagEnds;
     private int[] idScratch = new int[8];
-    // Raw numeric values of the rows encoded since the last commit; NaN where one was missing.
-    private double[] pendingRaw = new double[0];
-    private int pendingRows;
 
-    /** Creates an encoder for {@code spec} whose numerics have not been seen yet. */
+    /** Creates an encoder for {@code spec} whose numerics and dense columns have not been seen. */
     public FeatureEncoder(ModelSpec spec) {
-        this(spec, new OnlineStandardizer(spec.getNumericFeatures().size()));
+        this(
+                spec,
+                new OnlineStandardizer(spec.getNumericFeatures().size()),
+                scalesDense(spec) ? new MaxAbsScaler(spec.getDenseSize()) : null);
     }
 
-    /** Creates an encoder for {@code spec} that continues from restored numeric moments. */
-    public FeatureEncoder(ModelSpec spec, OnlineStandardizer standardizer) {
+    /**
+     * Whether a model of {@code spec} scales its dense values: {@code scaleDense}, or when it is
+     * not set, for NORMALIZED_ADAGRAD, whose hidden layers need inputs within [-1, 1], and not for
+     * the other optimizers, whose learning rates were tuned for the dense values as they come.
+     */
+    public static boolean scalesDense(ModelSpec spec) {
+        Boolean scale = spec.getScaleDense();
+        return scale != null ? scale : spec.getOptimizer() == OptimizerKind.NORMALIZED_ADAGRAD;
+    }
+
+    /**
+     * Creates an encoder for {@code spec} that continues from restored numeric moments and dense
+     * magnitudes.
+     *
+     * @param denseScaler the dense columns' magnitudes, or null to leave dense values as they come
+     *     (a model that learned before dense scaling existed keeps learning without it)
+     */
+    public FeatureEncoder(
+            ModelSpec spec, OnlineStandardizer standardizer, MaxAbsScaler denseScaler) {
         List<String> names = spec.getNumericFeatures();
         if (standardizer.size() != names.size()) {
             throw new IllegalArgumentException(
@@ -87,6 +118,13 @@ public final class FeatureEncoder {
                             + names.size());
         }
         this.denseSize = spec.getDenseSize();
+        if (denseScaler != null && denseScaler.size() != denseSize) {
+            throw new IllegalArgumentException(
+                    "dense scaler has "
+                            + denseScaler.size()
+                            + " columns, the spec has "
+                            + denseSize);
+        }
         this.denseScale = spec.getDenseScale();
         this.hashBits = spec.getHashBits();
         this.wide = spec.getWide();
@@ -107,8 +145,14 @@ public final class FeatureEncoder {
         this.factorFeatures =
                 spec.getFactorFeatures().isEmpty() ? null : new HashSet<>(spec.getFactorFeatures());
         this.bagEnds = new int[fieldNames.length];
+        this.scaleDense = denseScaler != null;
         this.standardizer = standardizer;
+        this.running = new OnlineStandardizer(names.size());
+        running.copyFrom(standardizer);
+        this.denseScaler = denseScaler;
+        this.runningDense = denseScaler == null ? null : new MaxAbsScaler(denseScaler.maxAbs());
         this.rowScratch = new float[denseWidth()];
+        this.learnScratch = new float[denseWidth()];
     }
 
     /** Returns the number of dense values per encoded row: dense size plus named numerics. */
@@ -133,14 +177,20 @@ public final class FeatureEncoder {
         return new String[] {interaction.substring(0, star), interaction.substring(star + 1)};
     }
 
-    /** Returns the running moments of the numeric features; live, not a copy. */
+    /** Returns the committed moments of the numeric features; live, not a copy. */
     public OnlineStandardizer standardizer() {
         return standardizer;
     }
 
+    /** Returns the committed magnitudes of the dense columns, or null without dense scaling. */
+    public MaxAbsScaler denseScaler() {
+        return denseScaler;
+    }
+
     /**
-     * Appends {@code event} as one row of {@code batch}, scaled with the current moments; its raw
-     * numerics join the moments at the next {@link #commitMoments()}.
+     * Appends {@code event} as one row of {@code batch}, scaled with the committed state, for
+     * predicting; its values then join the running state. Right after, {@link #learningRow} copies
+     * the row as it is learned.
      */
     public void encode(Event event, MicroBatch batch) {
         encode(event, batch, null);
@@ -157,26 +207,59 @@ public final class FeatureEncoder {
         }
         List<Float> dense = event.getDense();
         for (int j = 0; j < denseSize; j++) {
-            rowScratch[j] = dense.get(j) * denseScale;
+            float v = dense.get(j) * denseScale;
+            if (scaleDense) {
+                rowScratch[j] = denseScaler.scale(j, v);
+                runningDense.update(j, v);
+                learnScratch[j] = runningDense.scale(j, v);
+            } else {
+                rowScratch[j] = v;
+                learnScratch[j] = v;
+            }
         }
         Map<String, Double> numeric = event.getNumeric();
-        int n = numericNames.length;
-        if (n > 0 && pendingRaw.length < (pendingRows + 1) * n) {
-            pendingRaw = Arrays.copyOf(pendingRaw, Math.max(64 * n, pendingRaw.length * 2));
-        }
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < numericNames.length; i++) {
             Double value = numeric.get(numericNames[i]);
             if (value == null) {
                 rowScratch[denseSize + i] = 0f;
-                pendingRaw[pendingRows * n + i] = Double.NaN;
+                learnScratch[denseSize + i] = 0f;
             } else {
                 rowScratch[denseSize + i] = (float) standardizer.standardize(i, value);
-                pendingRaw[pendingRows * n + i] = value;
+                learnScratch[denseSize + i] = (float) running.standardize(i, value);
+                running.update(i, value);
             }
         }
-        if (n > 0) {
-            pendingRows++;
+        addRow(event, batch, rowScratch, names);
+    }
+
+    /**
+     * Appends the last row {@link #encode} added to {@code from} to {@code to}, with its dense
+     * values as the running state scaled them when its event came: the row as it is learned.
+     */
+    public void learningRow(MicroBatch from, MicroBatch to) {
+        to.addRowFrom(from, from.size() - 1, learnScratch);
+    }
+
+    /**
+     * Appends {@code event} to {@code batch} for learning, scaled with the running state, which it
+     * leaves as it is: a late label, whose event was counted when it was predicted.
+     */
+    public void encodeCounted(Event event, MicroBatch batch) {
+        List<Float> dense = event.getDense();
+        for (int j = 0; j < denseSize; j++) {
+            float v = dense.get(j) * denseScale;
+            learnScratch[j] = scaleDense ? runningDense.scale(j, v) : v;
         }
+        Map<String, Double> numeric = event.getNumeric();
+        for (int i = 0; i < numericNames.length; i++) {
+            Double value = numeric.get(numericNames[i]);
+            learnScratch[denseSize + i] =
+                    value == null ? 0f : (float) running.standardize(i, value);
+        }
+        addRow(event, batch, learnScratch, null);
+    }
+
+    private void addRow(Event event, MicroBatch batch, float[] denseRow, EncodedInputs names) {
         Map<String, String> categorical = event.getCategorical();
         slotCount = 0;
         factorCount = 0;
@@ -240,7 +323,7 @@ public final class FeatureEncoder {
         }
         float label = labelOf(event);
         batch.addRow(
-                rowScratch,
+                denseRow,
                 slotScratch,
                 valueScratch,
                 slotCount,
@@ -366,27 +449,23 @@ public final class FeatureEncoder {
         return count + 1;
     }
 
-    /** Adds the raw numerics of every row encoded since the last commit to the moments. */
+    /** The committed state takes the running one: every row encoded so far now scales the next. */
     public void commitMoments() {
-        int n = numericNames.length;
-        for (int r = 0; r < pendingRows; r++) {
-            for (int i = 0; i < n; i++) {
-                double v = pendingRaw[r * n + i];
-                if (!Double.isNaN(v)) {
-                    standardizer.update(i, v);
-                }
-            }
+        standardizer.copyFrom(running);
+        if (scaleDense) {
+            denseScaler.copyFrom(runningDense);
         }
-        pendingRows = 0;
     }
 
     /**
-     * Forgets the raw numerics of the rows encoded since the last commit, leaving the moments as
-     * they are: what a scorer that never learns calls after each batch, and what the Learner calls
-     * after encoding late labels, whose numerics were counted when their events were predicted.
+     * The running state goes back to the committed one, forgetting the rows encoded since the last
+     * commit: what a scorer that never learns calls after each batch.
      */
     public void discardPending() {
-        pendingRows = 0;
+        running.copyFrom(standardizer);
+        if (scaleDense) {
+            runningDense.copyFrom(denseScaler);
+        }
     }
 
     /** Returns the event's label as a float: class index or value, NaN when unknown. */

@@ -189,6 +189,109 @@ public final class MicroBatch {
         return size++;
     }
 
+    /**
+     * Appends row {@code r} of {@code source}, a batch of the same shape, and returns its index.
+     *
+     * @param dense the row's dense values instead of the source's, or null to copy them too
+     */
+    public int addRowFrom(MicroBatch source, int r, float[] dense) {
+        if (source.denseWidth != denseWidth || source.fields != fields) {
+            throw new IllegalArgumentException("rows of another shape");
+        }
+        int from = source.slotStart[r];
+        int count = source.slotStart[r + 1] - from;
+        ensureRows(size + 1);
+        int start = slotStart[size];
+        ensureSlots(start + count);
+        if (dense != null) {
+            System.arraycopy(dense, 0, this.dense, size * denseWidth, denseWidth);
+        } else {
+            System.arraycopy(
+                    source.dense, r * denseWidth, this.dense, size * denseWidth, denseWidth);
+        }
+        System.arraycopy(source.slots, from, slots, start, count);
+        System.arraycopy(source.slotValues, from, slotValues, start, count);
+        slotStart[size + 1] = start + count;
+        if (fields > 0) {
+            int bag = size * fields;
+            int idStart = bagStart[bag];
+            int sourceStart = source.bagStart[r * fields];
+            int idCount = source.bagStart[(r + 1) * fields] - sourceStart;
+            ensureIds(idStart + idCount);
+            System.arraycopy(source.bagIds, sourceStart, bagIds, idStart, idCount);
+            for (int f = 0; f < fields; f++) {
+                bagStart[bag + f + 1] = idStart + source.bagStart[r * fields + f + 1] - sourceStart;
+            }
+        }
+        int factorFrom = source.factorStart[r];
+        int factorCount = source.factorStart[r + 1] - factorFrom;
+        int factorTo = factorStart[size];
+        if (factorTo + factorCount > factorIds.length) {
+            int capacity = Math.max(factorTo + factorCount, factorIds.length * 2);
+            factorIds = Arrays.copyOf(factorIds, capacity);
+            factorValues = Arrays.copyOf(factorValues, capacity);
+        }
+        System.arraycopy(source.factorIds, factorFrom, factorIds, factorTo, factorCount);
+        System.arraycopy(source.factorValues, factorFrom, factorValues, factorTo, factorCount);
+        factorStart[size + 1] = factorTo + factorCount;
+        changes++;
+        label[size] = source.label[r];
+        weight[size] = source.weight[r];
+        return size++;
+    }
+
+    /** Whether row {@code r} of {@code other} has the same dense values as row {@code r} here. */
+    public boolean sameDense(MicroBatch other, int r) {
+        return Arrays.equals(
+                dense,
+                r * denseWidth,
+                (r + 1) * denseWidth,
+                other.dense,
+                r * denseWidth,
+                (r + 1) * denseWidth);
+    }
+
+    /** A copy of the valid rows, for state. */
+    public BatchRows toRows() {
+        BatchRows rows = new BatchRows();
+        rows.size = size;
+        rows.dense = Arrays.copyOf(dense, size * denseWidth);
+        rows.slotStart = Arrays.copyOf(slotStart, size + 1);
+        rows.slots = Arrays.copyOf(slots, slotStart[size]);
+        rows.slotValues = Arrays.copyOf(slotValues, slotStart[size]);
+        rows.bagStart = Arrays.copyOf(bagStart, size * fields + 1);
+        rows.bagIds = Arrays.copyOf(bagIds, bagStart[size * fields]);
+        rows.factorStart = Arrays.copyOf(factorStart, size + 1);
+        rows.factorIds = Arrays.copyOf(factorIds, factorStart[size]);
+        rows.factorValues = Arrays.copyOf(factorValues, factorStart[size]);
+        rows.labels = Arrays.copyOf(label, size);
+        rows.weights = Arrays.copyOf(weight, size);
+        return rows;
+    }
+
+    /** Appends the rows of {@link #toRows()} of a batch of the same shape. */
+    public void addRows(BatchRows rows) {
+        MicroBatch source = new MicroBatch(denseWidth, fields, Math.max(1, rows.size));
+        source.dense = rows.dense;
+        source.slotStart = rows.slotStart;
+        source.slots = rows.slots;
+        source.slotValues = rows.slotValues;
+        source.bagStart = rows.bagStart;
+        source.bagIds = rows.bagIds;
+        // Rows kept before factorization inputs existed have none.
+        if (rows.factorStart != null) {
+            source.factorStart = rows.factorStart;
+            source.factorIds = rows.factorIds;
+            source.factorValues = rows.factorValues;
+        }
+        source.label = rows.labels;
+        source.weight = rows.weights;
+        source.size = rows.size;
+        for (int r = 0; r < rows.size; r++) {
+            addRowFrom(source, r, null);
+        }
+    }
+
     /** Returns the number of valid rows. */
     public int size() {
         return size;

@@ -13,6 +13,16 @@ public final class OnlineStandardizer {
     /** Below this variance a feature is treated as constant and only centred. */
     private static final double MIN_VARIANCE = 1e-12;
 
+    /**
+     * Observations of a feature before its moments are trusted: until then a standardized value is
+     * held within {@link #WARM_UP_LIMIT}, since a variance from a handful of values can be far too
+     * small and turn the next ordinary value into a huge input.
+     */
+    public static final long WARM_UP = 100;
+
+    /** The largest magnitude of a standardized value during the warm-up. */
+    public static final double WARM_UP_LIMIT = 3;
+
     private final long[] count;
     private final double[] mean;
     private final double[] m2;
@@ -56,10 +66,11 @@ public final class OnlineStandardizer {
     }
 
     /**
-     * Returns {@code (x - mean) / sqrt(var)} for feature {@code i}.
+     * Returns {@code (x - mean) / sqrt(var)} for feature {@code i}, held within {@code +-}{@link
+     * #WARM_UP_LIMIT} during the feature's first {@link #WARM_UP} observations.
      *
-     * <p>With fewer than two observations or a (near) constant feature the scale is unknown or
-     * meaningless, so the value is only centred: {@code x - mean}.
+     * <p>With fewer than two observations the scale is unknown, so the value is 0; a (near)
+     * constant feature is only centred: {@code x - mean}.
      */
     public double standardize(int i, double x) {
         double var = variance(i);
@@ -67,10 +78,22 @@ public final class OnlineStandardizer {
             // Nothing is known about the scale yet: the value carries no usable information.
             return 0;
         }
-        if (var < MIN_VARIANCE) {
-            return x - mean[i];
+        double z = var < MIN_VARIANCE ? x - mean[i] : (x - mean[i]) / Math.sqrt(var);
+        if (count[i] < WARM_UP) {
+            return Math.max(-WARM_UP_LIMIT, Math.min(WARM_UP_LIMIT, z));
         }
-        return (x - mean[i]) / Math.sqrt(var);
+        return z;
+    }
+
+    /** Takes the moments of {@code other}, a standardizer of as many features. */
+    public void copyFrom(OnlineStandardizer other) {
+        if (other.count.length != count.length) {
+            throw new IllegalArgumentException(
+                    "standardizers of " + other.count.length + " and " + count.length);
+        }
+        System.arraycopy(other.count, 0, count, 0, count.length);
+        System.arraycopy(other.mean, 0, mean, 0, mean.length);
+        System.arraycopy(other.m2, 0, m2, 0, m2.length);
     }
 
     /** Returns the number of observations of feature {@code i}. */

@@ -20,8 +20,9 @@ import perpetua.schemas.RecommendedItem;
  * events (a recommender's variants also rank each event's item among its candidates), the
  * champion's predictions go out (a sample with their explanations) with the answers to the batch's
  * requests, and the unlabelled events wait for their labels, the labels are measured against what
- * was served, a promotion is decided, drift is answered, every learner takes one gradient step
- * (sampled negatives included), and a snapshot follows when its schedule says so.
+ * was served, a promotion is decided, drift is answered, every learner takes a gradient step per
+ * complete group of its learning queue (a recommender's sampled negatives included), and a snapshot
+ * follows when its schedule says so.
  *
  * <p>Predict-then-learn: a prediction comes from the model as it was before the batch that holds
  * its event, and from the champion that started the batch (see {@link ChampionPolicy}).
@@ -61,9 +62,9 @@ final class BatchStep {
         emitAndParkUnlabelled(m, variants, now); // 2. served; the unlabelled wait for labels
         answerRequests(m, now); //    and the requests get their items
         measure(m, variants, now); // 3. labels against what was served; windows close
-        policy.decidePromotion(m, now); // 4. the winner serves from the next batch on
+        policy.decidePromotion(m, now); // 4. the winner (or the search's best) serves next
         policy.react(m, now); // 5. drift: boost, or the background model replaces
-        learn(m); // 6. one gradient step per learner
+        learn(m); // 6. a step per complete learning group
         snapshotIfDue(m, now); // 7. by the snapshot schedule
         policy.scheduleWindowEnd(m);
     }
@@ -197,8 +198,8 @@ final class BatchStep {
     /**
      * Every served prediction is counted, and every label measured against the prediction that was
      * served for it: the new rows' own labels in row order, then the late labels; windows close as
-     * they fill, and every error feeds its learner's drift detector. The late rows are then encoded
-     * for learning.
+     * they fill, and every error feeds its learner's drift detector. The predicted rows' scaling is
+     * committed for the next batch.
      */
     private void measure(ModelRuntime m, List<Variant> variants, long now) {
         Variant champion = m.champion();
@@ -222,26 +223,11 @@ final class BatchStep {
                 policy.closeWindows(m, now);
             }
         }
-        List<Variant> learners = m.learners();
-        for (Variant v : learners) {
+        for (Variant v : m.learners()) {
             v.encoder().commitMoments();
         }
         for (ModelRuntime.Joined j : m.joined()) {
             measureServed(m, j, variants, now);
-            Event withLabel = LabelJoin.labelled(m.spec(), j.event(), j.label());
-            for (Variant v : learners) {
-                v.encoder().encode(withLabel, v.batch());
-            }
-        }
-        for (Event negative : m.negatives()) {
-            for (Variant v : learners) {
-                v.encoder().encode(negative, v.batch());
-            }
-        }
-        for (Variant v : learners) {
-            // Late rows were counted in the moments when their events were first predicted, and
-            // a negative's numerics are its positive's.
-            v.encoder().discardPending();
         }
     }
 
@@ -269,36 +255,37 @@ final class BatchStep {
         policy.closeWindows(m, now);
     }
 
-    /** One gradient step per learner with labelled rows; the served line moves on with its own. */
+    /**
+     * Every learner takes one gradient step per complete group of its learning queue; the served
+     * line moves on with the champion's steps.
+     */
     private void learn(ModelRuntime m) {
         Variant champion = m.champion();
-        int labelled = champion.batch().labelledCount();
-        boolean championLearned = false;
+        Variant.Learned served = null;
         LearnerMetrics counters = out.counters(m.name());
         for (Variant v : m.learners()) {
-            int count = v.batch().labelledCount();
-            if (count == 0) {
-                continue;
+            Variant.Learned learned = v.learn();
+            if (v == champion) {
+                served = learned;
             }
-            if (v.learn()) {
-                championLearned |= v == champion;
-            } else {
-                // Not applied: the model stays as it was and learning goes on next batch.
-                counters.unhealthyBatches.inc();
+            if (learned.refused() > 0) {
+                // Not applied: the model stays as it was and learning goes on with the next group.
+                counters.unhealthyBatches.inc(learned.refused());
                 LOG.warn(
-                        "model '{}' ({}): batch of {} labelled examples not learned at version {}:"
-                                + " {}",
+                        "model '{}' ({}): {} group(s) of {} labelled examples not learned at"
+                                + " version {}: {}",
                         m.name(),
                         v.name(),
-                        count,
+                        learned.refused(),
+                        learned.refusedExamples(),
                         m.version(),
-                        v.model().lastProblem());
+                        learned.problem());
             }
         }
-        m.batchDone(championLearned);
-        if (championLearned) {
-            counters.learnedExamples.inc(labelled);
-            counters.batches.inc();
+        m.batchDone(served.steps());
+        if (served.steps() > 0) {
+            counters.learnedExamples.inc(served.examples());
+            counters.batches.inc(served.steps());
         }
     }
 

@@ -2,6 +2,7 @@ package perpetua.learner;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import perpetua.drift.DriftDetector;
@@ -10,6 +11,7 @@ import perpetua.schemas.DriftReaction;
 import perpetua.schemas.Metrics;
 import perpetua.schemas.ModelSpec;
 import perpetua.schemas.ModelState;
+import perpetua.spec.SearchSpace;
 import perpetua.spec.SpecRules;
 
 /**
@@ -88,7 +90,9 @@ final class ChampionPolicy {
                 closed.add(v);
             }
         }
-        if (closed.contains(m.champion()) && closed.size() > 1) {
+        if (m.searching()) {
+            SuccessiveHalving.windowsClosed(m, closed);
+        } else if (closed.contains(m.champion()) && closed.size() > 1) {
             judge(m, closed);
         }
     }
@@ -128,6 +132,14 @@ final class ChampionPolicy {
      * promotionWindows}; the first in spec order on a tie.
      */
     void decidePromotion(ModelRuntime m, long now) {
+        if (m.rungDue()) {
+            endRung(m, now);
+            return;
+        }
+        if (m.searching()) {
+            // The search decides who serves, at the end of its rungs.
+            return;
+        }
         Variant best = null;
         for (Variant c : m.challengers()) {
             if (c.winStreak() >= m.spec().getPromotionWindows()
@@ -174,6 +186,132 @@ final class ChampionPolicy {
         out.metrics(record);
         out.snapshot(m.snapshot(out.now(), "promotion", ModelState.LEARNING));
         LOG.info(detail);
+    }
+
+    // ---------------------------------------------------------------- the search
+
+    /**
+     * A rung of the search ended: the learners ranked by the rung's mean of the main metric, the
+     * better half goes on and the best serves, from the next batch. A new champion is a promotion
+     * as any (a {@code promotion} record and snapshot; the version line goes on); the old one goes
+     * on as a challenger if it is in the better half. Each learner retired is a {@code retirement}
+     * record. With one learner left the search is over and the served spec drops it.
+     */
+    private void endRung(ModelRuntime m, long now) {
+        String metric = SpecRules.promotionMetric(m.spec());
+        List<Variant> ranked = SuccessiveHalving.ranked(m);
+        int keep = SuccessiveHalving.kept(ranked.size());
+        Variant best = ranked.get(0);
+        Variant old = m.champion();
+        int rung = m.searchRung();
+        List<Variant> others = new ArrayList<>(ranked.subList(1, keep));
+        List<ModelSpec> candidates = new ArrayList<>();
+        for (Variant v : others) {
+            candidates.add(v == old ? SearchSpace.asCandidate(m.spec(), m.name()) : v.spec());
+        }
+        ModelSpec served =
+                best == old
+                        ? ModelSpec.newBuilder(m.spec()).setChallengers(candidates).build()
+                        : PromotedSpec.of(m.spec(), best.spec(), candidates);
+        if (candidates.isEmpty()) {
+            served.setSearch(null);
+        }
+        String oldName = SearchSpace.name(m.name(), m.spec());
+        String bestName = best == old ? oldName : best.name();
+        double bestScore = SuccessiveHalving.score(best, metric);
+        double oldScore = SuccessiveHalving.score(old, metric);
+        List<Metrics> retirements = new ArrayList<>();
+        for (Variant v : ranked.subList(keep, ranked.size())) {
+            String name = v == old ? oldName : v.name();
+            Metrics record =
+                    event(
+                            m,
+                            v.lastWindow(),
+                            "retirement",
+                            String.format(
+                                    Locale.ROOT,
+                                    "search of '%s', rung %d: '%s' retired with %s %.4f, the"
+                                            + " best '%s' %.4f",
+                                    m.name(),
+                                    rung + 1,
+                                    name,
+                                    metric,
+                                    SuccessiveHalving.score(v, metric),
+                                    bestName,
+                                    bestScore),
+                            now);
+            record.setVariant(name);
+            retirements.add(record);
+        }
+        if (best != old && m.background() != null) {
+            dropBackground(m, "the search chose another learner");
+        }
+        Metrics promoted = best == old ? null : best.lastWindow();
+        long version = m.version();
+        m.endRung(best, others, served);
+        for (Metrics r : retirements) {
+            out.metrics(r);
+            LOG.info(r.getDetail());
+        }
+        String left =
+                candidates.isEmpty()
+                        ? "the search is over"
+                        : candidates.size() + " challenger(s) go on";
+        if (best == old) {
+            LOG.info(
+                    "search of '{}', rung {}: the champion '{}' stays with {} {}; {}",
+                    m.name(),
+                    rung + 1,
+                    oldName,
+                    metric,
+                    String.format(Locale.ROOT, "%.4f", bestScore),
+                    left);
+            return;
+        }
+        String detail =
+                String.format(
+                        Locale.ROOT,
+                        "search of '%s', rung %d: '%s' replaced the champion '%s' at version %d,"
+                                + " having learned %d examples: %s %.4f against %.4f over the"
+                                + " rung; %s",
+                        m.name(),
+                        rung + 1,
+                        bestName,
+                        oldName,
+                        version,
+                        best.examplesSeen(),
+                        metric,
+                        bestScore,
+                        oldScore,
+                        left);
+        out.counters(m.name()).promotions.inc();
+        Metrics record = event(m, promoted, "promotion", detail, now);
+        record.setVariant(bestName);
+        out.metrics(record);
+        out.snapshot(m.snapshot(out.now(), "promotion", ModelState.LEARNING));
+        LOG.info(detail);
+    }
+
+    /** A life-cycle record: a copy of {@code window}, or an empty one when there is none. */
+    private static Metrics event(
+            ModelRuntime m, Metrics window, String event, String detail, long now) {
+        Metrics record =
+                window != null
+                        ? Metrics.newBuilder(window).build()
+                        : Metrics.newBuilder()
+                                .setModel(m.name())
+                                .setTask(m.spec().getTask())
+                                .setVersionFrom(m.version())
+                                .setVersionTo(m.version())
+                                .setWindowStart(now)
+                                .setWindowEnd(now)
+                                .setEvents(0L)
+                                .setLabelled(0L)
+                                .setEventsPerSecond(0.0)
+                                .build();
+        record.setEvent(event);
+        record.setDetail(detail);
+        return record;
     }
 
     // ---------------------------------------------------------------- react to drift

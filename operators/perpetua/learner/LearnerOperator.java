@@ -44,13 +44,16 @@ import perpetua.spec.SpecRules;
  * from the control topic. Events of a model gather in a micro-batch that flushes at {@code
  * maxBatch} rows or {@code maxDelayMs} after its first. A flush is one batched forward pass per
  * learner (a {@link Prediction} for every event from the champion, tagged with the served version
- * before the batch), prequential metrics of the labelled events, and one gradient step per learner.
- * An unlabelled event waits {@code labelWaitMs} for its label with the predictions served for it;
- * its label, or the implicit label when the wait expires, is measured against what was served and
- * learned in the next batch. Challengers learn in the champion's shadow and replace it after
- * beating it on the main metric by the margin in consecutive windows. Each learner's errors feed
- * the drift detector its spec names; a warning or drift is recorded and answered by the spec's
- * reaction: an alert, a learning-rate boost, or a background model that replaces the champion.
+ * before the batch), prequential metrics of the labelled events, and, per learner, a gradient step
+ * for each complete group of {@code learnBatch} labelled examples, in the order they came (the rest
+ * wait, in keyed state, for the next flush). An unlabelled event waits {@code labelWaitMs} for its
+ * label with the predictions served for it; its label, or the implicit label when the wait expires,
+ * is measured against what was served and learned in the next batch. Challengers learn in the
+ * champion's shadow and replace it after beating it on the main metric by the margin in consecutive
+ * windows; a spec's search runs its learners as challengers and serves the best at the end of each
+ * rung. Each learner's errors feed the drift detector its spec names; a warning or drift is
+ * recorded and answered by the spec's reaction: an alert, a learning-rate boost, or a background
+ * model that replaces the champion.
  *
  * <p>Side outputs: {@link #METRICS} per window and learner (a TIME window closes on a timer when no
  * event comes), drift warnings and drifts, promotions and replacements; {@link #SNAPSHOTS} on

@@ -29,6 +29,11 @@ public class LearnerState {
     /** A drift came: the background replaces the champion once it has learned enough. */
     public boolean replacementDue;
 
+    /** The search's current rung (0 first), and the windows the champion closed in it. */
+    public int searchRung;
+
+    public int rungWindows;
+
     /**
      * A recommender's catalog and user histories, an {@code Interactions} record in single-object
      * encoding; null for other models.

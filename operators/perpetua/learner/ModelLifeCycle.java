@@ -12,6 +12,7 @@ import perpetua.schemas.ModelSnapshot;
 import perpetua.schemas.ModelSpec;
 import perpetua.schemas.ModelState;
 import perpetua.schemas.SpecAction;
+import perpetua.spec.SearchSpace;
 import perpetua.spec.SpecRules;
 import perpetua.wire.WireFormat;
 
@@ -154,7 +155,10 @@ final class ModelLifeCycle {
         } else {
             source = null;
         }
-        ModelSpec stored = ModelSpec.newBuilder(spec).setInitSnapshot(null).build();
+        // A search's learners join as challengers; a spec that already lists them (a warm start
+        // from a snapshot taken during the search) keeps those.
+        ModelSpec stored =
+                SearchSpace.expand(ModelSpec.newBuilder(spec).setInitSnapshot(null).build());
         if (source != null) {
             String incompatible = SpecRules.incompatibility(source.getSpec(), stored);
             if (incompatible != null) {
@@ -201,6 +205,16 @@ final class ModelLifeCycle {
      */
     private void update(ModelRuntime m, ModelSpec next, LearnerInput in) {
         ModelSpec stored = ModelSpec.newBuilder(next).setInitSnapshot(null).build();
+        boolean searchStarts = false;
+        if (stored.getSearch() != null) {
+            if (stored.getSearch().equals(m.spec().getSearch())) {
+                // The same search goes on with the learners it has left.
+                stored.setChallengers(m.spec().getChallengers());
+            } else {
+                stored = SearchSpace.expand(stored);
+                searchStarts = true;
+            }
+        }
         String incompatible = SpecRules.incompatibility(m.spec(), stored);
         if (incompatible != null && !stored.getFreshStart()) {
             out.refuse(
@@ -221,6 +235,9 @@ final class ModelLifeCycle {
                 stored,
                 incompatible != null,
                 (was, c) -> SpecRules.incompatibility(was, c) == null);
+        if (searchStarts) {
+            m.searchStarts();
+        }
         LOG.info("model '{}' updated{}", m.name(), incompatible != null ? " and started anew" : "");
         out.snapshot(
                 m.snapshot(

@@ -60,6 +60,14 @@ final class ModelRuntime {
     /** Served version: learned batches of whichever variant was champion. */
     private long version;
 
+    /** The search's current rung (0 first), and the windows the champion closed in it. */
+    private int searchRung;
+
+    private int rungWindows;
+
+    /** The rung's last window closed during this batch: the learners are ranked after it. */
+    private boolean rungEnded;
+
     /** New events of the open batch, in the order of its rows. */
     private LearnerInput[] pending;
 
@@ -81,7 +89,9 @@ final class ModelRuntime {
     /** Per new row of the open batch: the items its item is ranked against, or null. */
     private String[][] candidates;
 
-    /** Sampled negatives of the open batch (implicit feedback): learned, never served. */
+    /**
+     * The sampled negatives of the event being added (implicit feedback): learned, never served.
+     */
     private final List<Event> negatives = new ArrayList<>();
 
     /** Request events of the open batch, answered with recommendations. */
@@ -126,6 +136,8 @@ final class ModelRuntime {
         }
         m.batchesSinceSnapshot = s.batchesSinceSnapshot;
         m.pendingLabels = s.pendingLabels;
+        m.searchRung = s.searchRung;
+        m.rungWindows = s.rungWindows;
         if (s.background != null) {
             m.background = Variant.restore(spec, s.background);
             m.backgroundSince = s.backgroundSince;
@@ -153,6 +165,8 @@ final class ModelRuntime {
         s.batchesSinceSnapshot = batchesSinceSnapshot;
         s.lastSnapshotAt = lastSnapshotAt;
         s.pendingLabels = pendingLabels;
+        s.searchRung = searchRung;
+        s.rungWindows = rungWindows;
         if (background != null) {
             s.background = background.toState(monitors);
             s.backgroundSince = backgroundSince;
@@ -251,9 +265,14 @@ final class ModelRuntime {
      * then remembers the event's interaction.
      */
     void add(LearnerInput in) {
+        int drawnBefore = negatives.size();
         String[] drawn = memory == null ? null : observe(in.event);
         for (Variant v : learners()) {
-            v.encoder().encode(in.event, v.batch());
+            v.add(in.event);
+            // A negative's numerics and dense values are its positive's, counted with it.
+            for (int i = drawnBefore; i < negatives.size(); i++) {
+                v.addCounted(negatives.get(i));
+            }
         }
         int row = newRows() - 1;
         if (row >= pending.length) {
@@ -338,11 +357,6 @@ final class ModelRuntime {
         return requests;
     }
 
-    /** Sampled negatives of the open batch, to be learned. */
-    List<Event> negatives() {
-        return negatives;
-    }
-
     /** The candidates row {@code row}'s item is ranked against, or null. */
     String[] candidates(int row) {
         return candidates[row];
@@ -362,9 +376,16 @@ final class ModelRuntime {
         return every > 0 && served++ % every == 0;
     }
 
-    /** A late label joins the open batch; it is measured and learned when the batch flushes. */
+    /**
+     * A late label joins the open batch, to be measured when the batch flushes, and every learner's
+     * learning queue, in the order labels come.
+     */
     void add(Joined late) {
         joined.add(late);
+        Event labelled = LabelJoin.labelled(spec, late.event(), late.label());
+        for (Variant v : learners()) {
+            v.addCounted(labelled);
+        }
     }
 
     /** The new event of row {@code row}, handed over once: the batch forgets it. */
@@ -384,16 +405,21 @@ final class ModelRuntime {
         return champion.batch().size();
     }
 
+    /** Sampled negatives of the open batch, already in the learning queues. */
+    List<Event> negatives() {
+        return negatives;
+    }
+
     /** Rows of the open batch: new events, late labels and requests. */
     int size() {
         return newRows() + joined.size() + requests.size();
     }
 
     /**
-     * The batch is done: its rows are forgotten, and the served line is one version on when the
-     * champion learned from it.
+     * The batch is done: its rows are forgotten, and the served line is one version on for every
+     * step the champion took.
      */
-    void batchDone(boolean championLearned) {
+    void batchDone(int championSteps) {
         for (Variant v : learners()) {
             v.batch().clear();
         }
@@ -401,10 +427,8 @@ final class ModelRuntime {
         negatives.clear();
         requests.clear();
         Arrays.fill(candidates, null);
-        if (championLearned) {
-            version++;
-            batchesSinceSnapshot++;
-        }
+        version += championSteps;
+        batchesSinceSnapshot += championSteps;
         batchSeq++;
     }
 
@@ -475,6 +499,68 @@ final class ModelRuntime {
         winner.endStreak();
         champion = winner;
         spec = promoted;
+    }
+
+    // ---------------------------------------------------------------- the search
+
+    /** Whether a search is on: its spec has one, and a challenger is left to try. */
+    boolean searching() {
+        return SuccessiveHalving.running(spec);
+    }
+
+    int searchRung() {
+        return searchRung;
+    }
+
+    /** The champion closed one more window of the rung; returns the rung's windows so far. */
+    int rungWindowClosed() {
+        return ++rungWindows;
+    }
+
+    /** The rung's last window closed: the learners are ranked before the next batch is served. */
+    void rungEnded() {
+        rungEnded = true;
+    }
+
+    boolean rungDue() {
+        return rungEnded;
+    }
+
+    /** The search starts over at its first rung, as for a spec whose search changed. */
+    void searchStarts() {
+        searchRung = 0;
+        rungWindows = 0;
+        rungEnded = false;
+        for (Variant v : variants()) {
+            v.resetTally();
+        }
+    }
+
+    /**
+     * A rung of the search ended: {@code best} serves under {@code served}, {@code others} go on as
+     * its challengers under the specs {@code served} lists for them, in order (the champion, if
+     * kept, as a candidate of its own name), and every other learner is retired. The served line
+     * goes on, and the next rung starts.
+     */
+    void endRung(Variant best, List<Variant> others, ModelSpec served) {
+        best.conform(served);
+        best.endStreak();
+        champion = best;
+        challengers.clear();
+        List<ModelSpec> specs = served.getChallengers();
+        for (int i = 0; i < others.size(); i++) {
+            Variant v = others.get(i);
+            v.conform(specs.get(i));
+            v.endStreak();
+            challengers.add(v);
+        }
+        spec = served;
+        searchRung++;
+        rungWindows = 0;
+        rungEnded = false;
+        for (Variant v : variants()) {
+            v.resetTally();
+        }
     }
 
     /** A fresh model of the champion's spec starts learning in the shadow. */
@@ -552,7 +638,9 @@ final class ModelRuntime {
                 .setExamplesSeen(v.examplesSeen())
                 .setTensors(v.model().parameterTensors())
                 .setOptimizerState(v.model().optimizerTensors())
-                .setFeatureState(ModelRecords.featureTensors(v.encoder().standardizer()))
+                .setFeatureState(
+                        ModelRecords.featureTensors(
+                                v.encoder().standardizer(), v.encoder().denseScaler()))
                 .setMetrics(v.evaluator().summary())
                 .setState(state)
                 .setEvent(event)

@@ -57,6 +57,9 @@ final class PromotedSpec {
                     "interactions",
                     "textNgrams",
                     "kernel",
+                    "learnBatch",
+                    "scaleDense",
+                    "scaleTarget",
                     // How the challenger's own spec was published; the served line keeps none.
                     "action",
                     "freshStart",
@@ -93,6 +96,7 @@ final class PromotedSpec {
                     "driftReaction",
                     "driftBoostFactor",
                     "driftBoostBatches",
+                    "search",
                     // A recommender's memory, ranking and explanations are the model's.
                     "userFeature",
                     "itemFeature",

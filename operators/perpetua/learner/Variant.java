@@ -5,6 +5,8 @@ import perpetua.drift.DriftDetector;
 import perpetua.drift.DriftDetector.Signal;
 import perpetua.drift.DriftMonitor;
 import perpetua.features.FeatureEncoder;
+import perpetua.features.LearningQueue;
+import perpetua.features.MaxAbsScaler;
 import perpetua.features.MicroBatch;
 import perpetua.features.OnlineStandardizer;
 import perpetua.metrics.PrequentialEvaluator;
@@ -14,23 +16,39 @@ import perpetua.model.Explainer;
 import perpetua.model.ModelRecords;
 import perpetua.model.NeuralModel;
 import perpetua.schemas.DriftReaction;
+import perpetua.schemas.Event;
 import perpetua.schemas.Metrics;
 import perpetua.schemas.ModelSnapshot;
 import perpetua.schemas.ModelSpec;
 import perpetua.schemas.Task;
+import perpetua.spec.SpecRules;
 
 /**
  * One learner of a model: the served champion, a challenger learning in its shadow, or a background
  * model learning in the champion's shadow after a drift warning. It owns its model, its encoder
- * (its input encoding may differ), its open batch, its evaluator, its drift monitor, its win streak
- * and the countdown of a learning-rate boost; it changes them itself, and takes over the served
- * line's evaluator and monitor when it replaces the champion.
+ * (its input encoding may differ), its open batch, the labelled rows it has yet to learn, its
+ * evaluator, its drift monitor, its win streak and the countdown of a learning-rate boost; it
+ * changes them itself, and takes over the served line's evaluator and monitor when it replaces the
+ * champion.
+ *
+ * <p>The open batch holds the new events to predict; every labelled row also joins the learning
+ * queue, which is learned in groups of {@code learnBatch} rows in arrival order, so that what the
+ * learner learns does not depend on when its batches flushed.
  */
 final class Variant {
     private ModelSpec spec;
     private NeuralModel model;
     private final FeatureEncoder encoder;
     private final MicroBatch batch;
+    private final LearningQueue queue;
+
+    /**
+     * Whether the open batch's rows went to the learning queue one for one, in order, into a queue
+     * that was empty when the batch began: then a batch that is exactly one group is learned as
+     * itself, and its step reuses the forward pass of its prediction.
+     */
+    private boolean batchIsGroup = true;
+
     private PrequentialEvaluator evaluator;
     private float[] scores = new float[0];
     private float[] predicted = new float[0];
@@ -38,6 +56,11 @@ final class Variant {
 
     /** Consecutive windows this challenger beat the champion by the margin. */
     private int winStreak;
+
+    /** The main metric summed over the search's current rung, and its windows there. */
+    private double tallyTotal;
+
+    private int tallyWindows;
 
     private Metrics lastWindow;
 
@@ -63,6 +86,7 @@ final class Variant {
         this.model = model;
         this.encoder = encoder;
         this.batch = encoder.newBatch();
+        this.queue = new LearningQueue(encoder, SpecRules.learningGroup(spec));
         this.evaluator = ev;
         this.monitor = DriftMonitor.forSpec(spec);
     }
@@ -82,11 +106,18 @@ final class Variant {
                         NeuralModel.restore(spec, s.parameters, s.optimizerState, s.steps),
                         new FeatureEncoder(
                                 spec,
-                                new OnlineStandardizer(s.featureCount, s.featureMean, s.featureM2)),
+                                new OnlineStandardizer(s.featureCount, s.featureMean, s.featureM2),
+                                // State written before dense scaling existed has none: unscaled.
+                                s.denseMaxAbs == null ? null : new MaxAbsScaler(s.denseMaxAbs)),
                         s.evaluator);
+        // Likewise, a model that learned before target scaling keeps the label as it comes.
+        v.model.setTargetMoments(s.targetMoments);
+        v.queue.addRows(s.learnRows);
         v.examplesSeen = s.examplesSeen;
         v.model.setUnhealthyBatches(s.unhealthyBatches);
         v.winStreak = s.winStreak;
+        v.tallyTotal = s.tallyTotal;
+        v.tallyWindows = s.tallyWindows;
         if (s.monitor != null) {
             // State written before drift detection had none: the spec's detector starts afresh.
             v.monitor = s.monitor;
@@ -114,7 +145,9 @@ final class Variant {
                                 spec,
                                 ModelRecords.standardizer(
                                         snapshot.getFeatureState(),
-                                        spec.getNumericFeatures().size())),
+                                        spec.getNumericFeatures().size()),
+                                ModelRecords.denseScaler(
+                                        snapshot.getFeatureState(), spec.getDenseSize())),
                         PrequentialEvaluator.forSpec(spec));
         v.examplesSeen = snapshot.getExamplesSeen();
         return v;
@@ -195,6 +228,40 @@ final class Variant {
         conform(next);
     }
 
+    // ---------------------------------------------------------------- the open batch and queue
+
+    /**
+     * A new event joins the open batch, encoded for predicting; a labelled one also joins the
+     * learning queue, encoded as it is learned.
+     */
+    void add(Event event) {
+        if (batch.isEmpty()) {
+            batchIsGroup = queue.waiting() == 0;
+        }
+        encoder.encode(event, batch);
+        int row = batch.size() - 1;
+        if (learnable(batch.label(row), batch.weight(row))) {
+            queue.add(encoder, batch);
+        } else {
+            batchIsGroup = false;
+        }
+    }
+
+    /** A late label joins the learning queue with its event, whose features were counted. */
+    void addCounted(Event labelled) {
+        batchIsGroup = false;
+        queue.addCounted(encoder, labelled);
+    }
+
+    /** The learning queue, for state and tests. */
+    LearningQueue queue() {
+        return queue;
+    }
+
+    private static boolean learnable(float label, float weight) {
+        return weight > 0 && !Float.isNaN(label);
+    }
+
     /** The rank of each new row's item among its candidates, 0 where a row is not ranked. */
     int[] ranks() {
         return ranks;
@@ -223,7 +290,7 @@ final class Variant {
     /** Scores a recommender's candidates with this learner's model and moments. */
     CandidateScorer scorer() {
         if (scorer == null) {
-            scorer = new CandidateScorer(model, encoder.standardizer());
+            scorer = new CandidateScorer(model, encoder.standardizer(), encoder.denseScaler());
         }
         return scorer;
     }
@@ -231,7 +298,7 @@ final class Variant {
     /** Explains this learner's predictions with its model and moments. */
     Explainer explainer() {
         if (explainer == null) {
-            explainer = new Explainer(model, encoder.standardizer());
+            explainer = new Explainer(model, encoder.standardizer(), encoder.denseScaler());
         }
         return explainer;
     }
@@ -242,6 +309,7 @@ final class Variant {
      * reaction is no longer a boost.
      */
     void conform(ModelSpec next) {
+        queue.resize(SpecRules.learningGroup(next));
         if (!evaluator.sameWindow(next)) {
             evaluator = PrequentialEvaluator.forSpec(next);
         }
@@ -327,22 +395,73 @@ final class Variant {
         winStreak = 0;
     }
 
+    /** One more window of the search's rung, with its value of the main metric. */
+    void tally(double value) {
+        tallyTotal += value;
+        tallyWindows++;
+    }
+
+    /** The mean of the rung's tallied values; NaN before the first. */
+    double tallyMean() {
+        return tallyWindows == 0 ? Double.NaN : tallyTotal / tallyWindows;
+    }
+
+    /** A new rung begins. */
+    void resetTally() {
+        tallyTotal = 0;
+        tallyWindows = 0;
+    }
+
+    /** What one learner's complete groups came to in one flush. */
+    record Learned(int steps, int examples, int refused, int refusedExamples, String problem) {}
+
     /**
-     * One gradient step on the open batch's labelled rows.
+     * One gradient step per complete group of the learning queue, oldest first; an incomplete group
+     * waits. The open batch is cleared.
      *
-     * @return whether the step was applied; a step refused for an unhealthy loss, gradient or
+     * @return the steps applied and refused; a step refused for an unhealthy loss, gradient or
      *     weight norm leaves the model as it was
      */
-    boolean learn() {
-        int count = batch.labelledCount();
-        long before = model.steps();
-        model.learn(batch);
-        if (model.steps() == before) {
+    Learned learn() {
+        int steps = 0;
+        int examples = 0;
+        int refused = 0;
+        int refusedExamples = 0;
+        String problem = null;
+        boolean asBatch = batchIsGroup && queue.oneGroupExactly() && batch.size() > 0;
+        for (MicroBatch group = queue.nextGroup(); group != null; group = queue.nextGroup()) {
+            MicroBatch rows = asBatch && sameRows(group) ? batch : group;
+            int count = rows.size();
+            long before = model.steps();
+            model.learn(rows);
+            queue.learned(group);
+            if (model.steps() == before) {
+                refused++;
+                refusedExamples += count;
+                problem = model.lastProblem();
+                continue;
+            }
+            steps++;
+            examples += count;
+            examplesSeen += count;
+            if (boostBatchesLeft > 0 && --boostBatchesLeft == 0) {
+                endBoost();
+            }
+        }
+        batch.clear();
+        batchIsGroup = true;
+        return new Learned(steps, examples, refused, refusedExamples, problem);
+    }
+
+    // The group is the open batch's rows, scaled alike: learning it is learning the batch.
+    private boolean sameRows(MicroBatch group) {
+        if (group.size() != batch.size()) {
             return false;
         }
-        examplesSeen += count;
-        if (boostBatchesLeft > 0 && --boostBatchesLeft == 0) {
-            endBoost();
+        for (int r = 0; r < batch.size(); r++) {
+            if (!group.sameDense(batch, r)) {
+                return false;
+            }
         }
         return true;
     }
@@ -374,8 +493,14 @@ final class Variant {
         s.featureCount = std.counts();
         s.featureMean = std.means();
         s.featureM2 = std.m2s();
+        MaxAbsScaler dense = encoder.denseScaler();
+        s.denseMaxAbs = dense == null ? null : dense.maxAbs();
+        s.targetMoments = model.targetMoments();
+        s.learnRows = queue.waiting() == 0 ? null : queue.toRows();
         s.evaluator = evaluator.copy();
         s.winStreak = winStreak;
+        s.tallyTotal = tallyTotal;
+        s.tallyWindows = tallyWindows;
         s.monitor = monitors.copy(monitor);
         s.boostBatchesLeft = boostBatchesLeft;
         s.learningRateBoost = model.learningRateBoost();

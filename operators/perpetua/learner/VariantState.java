@@ -1,6 +1,7 @@
 package perpetua.learner;
 
 import perpetua.drift.DriftMonitor;
+import perpetua.features.BatchRows;
 import perpetua.metrics.PrequentialEvaluator;
 
 /** What one learner of a model keeps in Flink state: primitive arrays only, never an INDArray. */
@@ -16,6 +17,11 @@ public class VariantState {
     public PrequentialEvaluator evaluator;
     public int winStreak;
 
+    /** The main metric summed over the search's current rung, and its windows there. */
+    public double tallyTotal;
+
+    public int tallyWindows;
+
     /** The drift detector on this learner's errors; null in state written before it had one. */
     public DriftMonitor monitor;
 
@@ -23,6 +29,15 @@ public class VariantState {
     public int boostBatchesLeft;
 
     public float learningRateBoost = 1f;
+
+    /** The dense columns' largest magnitudes; null when the model leaves dense values unscaled. */
+    public float[] denseMaxAbs;
+
+    /** A regression model's label weight, mean and m2; null when it learns the label as it is. */
+    public double[] targetMoments;
+
+    /** Labelled rows waiting for their learning group to fill; null when none waits. */
+    public BatchRows learnRows;
 
     public VariantState() {}
 }

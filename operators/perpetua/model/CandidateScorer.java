@@ -9,6 +9,7 @@ import java.util.PriorityQueue;
 import java.util.Set;
 import perpetua.catalog.InteractionMemory;
 import perpetua.features.FeatureEncoder;
+import perpetua.features.MaxAbsScaler;
 import perpetua.features.MicroBatch;
 import perpetua.features.OnlineStandardizer;
 import perpetua.schemas.Event;
@@ -48,8 +49,11 @@ public final class CandidateScorer {
     private final Map<String, String> row = new HashMap<>();
     private float[] scores = new float[CHUNK];
 
-    /** A scorer for a recommender model whose inputs are scaled with {@code moments}. */
-    public CandidateScorer(NeuralModel model, OnlineStandardizer moments) {
+    /**
+     * A scorer for a recommender model whose numerics are scaled with {@code moments} and dense
+     * values with {@code dense} (null: as they come).
+     */
+    public CandidateScorer(NeuralModel model, OnlineStandardizer moments, MaxAbsScaler dense) {
         this.model = model;
         this.spec = model.spec();
         if (spec.getItemFeature() == null) {
@@ -61,7 +65,7 @@ public final class CandidateScorer {
         this.itemFeature = spec.getItemFeature();
         itemSide.add(itemFeature);
         itemSide.addAll(spec.getItemFeatures());
-        this.encoder = new FeatureEncoder(spec, moments);
+        this.encoder = new FeatureEncoder(spec, moments, dense);
         this.batch = encoder.newBatch();
     }
 
@@ -190,9 +194,14 @@ public final class CandidateScorer {
         return score > w || (score == w && slot < worst[1]);
     }
 
-    /** The score a recommendation states: P(interaction) for BINARY, the value otherwise. */
+    /**
+     * The score a recommendation states: P(interaction) for BINARY, the value in the label's units
+     * for REGRESSION.
+     */
     private float served(float score) {
-        return spec.getTask() == Task.BINARY ? (float) (1.0 / (1.0 + Math.exp(-score))) : score;
+        return spec.getTask() == Task.BINARY
+                ? (float) (1.0 / (1.0 + Math.exp(-score)))
+                : model.labelUnits(score);
     }
 
     /** A new batch of candidates for the user of {@code base}. */

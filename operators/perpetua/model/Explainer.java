@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import perpetua.features.EncodedInputs;
 import perpetua.features.FeatureEncoder;
+import perpetua.features.MaxAbsScaler;
 import perpetua.features.MicroBatch;
 import perpetua.features.OnlineStandardizer;
 import perpetua.schemas.Event;
@@ -102,15 +103,16 @@ public final class Explainer {
     private final float[][] grads;
 
     /**
-     * An explainer of {@code model}'s predictions, with inputs scaled by {@code moments} (the
-     * moments the model predicts with; read, never updated).
+     * An explainer of {@code model}'s predictions, with numerics scaled by {@code moments} and
+     * dense values by {@code dense} (the committed scaling the model predicts with, read and never
+     * updated; a null {@code dense}: dense values as they come).
      */
-    public Explainer(NeuralModel model, OnlineStandardizer moments) {
+    public Explainer(NeuralModel model, OnlineStandardizer moments, MaxAbsScaler dense) {
         this.model = model;
         this.p = model.layout();
         this.params = model.liveParameters();
         this.spec = model.spec();
-        this.encoder = new FeatureEncoder(spec, moments);
+        this.encoder = new FeatureEncoder(spec, moments, dense);
         this.row = encoder.newBatch();
         this.acts = new float[p.layers + 1][];
         this.grads = new float[p.layers + 1][];
@@ -151,6 +153,15 @@ public final class Explainer {
         }
         if (p.factorDim > 0) {
             factors(terms);
+        }
+        if (p.task == Task.REGRESSION) {
+            // A model that learns its label standardized predicts shift + scale * output: every
+            // share scales with it, and the shift is the bias's.
+            double scale = model.labelScale();
+            double shift = model.labelUnits(0f);
+            terms.replaceAll((k, v) -> v * scale);
+            terms.merge(BIAS, shift, Double::sum);
+            score = model.labelUnits(logits[c]);
         }
         List<Term> out = new ArrayList<>(terms.size());
         terms.forEach((k, v) -> out.add(new Term(k, v)));

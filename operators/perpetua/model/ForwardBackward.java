@@ -42,6 +42,11 @@ final class ForwardBackward {
 
     int embCount;
 
+    /** A regression label is learned as {@code (y - targetShift) / targetScale}. */
+    float targetShift;
+
+    float targetScale = 1f;
+
     private int rowCapacity;
     private float[][] acts; // acts[0]: input; acts[l + 1]: output of hidden layer l
     private float[][] dropped; // dropout applied to acts[l + 1] while learning
@@ -261,7 +266,16 @@ final class ForwardBackward {
      */
     double forwardLoss(MicroBatch batch, long step) {
         forward(batch, true, step);
-        return Losses.weighted(p.loss, spec.getHuberDelta(), batch, logits, out, outGrad, p.k);
+        return Losses.weighted(
+                p.loss,
+                spec.getHuberDelta(),
+                batch,
+                logits,
+                out,
+                outGrad,
+                p.k,
+                targetShift,
+                targetScale);
     }
 
     /**

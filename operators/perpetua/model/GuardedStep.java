@@ -26,11 +26,19 @@ final class GuardedStep {
     final Optimizer optimizer;
     final Optimizer wideOptimizer;
     private final boolean l1Prox;
+
+    /** The main optimizer is NORMALIZED_ADAGRAD: its step is divided by the inputs' norm. */
+    private final boolean normalized;
+
     private final float l1;
     long steps;
     long unhealthy;
     String lastProblem;
     float lrBoost = 1f;
+
+    /** A regression model's label moments, or null when it learns the label as it comes. */
+    TargetScaler target;
+
     private float[] backupParams;
     private float[] backupState;
 
@@ -48,6 +56,9 @@ final class GuardedStep {
                                 wideKind, spec, layout.hashedOffset, layout.k * layout.hashSize)
                         : null;
         this.l1Prox = l1 > 0 && spec.getOptimizer() != OptimizerKind.FTRL;
+        this.normalized = spec.getOptimizer() == OptimizerKind.NORMALIZED_ADAGRAD;
+        this.target =
+                layout.task == Task.REGRESSION && spec.getScaleTarget() ? new TargetScaler() : null;
     }
 
     /**
@@ -64,13 +75,22 @@ final class GuardedStep {
         if (bad != null) {
             return refuse(Double.NaN, bad);
         }
-        if (steps == 0 && p.task == Task.REGRESSION && spec.getWarmBias()) {
+        double[] targetBefore = null;
+        if (target != null) {
+            targetBefore = target.moments();
+            target.fold(batch);
+            passes.targetShift = target.shift();
+            passes.targetScale = target.scale();
+        } else if (steps == 0 && p.task == Task.REGRESSION && spec.getWarmBias()) {
             startAtTheMeanLabel(batch);
         }
         long t = steps + 1;
         double value = passes.backward(batch, t);
         double norm2 = gradientNormSquared();
         if (!Double.isFinite(value) || !Double.isFinite(norm2)) {
+            if (targetBefore != null) {
+                target = new TargetScaler(targetBefore);
+            }
             return refuse(
                     value,
                     !Double.isFinite(value)
@@ -86,12 +106,16 @@ final class GuardedStep {
             saveBackup();
         }
         float lr = learningRate(t);
+        float mainLr = normalized ? lr / (float) Math.sqrt(meanSquaredNorm(batch)) : lr;
         float[] grad = passes.grad;
-        optimizer.update(params, grad, 0, p.hashedOffset, t, lr);
-        optimizer.update(params, grad, p.layersOffset, params.length, t, lr);
-        (wideOptimizer != null ? wideOptimizer : optimizer)
-                .updateSparse(params, grad, passes.activeWide, passes.wideCount, t, lr);
-        optimizer.updateSparse(params, grad, passes.activeEmb, passes.embCount, t, lr);
+        optimizer.update(params, grad, 0, p.hashedOffset, t, mainLr);
+        optimizer.update(params, grad, p.layersOffset, params.length, t, mainLr);
+        if (wideOptimizer != null) {
+            wideOptimizer.updateSparse(params, grad, passes.activeWide, passes.wideCount, t, lr);
+        } else {
+            optimizer.updateSparse(params, grad, passes.activeWide, passes.wideCount, t, mainLr);
+        }
+        optimizer.updateSparse(params, grad, passes.activeEmb, passes.embCount, t, mainLr);
         if (l1Prox) {
             shrink(lr * l1);
         }
@@ -101,6 +125,9 @@ final class GuardedStep {
             double norm = weightNorm();
             if (!(norm <= bound)) {
                 loadBackup();
+                if (targetBefore != null) {
+                    target = new TargetScaler(targetBefore);
+                }
                 unhealthy++;
                 lastProblem = "weight norm " + norm + " exceeds maxWeightNorm " + bound;
                 return value;
@@ -110,9 +137,37 @@ final class GuardedStep {
         return value;
     }
 
+    /**
+     * NORMALIZED_ADAGRAD's step size divides by the root mean squared norm of the learned rows'
+     * inputs, 1 (the bias) + ||dense||^2 + the squared hashed values: a row with a hundred active
+     * inputs would otherwise move its output a hundred times as far as a row with one.
+     */
+    private double meanSquaredNorm(MicroBatch batch) {
+        double sum = 0;
+        int rows = 0;
+        float[] dense = batch.dense();
+        float[] values = batch.slotValues();
+        int[] start = batch.slotStart();
+        for (int r = 0; r < batch.size(); r++) {
+            if (!Losses.learnable(batch.label(r), batch.weight(r))) {
+                continue;
+            }
+            double n = 1;
+            for (int j = r * p.denseWidth; j < (r + 1) * p.denseWidth; j++) {
+                n += (double) dense[j] * dense[j];
+            }
+            for (int j = start[r]; j < start[r + 1]; j++) {
+                n += (double) values[j] * values[j];
+            }
+            sum += n;
+            rows++;
+        }
+        return rows == 0 ? 1 : sum / rows;
+    }
+
     /** The learning rate of step {@code t}: the schedule times the boost. */
     float learningRate(long t) {
-        double lr = spec.getLearningRate();
+        double lr = Optimizer.learningRate(spec);
         double units = (double) t / Math.max(1, spec.getScheduleSteps());
         switch (spec.getSchedule()) {
             case INVERSE_SCALING:

@@ -12,6 +12,8 @@ final class Losses {
      * The weighted mean loss of the batch's learnable rows, L = sum_r w_r l_r / sum_r w_r, and
      * dL/dz per row into {@code outGrad}.
      *
+     * <p>A regression label is learned standardized: {@code (y - shift) / scale}.
+     *
      * @return L, or NaN when no row is learnable ({@code outGrad} is then all zero)
      */
     static double weighted(
@@ -21,7 +23,9 @@ final class Losses {
             float[] logits,
             float[] out,
             float[] outGrad,
-            int k) {
+            int k,
+            float shift,
+            float scale) {
         int n = batch.size();
         Arrays.fill(outGrad, 0, n * k, 0f);
         float[] labels = batch.labels();
@@ -66,7 +70,7 @@ final class Losses {
                 case HUBER:
                     {
                         // 0.5 d^2 within delta, delta (|d| - 0.5 delta) beyond; gradient clipped d
-                        double d = (double) logits[r] - y;
+                        double d = (double) logits[r] - (y - shift) / scale;
                         double ad = Math.abs(d);
                         total += c * (ad <= delta ? 0.5 * d * d : delta * (ad - 0.5 * delta));
                         outGrad[r] = (float) (c * Math.max(-delta, Math.min(delta, d)));
@@ -74,7 +78,7 @@ final class Losses {
                     }
                 default:
                     {
-                        double d = (double) logits[r] - y;
+                        double d = (double) logits[r] - (y - shift) / scale;
                         total += c * 0.5 * d * d;
                         outGrad[r] = (float) (c * d);
                         break;

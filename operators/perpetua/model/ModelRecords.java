@@ -1,7 +1,9 @@
 package perpetua.model;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import perpetua.features.MaxAbsScaler;
 import perpetua.features.OnlineStandardizer;
 import perpetua.schemas.Event;
 import perpetua.schemas.Prediction;
@@ -53,6 +55,40 @@ public final class ModelRecords {
                 .setPublishedAt(publishedAt)
                 .setPredictedAt(now)
                 .build();
+    }
+
+    /**
+     * The scaling state of the inputs as snapshot tensors (float32): the moments of the numeric
+     * features, and the dense columns' magnitudes when the model scales them ("denseMaxAbs").
+     */
+    public static List<Tensor> featureTensors(OnlineStandardizer std, MaxAbsScaler dense) {
+        List<Tensor> out = new ArrayList<>(featureTensors(std));
+        if (dense != null) {
+            out.add(Tensors.toTensor("denseMaxAbs", new int[] {dense.size()}, dense.maxAbs()));
+        }
+        return out;
+    }
+
+    /**
+     * The dense columns' magnitudes from snapshot tensors, or null for a snapshot of a model that
+     * does not scale them (or learned before dense scaling existed).
+     */
+    public static MaxAbsScaler denseScaler(List<Tensor> state, int denseSize) {
+        for (Tensor t : state) {
+            if (t.getName().equals("denseMaxAbs")) {
+                float[] v = Tensors.toFloats(t);
+                if (v.length != denseSize) {
+                    throw new IllegalArgumentException(
+                            "snapshot tensor denseMaxAbs has "
+                                    + v.length
+                                    + " values, the spec has "
+                                    + denseSize
+                                    + " dense columns");
+                }
+                return new MaxAbsScaler(v);
+            }
+        }
+        return null;
     }
 
     /** The moments of the numeric features as snapshot tensors (float32). */

@@ -44,6 +44,9 @@ public final class NeuralModel {
 
     private static final Logger LOG = LoggerFactory.getLogger(NeuralModel.class);
 
+    /** The parameter tensor of a regression model's label moments: weight, mean, m2. */
+    static final String TARGET_TENSOR = "target";
+
     private final ModelSpec spec;
     private final ParameterLayout layout;
     private final float[] params;
@@ -87,7 +90,19 @@ public final class NeuralModel {
         model.layout.read(parameters, model.params);
         model.step.readTensors(optimizerState);
         model.step.steps = steps;
+        model.setTargetMoments(readTarget(parameters));
         return model;
+    }
+
+    // A snapshot of a model that learned before target scaling existed has no "target" tensor.
+    private static double[] readTarget(List<Tensor> parameters) {
+        for (Tensor t : parameters) {
+            if (t.getName().equals(TARGET_TENSOR)) {
+                float[] v = Tensors.toFloats(t);
+                return new double[] {v[0], v[1], v[2]};
+            }
+        }
+        return null;
     }
 
     /**
@@ -118,6 +133,7 @@ public final class NeuralModel {
         model.step.steps = step.steps;
         model.step.unhealthy = step.unhealthy;
         model.step.lrBoost = step.lrBoost;
+        model.step.target = step.target == null ? null : new TargetScaler(step.target.moments());
         return model;
     }
 
@@ -199,6 +215,35 @@ public final class NeuralModel {
     /** Returns the current learning-rate boost. */
     public float learningRateBoost() {
         return step.lrBoost;
+    }
+
+    /**
+     * Returns a regression model's label moments (weight, mean, sum of squared deviations), or null
+     * when it learns the label as it comes.
+     */
+    public double[] targetMoments() {
+        return step.target == null ? null : step.target.moments();
+    }
+
+    /**
+     * The output's value in the label's own units: {@code shift + scale * output} for a regression
+     * model that learns its label standardized, the output itself otherwise.
+     */
+    public float labelUnits(float output) {
+        return step.target == null ? output : step.target.shift() + step.target.scale() * output;
+    }
+
+    /** The factor {@link #labelUnits} multiplies the output by: 1 without target scaling. */
+    public float labelScale() {
+        return step.target == null ? 1f : step.target.scale();
+    }
+
+    /**
+     * Sets the label moments of {@link #targetMoments()}; null makes the model learn and predict
+     * the label as it comes (state of a model that learned before target scaling existed).
+     */
+    public void setTargetMoments(double[] moments) {
+        step.target = moments == null ? null : new TargetScaler(moments);
     }
 
     /** Returns the number of parameters. */
@@ -288,9 +333,22 @@ public final class NeuralModel {
         step.loadState(state);
     }
 
-    /** Returns the parameters as tensors, one per block: "bias", "dense", "hashed", ... */
+    /**
+     * Returns the parameters as tensors, one per block: "bias", "dense", "hashed", ...; and a
+     * regression model's label moments as "target" {@code [3]}: weight, mean, m2.
+     */
     public List<Tensor> parameterTensors() {
-        return layout.tensors(params);
+        List<Tensor> tensors = layout.tensors(params);
+        if (step.target != null) {
+            double[] m = step.target.moments();
+            tensors = new ArrayList<>(tensors);
+            tensors.add(
+                    Tensors.toTensor(
+                            TARGET_TENSOR,
+                            new int[] {3},
+                            new float[] {(float) m[0], (float) m[1], (float) m[2]}));
+        }
+        return tensors;
     }
 
     /** Returns the optimizer state as tensors: one per state array; the wide ones "wide.NAME". */
@@ -337,7 +395,16 @@ public final class NeuralModel {
                 }
                 break;
             default:
-                System.arraycopy(out, 0, predicted, 0, n);
+                if (step.target == null) {
+                    System.arraycopy(out, 0, predicted, 0, n);
+                } else {
+                    // Back from the standardized label to its own units.
+                    float shift = step.target.shift();
+                    float scale = step.target.scale();
+                    for (int r = 0; r < n; r++) {
+                        predicted[r] = shift + scale * out[r];
+                    }
+                }
                 break;
         }
     }

@@ -50,6 +50,18 @@ public interface Optimizer {
     /** Copies the state back from {@code from} at {@code at}, as saved by {@link #saveState}. */
     void loadState(float[] from, int at);
 
+    /**
+     * The spec's learning rate, or when it is 0 its optimizer's default: 1 for NORMALIZED_ADAGRAD,
+     * whose steps are already scaled by the gradients and inputs they follow (measured across the
+     * benchmark streams, BENCHMARKS.md), and 0.01 for the others.
+     */
+    public static float learningRate(ModelSpec spec) {
+        if (spec.getLearningRate() > 0) {
+            return spec.getLearningRate();
+        }
+        return spec.getOptimizer() == OptimizerKind.NORMALIZED_ADAGRAD ? 1f : 0.01f;
+    }
+
     /** Creates the optimizer the spec names for all of {@code count} parameters from 0. */
     static Optimizer create(ModelSpec spec, int count) {
         return create(spec.getOptimizer(), spec, 0, count);
@@ -68,6 +80,7 @@ public interface Optimizer {
             case NESTEROV:
                 return new Momentum(spec.getMomentum(), true, offset, count);
             case ADAGRAD:
+            case NORMALIZED_ADAGRAD:
                 return new AdaGrad(spec.getEpsilon(), offset, count);
             case RMSPROP:
                 return new RmsProp(spec.getRho(), spec.getEpsilon(), offset, count);
@@ -75,6 +88,7 @@ public interface Optimizer {
                 return new Adam(spec.getBeta1(), spec.getBeta2(), spec.getEpsilon(), offset, count);
             case FTRL:
                 return new Ftrl(spec.getFtrlBeta(), spec.getL1(), offset, count);
+
             default:
                 throw new IllegalArgumentException("unknown optimizer " + kind);
         }

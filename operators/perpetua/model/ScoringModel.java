@@ -50,7 +50,8 @@ public final class ScoringModel {
                 new FeatureEncoder(
                         spec,
                         ModelRecords.standardizer(
-                                s.getFeatureState(), spec.getNumericFeatures().size()));
+                                s.getFeatureState(), spec.getNumericFeatures().size()),
+                        ModelRecords.denseScaler(s.getFeatureState(), spec.getDenseSize()));
         this.batch = encoder.newBatch();
         this.memory =
                 spec.getItemFeature() == null
@@ -122,7 +123,8 @@ public final class ScoringModel {
             throw new IllegalArgumentException("k must be >= 0: " + k);
         }
         if (candidates == null) {
-            candidates = new CandidateScorer(network, encoder.standardizer());
+            candidates =
+                    new CandidateScorer(network, encoder.standardizer(), encoder.denseScaler());
         }
         String user = base.getCategorical().get(spec.getUserFeature());
         CandidateScorer.TopItems top = candidates.recommend(base, user, k, memory);
@@ -150,7 +152,7 @@ public final class ScoringModel {
     /** What each input of {@code event} added to the model's score for it, largest first. */
     public Explainer.Explanation explain(Event event) {
         if (explainer == null) {
-            explainer = new Explainer(network, encoder.standardizer());
+            explainer = new Explainer(network, encoder.standardizer(), encoder.denseScaler());
         }
         return explainer.explain(event);
     }

@@ -12,6 +12,7 @@ import perpetua.schemas.Embedding;
 import perpetua.schemas.Layer;
 import perpetua.schemas.Loss;
 import perpetua.schemas.ModelSpec;
+import perpetua.schemas.OptimizerKind;
 import perpetua.schemas.Task;
 
 /**
@@ -32,10 +33,27 @@ public final class SpecRules {
      */
     public static final int MAX_CLASSES = 65_536;
 
+    /** The largest learning group: its rows wait in keyed state between flushes. */
+    public static final int MAX_LEARN_BATCH = 65_536;
+
     public static final List<String> PROMOTION_METRICS =
             List.of("auto", "logLoss", "accuracy", "auc", "rmse", "mae");
 
     private SpecRules() {}
+
+    /**
+     * Labelled examples per gradient step: {@code learnBatch}; when it is 0, one for
+     * NORMALIZED_ADAGRAD, an update rule made for one example at a time, and {@code maxBatch} for
+     * the others, made for mini-batches (and what they learned in before learnBatch existed).
+     */
+    public static int learningGroup(ModelSpec s) {
+        if (s.getLearnBatch() > 0) {
+            return s.getLearnBatch();
+        }
+        return s.getOptimizer() == OptimizerKind.NORMALIZED_ADAGRAD
+                ? 1
+                : Math.max(1, s.getMaxBatch());
+    }
 
     /** Returns null when the spec is usable, otherwise why not. */
     public static String problem(ModelSpec s) {
@@ -58,8 +76,8 @@ public final class SpecRules {
         if (s.getDenseSize() < 0 || s.getHashBits() < 1 || s.getHashBits() > 24) {
             return m + "denseSize >= 0 and hashBits in 1..24";
         }
-        if (!(s.getLearningRate() > 0) || s.getL2() < 0) {
-            return m + "learningRate > 0 and l2 >= 0";
+        if (!(s.getLearningRate() >= 0) || Float.isInfinite(s.getLearningRate()) || s.getL2() < 0) {
+            return m + "learningRate >= 0 (0: the optimizer's default) and l2 >= 0";
         }
         String deep = deepProblem(s);
         if (deep != null) {
@@ -71,6 +89,9 @@ public final class SpecRules {
         }
         if (s.getMaxBatch() < 1 || s.getMaxDelayMs() < 0 || s.getMetricsWindow() < 1) {
             return m + "maxBatch >= 1, maxDelayMs >= 0, metricsWindow >= 1";
+        }
+        if (s.getLearnBatch() < 0 || s.getLearnBatch() > MAX_LEARN_BATCH) {
+            return m + "learnBatch in 0.." + MAX_LEARN_BATCH + " (0: maxBatch)";
         }
         if (s.getLabelWaitMs() < 0 || s.getPromotionWindows() < 1 || s.getPromotionMargin() < 0) {
             return m + "labelWaitMs >= 0, promotionWindows >= 1, promotionMargin >= 0";
@@ -85,6 +106,10 @@ public final class SpecRules {
         String drift = DriftDetectors.problem(s);
         if (drift != null) {
             return drift;
+        }
+        String search = SearchSpace.problem(s);
+        if (search != null) {
+            return m + search;
         }
         for (ModelSpec c : s.getChallengers()) {
             if (c.getTask() != s.getTask() || c.getClasses() != s.getClasses()) {
@@ -248,6 +273,20 @@ public final class SpecRules {
         }
         if (current.getDenseScale() != next.getDenseScale()) {
             return "denseScale " + current.getDenseScale() + " -> " + next.getDenseScale();
+        }
+        if (current.getDenseSize() > 0
+                && FeatureEncoder.scalesDense(current) != FeatureEncoder.scalesDense(next)) {
+            return "scaleDense "
+                    + FeatureEncoder.scalesDense(current)
+                    + " -> "
+                    + FeatureEncoder.scalesDense(next)
+                    + " (the dense inputs would be scaled otherwise than the weights learned;"
+                    + " unset, scaleDense is on for NORMALIZED_ADAGRAD only: set it, or the"
+                    + " optimizer, as before)";
+        }
+        if (current.getTask() == Task.REGRESSION
+                && current.getScaleTarget() != next.getScaleTarget()) {
+            return "scaleTarget " + current.getScaleTarget() + " -> " + next.getScaleTarget();
         }
         if (current.getWide() != next.getWide()) {
             return "wide " + current.getWide() + " -> " + next.getWide();

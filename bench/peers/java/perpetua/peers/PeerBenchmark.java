@@ -1,8 +1,10 @@
 package perpetua.peers;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -151,7 +153,10 @@ public final class PeerBenchmark implements Callable<Integer> {
         }
     }
 
-    /** One row of the report. */
+    /**
+     * One row of the report; a Perpetua row has its model, and a search's row the life-cycle
+     * records of its replay (which learner served when).
+     */
     record Row(
             PeerStream stream,
             String learner,
@@ -161,7 +166,37 @@ public final class PeerBenchmark implements Callable<Integer> {
             Quality quality,
             double seconds,
             String failure,
-            boolean perpetua) {}
+            boolean perpetua,
+            PerpetuaModels.Model model,
+            List<String> notes) {
+        Row(
+                PeerStream stream,
+                String learner,
+                String setting,
+                long events,
+                boolean probabilities,
+                Quality quality,
+                double seconds,
+                String failure,
+                boolean perpetua) {
+            this(
+                    stream,
+                    learner,
+                    setting,
+                    events,
+                    probabilities,
+                    quality,
+                    seconds,
+                    failure,
+                    perpetua,
+                    null,
+                    List.of());
+        }
+
+        PerpetuaModels.Kind kind() {
+            return model == null ? null : model.kind();
+        }
+    }
 
     public static void main(String[] args) {
         System.exit(
@@ -205,7 +240,7 @@ public final class PeerBenchmark implements Callable<Integer> {
                 }
                 long limit = c.slow() && slowEvents > 0 ? slowEvents : Long.MAX_VALUE;
                 double seconds = c.slow() && slowSeconds > 0 ? slowSeconds : Double.MAX_VALUE;
-                Row row = run(stream, c, limit, seconds);
+                Row row = run(stream, c, limit, seconds, out.toAbsolutePath().getParent());
                 rows.add(row);
                 System.out.println(line(row));
                 write(rows);
@@ -380,9 +415,9 @@ public final class PeerBenchmark implements Callable<Integer> {
      * Runs one learner over the first {@code limit} events of the stream, prequentially, or until
      * it has spent {@code maxSeconds} of its own time.
      */
-    static Row run(PeerStream s, Candidate c, long limit, double maxSeconds) {
+    static Row run(PeerStream s, Candidate c, long limit, double maxSeconds, Path curves) {
         if (c.perpetua() != null) {
-            return replay(s, c);
+            return replay(s, c, curves);
         }
         List<Event> events = s.events.subList(0, (int) Math.min(limit, s.events.size()));
         Prequential quality = new Prequential(s.task, s.classes);
@@ -434,9 +469,36 @@ public final class PeerBenchmark implements Callable<Integer> {
      * last prediction, so they include decoding, validation and Flink's hand-overs, which the
      * peers' timing does not have.
      */
-    static Row replay(PeerStream s, Candidate c) {
+    static Row replay(PeerStream s, Candidate c, Path curves) {
         try {
-            Summary summary = PerpetuaModels.replay(s, c.perpetua().spec());
+            List<String> notes = new ArrayList<>();
+            boolean search = c.perpetua().kind() == PerpetuaModels.Kind.SEARCH;
+            PrintStream progress =
+                    new PrintStream(
+                            new java.io.ByteArrayOutputStream() {
+                                @Override
+                                public synchronized void flush() {
+                                    for (String line :
+                                            toString(StandardCharsets.UTF_8).split("\n")) {
+                                        if (line.startsWith("promotion: ")
+                                                || line.startsWith("retirement: ")) {
+                                            notes.add(line);
+                                        }
+                                    }
+                                    reset();
+                                }
+                            },
+                            true,
+                            StandardCharsets.UTF_8);
+            Summary summary =
+                    PerpetuaModels.replay(
+                            s,
+                            c.perpetua().spec(),
+                            search ? progress : null,
+                            search
+                                    ? curves.resolve(s.name + "-" + c.perpetua().spec().getModel())
+                                    : null);
+            progress.flush();
             System.err.println("  " + s.name + " / " + c.name() + ": " + summary.line());
             if (summary.labelled() != s.events.size() || summary.deadLetters() != 0) {
                 throw new IllegalStateException(
@@ -456,7 +518,9 @@ public final class PeerBenchmark implements Callable<Integer> {
                     Quality.of(summary),
                     summary.seconds(),
                     null,
-                    true);
+                    true,
+                    c.perpetua(),
+                    List.copyOf(notes));
         } catch (Throwable t) {
             return failed(s, c, new Prequential(s.task, s.classes), 0, t, true);
         }
@@ -608,7 +672,10 @@ public final class PeerBenchmark implements Callable<Integer> {
             md.append('\n');
         }
         md.append(recommenders(rows, latencies, sampling));
-        md.append(ratios(rows.stream().filter(r -> !r.stream().recommender).toList()));
+        List<Row> classic = rows.stream().filter(r -> !r.stream().recommender).toList();
+        md.append(ratios(classic));
+        md.append(targets(classic));
+        md.append(searchCurves(classic));
         md.append("Streams:\n");
         rows.stream()
                 .map(Row::stream)
@@ -909,6 +976,124 @@ public final class PeerBenchmark implements Callable<Integer> {
             md.append('\n');
         }
         return md.toString();
+    }
+
+    /**
+     * Per stream, the spec with defaults and the {@code auto} search against the tuned specs and
+     * the best peer on the main metric. A quality ratio above 1 is better than the reference, for
+     * RMSE too (the reference's RMSE over the row's); the search's cost is the defaults' events/s
+     * over the search's.
+     */
+    static String targets(List<Row> rows) {
+        StringBuilder md = new StringBuilder();
+        for (PeerStream s : rows.stream().map(Row::stream).distinct().toList()) {
+            Main main = Main.of(s.task);
+            Row peer = best(rows, s, main, r -> !r.perpetua() && r.events() == s.events.size());
+            Row tunedLinear =
+                    best(
+                            rows,
+                            s,
+                            main,
+                            r ->
+                                    r.kind() == PerpetuaModels.Kind.TUNED
+                                            && !r.model().json().contains("\"hidden\"")
+                                            && !r.model().json().contains("\"embeddings\""));
+            Row tuned = best(rows, s, main, r -> r.kind() == PerpetuaModels.Kind.TUNED);
+            Row defaults = best(rows, s, main, r -> r.kind() == PerpetuaModels.Kind.DEFAULTS);
+            Row auto = best(rows, s, main, r -> r.kind() == PerpetuaModels.Kind.SEARCH);
+            if (defaults == null && auto == null) {
+                continue;
+            }
+            if (md.length() == 0) {
+                md.append(
+                        "Defaults and the auto search against the tuned specs and the best peer"
+                                + " (main metric; a ratio above 1 is better than the reference,"
+                                + " for RMSE the reference's over the row's; the search's cost is"
+                                + " the defaults' events/s over the search's):\n\n");
+                md.append(
+                        "| stream | best peer | tuned linear | tuned best | defaults |"
+                                + " ÷ tuned linear | ÷ tuned best | auto search | ÷ best peer |"
+                                + " events/s defaults | events/s auto | search cost |\n");
+                md.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+            }
+            md.append(
+                    String.format(
+                            Locale.ROOT,
+                            "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
+                            s.name,
+                            peer == null
+                                    ? "n/a"
+                                    : peer.learner()
+                                            + " "
+                                            + main.label
+                                            + " "
+                                            + num(main.of(peer.quality())),
+                            metric(main, tunedLinear),
+                            metric(main, tuned),
+                            metric(main, defaults),
+                            ratio(main, defaults, tunedLinear),
+                            ratio(main, defaults, tuned),
+                            metric(main, auto),
+                            ratio(main, auto, peer),
+                            defaults == null ? "n/a" : rate(defaults),
+                            auto == null ? "n/a" : rate(auto),
+                            defaults == null || auto == null || auto.seconds() <= 0
+                                    ? "n/a"
+                                    : String.format(
+                                            Locale.ROOT,
+                                            "%.1fx",
+                                            (defaults.events() / defaults.seconds())
+                                                    / (auto.events() / auto.seconds()))));
+        }
+        return md.length() == 0 ? "" : md.append('\n').toString();
+    }
+
+    /** For each auto search, the promotions and retirements of its replay, in order. */
+    static String searchCurves(List<Row> rows) {
+        StringBuilder md = new StringBuilder();
+        for (Row r : rows) {
+            if (r.kind() != PerpetuaModels.Kind.SEARCH || r.failure() != null) {
+                continue;
+            }
+            md.append("Which learner served when, ")
+                    .append(r.stream().name)
+                    .append(" / ")
+                    .append(r.learner())
+                    .append(" (it starts with the defaults' learner):\n\n");
+            for (String note : r.notes()) {
+                md.append("- ").append(note).append('\n');
+            }
+            md.append('\n');
+        }
+        return md.toString();
+    }
+
+    private static Row best(
+            List<Row> rows, PeerStream s, Main main, java.util.function.Predicate<Row> which) {
+        Row best = null;
+        for (Row r : rows) {
+            if (r.stream() == s
+                    && r.failure() == null
+                    && which.test(r)
+                    && (best == null
+                            || main.beats(main.of(r.quality()), main.of(best.quality())))) {
+                best = r;
+            }
+        }
+        return best;
+    }
+
+    private static String metric(Main main, Row r) {
+        return r == null ? "n/a" : num(main.of(r.quality()));
+    }
+
+    private static String ratio(Main main, Row r, Row reference) {
+        if (r == null || reference == null) {
+            return "n/a";
+        }
+        double a = main.of(r.quality());
+        double b = main.of(reference.quality());
+        return String.format(Locale.ROOT, "%.3f", main.higherIsBetter ? a / b : b / a);
     }
 
     private static String failedRow(Row r, int metrics) {

@@ -2,6 +2,7 @@ package perpetua.peers;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import perpetua.job.ModelSpecs;
@@ -18,8 +19,22 @@ import perpetua.schemas.ModelSpec;
  */
 final class PerpetuaModels {
 
-    /** One model: its row name, a short setting for the table, and its spec as JSON. */
-    record Model(String name, String setting, String json) {
+    /**
+     * What a row's spec is: tuned for its stream, the defaults (task and inputs only), or the
+     * defaults with the {@code auto} search.
+     */
+    enum Kind {
+        TUNED,
+        DEFAULTS,
+        SEARCH
+    }
+
+    /** One model: its row name, a short setting for the table, its spec as JSON, its kind. */
+    record Model(String name, String setting, String json, Kind kind) {
+        Model(String name, String setting, String json) {
+            this(name, setting, json, Kind.TUNED);
+        }
+
         ModelSpec spec() {
             try {
                 return ModelSpecs.parse(json).values().iterator().next();
@@ -121,7 +136,35 @@ final class PerpetuaModels {
             }
             default -> throw new IllegalArgumentException("no Perpetua models for " + s.name);
         }
+        String inputs = inputs(s);
+        out.add(
+                new Model(
+                        "Perpetua, defaults",
+                        "task and inputs only",
+                        "{\"model\":\"defaults\"," + inputs + "}",
+                        Kind.DEFAULTS));
+        out.add(
+                new Model(
+                        "Perpetua, auto search",
+                        "task and inputs, \"search\": \"auto\"",
+                        "{\"model\":\"auto\"," + inputs + ",\"search\":\"auto\"}",
+                        Kind.SEARCH));
         return out;
+    }
+
+    /** The stream's task and inputs as spec fields: all that a spec with defaults names. */
+    static String inputs(PeerStream s) {
+        StringBuilder b = new StringBuilder("\"task\":\"").append(s.task).append('"');
+        if (s.task == perpetua.schemas.Task.MULTICLASS) {
+            b.append(",\"classes\":").append(s.classes);
+        }
+        if (s.denseSize > 0) {
+            b.append(",\"denseSize\":").append(s.denseSize);
+        }
+        if (!s.numeric.isEmpty()) {
+            b.append(",\"numericFeatures\":").append(quoted(s.numeric));
+        }
+        return b.toString();
     }
 
     /**
@@ -129,11 +172,24 @@ final class PerpetuaModels {
      * (over the whole file, before the cap) and its number of events.
      */
     static Summary replay(PeerStream s, ModelSpec spec) throws Exception {
+        return replay(s, spec, null, null);
+    }
+
+    /**
+     * Replays as {@link #replay(PeerStream, ModelSpec)}, printing the curve and the life-cycle
+     * records to {@code progress} and writing curve.csv and curve.png to {@code out}, when given.
+     */
+    static Summary replay(PeerStream s, ModelSpec spec, java.io.PrintStream progress, Path out)
+            throws Exception {
         return Evaluate.run(
                 s.csv,
                 s.roles,
                 spec,
-                Evaluate.Options.defaults().shuffleSeed(s.shuffleSeed).limit(s.events.size()));
+                Evaluate.Options.defaults()
+                        .shuffleSeed(s.shuffleSeed)
+                        .limit(s.events.size())
+                        .progress(progress)
+                        .out(out));
     }
 
     private static String quoted(List<String> names) {

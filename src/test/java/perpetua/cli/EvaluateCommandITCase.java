@@ -26,7 +26,8 @@ class EvaluateCommandITCase {
     private static final String CSV = "src/test/resources/evaluate/separable-2400.csv";
     private static final String ADAM =
             "{\"model\":\"adam\",\"task\":\"BINARY\",\"numericFeatures\":[\"x1\",\"x2\"],"
-                    + "\"hashBits\":8,\"learningRate\":0.05,\"maxBatch\":32,\"metricsWindow\":400}";
+                    + "\"hashBits\":8,\"optimizer\":\"ADAM\",\"learningRate\":0.05,\"maxBatch\":32,"
+                    + "\"metricsWindow\":400}";
     private static final String SGD =
             "{\"model\":\"sgd\",\"task\":\"BINARY\",\"numericFeatures\":[\"x1\",\"x2\"],"
                     + "\"hashBits\":8,\"optimizer\":\"SGD\",\"learningRate\":0.5,\"maxBatch\":32,"
@@ -173,7 +174,8 @@ class EvaluateCommandITCase {
         String mlp =
                 "{\"model\":\"mlp\",\"task\":\"BINARY\",\"numericFeatures\":[\"x1\",\"x2\"],"
                         + "\"hashBits\":8,\"hidden\":[16],\"kernel\":\"ND4J\","
-                        + "\"learningRate\":0.01,\"maxBatch\":32,\"metricsWindow\":400}";
+                        + "\"optimizer\":\"ADAM\",\"learningRate\":0.01,\"maxBatch\":32,"
+                        + "\"metricsWindow\":400}";
         Cli.Run second = perpetua(evaluate(out.resolve("second"), "--spec", mlp, "--limit", "500"));
         assertThat(second.exitCode()).as(second.out()).isZero();
         assertThat(summary(second.out(), "mlp")).containsEntry("events", "500");

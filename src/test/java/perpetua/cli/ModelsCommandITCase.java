@@ -156,7 +156,7 @@ class ModelsCommandITCase {
 
         String x2 =
                 "{\"model\":\"x2\",\"task\":\"BINARY\",\"denseSize\":4,"
-                        + "\"numericFeatures\":[\"x\"],\"hashBits\":10}";
+                        + "\"numericFeatures\":[\"x\"],\"hashBits\":10,\"optimizer\":\"ADAM\"}";
         perpetua.testing.Cli.Run create =
                 perpetua(
                         concat(

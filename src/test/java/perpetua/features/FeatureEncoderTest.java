@@ -1,6 +1,7 @@
 package perpetua.features;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import java.util.Arrays;
 import java.util.List;
@@ -19,6 +20,7 @@ class FeatureEncoderTest {
                     .setDenseSize(2)
                     .setNumericFeatures(List.of("price", "age"))
                     .setHashBits(10)
+                    .setScaleDense(false)
                     .build();
 
     private static Event event(Map<String, Double> numeric, Object label, float weight) {
@@ -160,5 +162,80 @@ class FeatureEncoderTest {
         assertThat(batch.slotStart()[1]).isEqualTo(1);
         assertThat(batch.slots()[0]).isEqualTo(FeatureHasher.slot("genres", "Comedy|Romance", 10));
         assertThat(batch.factorStart()[1]).isZero();
+    }
+
+    private static Event dense(float a, float b, double price) {
+        return Event.newBuilder(event(Map.of("price", price), 1.0, 1f))
+                .setDense(List.of(a, b))
+                .build();
+    }
+
+    @Test
+    void denseValuesAreDividedByTheLargestMagnitudeTheirColumnHasHad() {
+        ModelSpec spec = ModelSpec.newBuilder(SPEC).setScaleDense(true).build();
+        FeatureEncoder encoder = new FeatureEncoder(spec);
+        MicroBatch batch = encoder.newBatch();
+
+        encoder.encode(dense(50f, -2f, 1), batch);
+        encoder.encode(dense(200f, 1f, 1), batch);
+        encoder.commitMoments();
+        encoder.encode(dense(100f, 4f, 1), batch);
+
+        float[] d = batch.dense();
+        // Before any commit a value is scaled by itself: +-1 (0 stays 0).
+        assertThat(new float[] {d[0], d[1]}).containsExactly(1f, -1f);
+        assertThat(new float[] {d[4], d[5]}).containsExactly(1f, 1f);
+        // After it: by the largest magnitude so far, or its own when larger.
+        assertThat(new float[] {d[8], d[9]}).containsExactly(0.5f, 1f);
+        assertThat(encoder.denseScaler().maxAbs()).containsExactly(200f, 2f);
+    }
+
+    @Test
+    void theLearnedCopyOfARowIsScaledWithEveryEventBeforeIt() {
+        ModelSpec spec = ModelSpec.newBuilder(SPEC).setScaleDense(true).build();
+        FeatureEncoder encoder = new FeatureEncoder(spec);
+        MicroBatch predicted = encoder.newBatch();
+        MicroBatch learned = encoder.newBatch();
+
+        for (double price : new double[] {4, 8, 6}) {
+            encoder.encode(dense(1f, 1f, price), predicted);
+            encoder.learningRow(predicted, learned);
+        }
+        // Predicted rows use the committed moments: none yet, so the numerics carry nothing.
+        assertThat(predicted.dense()[2 * 4 + 2]).isZero();
+        // The third learned row saw prices 4 and 8: mean 6, so (6 - 6) / 2 = 0; the second saw
+        // only one price, too few for a scale.
+        assertThat(learned.dense()[4 + 2]).isZero();
+        assertThat(learned.dense()[2 * 4 + 2]).isZero();
+        encoder.encode(dense(1f, 1f, 10), predicted);
+        encoder.learningRow(predicted, learned);
+        // The fourth saw 4, 8, 6: mean 6, population sd sqrt(8/3).
+        assertThat(learned.dense()[3 * 4 + 2])
+                .isCloseTo((float) (4 / Math.sqrt(8.0 / 3)), within(1e-6f));
+        assertThat(predicted.dense()[3 * 4 + 2]).isZero();
+        // Late labels are scaled the same way and leave the moments as they are.
+        encoder.encodeCounted(dense(1f, 1f, 6), learned);
+        assertThat(encoder.standardizer().count(0)).isZero();
+        encoder.commitMoments();
+        assertThat(encoder.standardizer().count(0)).isEqualTo(4);
+        assertThat(encoder.standardizer().mean(0)).isEqualTo(7.0);
+    }
+
+    @Test
+    void aScorerThatDiscardsItsRowsKeepsTheCommittedScaling() {
+        ModelSpec spec = ModelSpec.newBuilder(SPEC).setScaleDense(true).build();
+        FeatureEncoder encoder = new FeatureEncoder(spec);
+        MicroBatch batch = encoder.newBatch();
+        encoder.encode(dense(10f, 1f, 3), batch);
+        encoder.encode(dense(20f, 1f, 5), batch);
+        encoder.commitMoments();
+        encoder.encode(dense(1000f, 1f, 500), batch);
+        encoder.discardPending();
+        encoder.encode(dense(10f, 1f, 5), batch);
+        encoder.commitMoments();
+
+        assertThat(encoder.denseScaler().maxAbs()[0]).isEqualTo(20f);
+        assertThat(encoder.standardizer().count(0)).isEqualTo(3);
+        assertThat(encoder.standardizer().mean(0)).isCloseTo(13.0 / 3, within(1e-12));
     }
 }

@@ -62,4 +62,19 @@ class OnlineStandardizerTest {
         assertThat(restored.standardize(0, 3.0)).isEqualTo(original.standardize(0, 3.0));
         assertThat(restored.m2s()).containsExactly(original.m2s());
     }
+
+    @Test
+    void holdsValuesWithinThreeWhileItsMomentsAreYoung() {
+        OnlineStandardizer standardizer = new OnlineStandardizer(1);
+        standardizer.update(0, 10.0);
+        standardizer.update(0, 10.1);
+        // Two close values give a tiny deviation: 20 would be hundreds of deviations away.
+        assertThat(standardizer.standardize(0, 20.0)).isEqualTo(OnlineStandardizer.WARM_UP_LIMIT);
+        assertThat(standardizer.standardize(0, 0.0)).isEqualTo(-OnlineStandardizer.WARM_UP_LIMIT);
+        for (int i = 2; i < OnlineStandardizer.WARM_UP; i++) {
+            standardizer.update(0, i % 2 == 0 ? 10.0 : 10.1);
+        }
+        // Past the warm-up the moments are trusted.
+        assertThat(standardizer.standardize(0, 20.0)).isGreaterThan(100);
+    }
 }

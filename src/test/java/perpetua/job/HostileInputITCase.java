@@ -182,6 +182,52 @@ class HostileInputITCase {
     }
 
     /**
+     * Random bytes, an empty value and a 5 MB value on {@code topic}. The 5 MB value is refused by
+     * its size where the topic's records are bounded by {@code --max-record-bytes}, and as no Avro
+     * record at all on the control topic, whose specs may be larger.
+     */
+    private static void shapeless(
+            List<Runnable> attacks,
+            Publisher out,
+            List<Sent> sent,
+            String topic,
+            String key,
+            byte[] garbage,
+            byte[] fiveMegabytes,
+            boolean sizeBounded) {
+        attacks.add(
+                () ->
+                        sent.add(
+                                out.raw(
+                                        "random bytes",
+                                        topic,
+                                        key,
+                                        garbage,
+                                        "not an Avro single-object message: bad header")));
+        attacks.add(
+                () ->
+                        sent.add(
+                                out.raw(
+                                        "empty value",
+                                        topic,
+                                        key,
+                                        new byte[0],
+                                        "empty record value")));
+        attacks.add(
+                () ->
+                        sent.add(
+                                out.raw(
+                                        "5 MB value",
+                                        topic,
+                                        key,
+                                        fiveMegabytes,
+                                        sizeBounded
+                                                ? "record value is 5000000 bytes, over the limit of"
+                                                        + " 1048576 (--max-record-bytes)"
+                                                : "not an Avro single-object message: bad header")));
+    }
+
+    /**
      * The hostile records, each published when its turn comes among the clean events; each adds
      * what it sent to {@code sent}.
      */
@@ -214,34 +260,7 @@ class HostileInputITCase {
         String control = out.options.get(JobOptions.CONTROL_TOPIC);
 
         List<Runnable> attacks = new ArrayList<>();
-        attacks.add(
-                () ->
-                        sent.add(
-                                out.raw(
-                                        "random bytes",
-                                        events,
-                                        "clean",
-                                        garbage,
-                                        "not an Avro single-object message: bad header")));
-        attacks.add(
-                () ->
-                        sent.add(
-                                out.raw(
-                                        "empty value",
-                                        events,
-                                        "clean",
-                                        new byte[0],
-                                        "empty record value")));
-        attacks.add(
-                () ->
-                        sent.add(
-                                out.raw(
-                                        "5 MB value",
-                                        events,
-                                        "clean",
-                                        fiveMegabytes,
-                                        "record value is 5000000 bytes, over the limit of 1048576"
-                                                + " (--max-record-bytes)")));
+        shapeless(attacks, out, sent, events, "clean", garbage, fiveMegabytes, true);
         attacks.add(
                 () ->
                         sent.add(
@@ -376,34 +395,7 @@ class HostileInputITCase {
                                                         .setText("t".repeat(600_000))
                                                         .build()),
                                         "wrong dense size 1, model 'clean' expects 4")));
-        attacks.add(
-                () ->
-                        sent.add(
-                                out.raw(
-                                        "random bytes",
-                                        feedback,
-                                        "clean",
-                                        garbage,
-                                        "not an Avro single-object message: bad header")));
-        attacks.add(
-                () ->
-                        sent.add(
-                                out.raw(
-                                        "empty value",
-                                        feedback,
-                                        "clean",
-                                        new byte[0],
-                                        "empty record value")));
-        attacks.add(
-                () ->
-                        sent.add(
-                                out.raw(
-                                        "5 MB value",
-                                        feedback,
-                                        "clean",
-                                        fiveMegabytes,
-                                        "record value is 5000000 bytes, over the limit of 1048576"
-                                                + " (--max-record-bytes)")));
+        shapeless(attacks, out, sent, feedback, "clean", garbage, fiveMegabytes, true);
         attacks.add(
                 () ->
                         sent.add(
@@ -449,33 +441,7 @@ class HostileInputITCase {
                                         "clean",
                                         encode(sound),
                                         "an Event record where a Feedback was expected")));
-        attacks.add(
-                () ->
-                        sent.add(
-                                out.raw(
-                                        "random bytes",
-                                        control,
-                                        "side",
-                                        garbage,
-                                        "not an Avro single-object message: bad header")));
-        attacks.add(
-                () ->
-                        sent.add(
-                                out.raw(
-                                        "empty value",
-                                        control,
-                                        "side",
-                                        new byte[0],
-                                        "empty record value")));
-        attacks.add(
-                () ->
-                        sent.add(
-                                out.raw(
-                                        "5 MB value",
-                                        control,
-                                        "side",
-                                        fiveMegabytes,
-                                        "not an Avro single-object message: bad header")));
+        shapeless(attacks, out, sent, control, "side", garbage, fiveMegabytes, false);
         attacks.add(
                 () ->
                         sent.add(

@@ -164,7 +164,8 @@ class ModelLifeCycleITCase {
         return "{\"model\":\""
                 + model
                 + "\",\"task\":\"BINARY\",\"denseSize\":4,\"numericFeatures\":[\"x\"],"
-                + "\"hashBits\":10,\"learningRate\":0.05,\"maxBatch\":32,\"maxDelayMs\":20,"
+                + "\"hashBits\":10,\"optimizer\":\"ADAM\",\"learningRate\":0.05,\"maxBatch\":32,"
+                + "\"maxDelayMs\":20,"
                 + "\"snapshotEveryBatches\":0,\"snapshotEverySeconds\":0"
                 + extra
                 + "}";

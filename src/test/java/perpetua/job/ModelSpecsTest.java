@@ -3,6 +3,7 @@ package perpetua.job;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import perpetua.schemas.Activation;
 import perpetua.schemas.Layer;
@@ -61,5 +62,29 @@ class ModelSpecsTest {
                                         "{\"model\":\"m\",\"task\":\"BINARY\","
                                                 + "\"interactions\":[\"origin\"]}"))
                 .hasMessageContaining("A*B");
+    }
+
+    @Test
+    void aSearchIsAPresetNameOrAnObjectWithItsLists() throws Exception {
+        ModelSpec auto =
+                ModelSpecs.parse("{\"model\":\"m\",\"task\":\"BINARY\",\"search\":\"auto\"}")
+                        .get("m");
+        assertThat(auto.getSearch().getPreset()).isEqualTo("auto");
+        assertThat(auto.getSearch().getRungWindows()).isEqualTo(4);
+        ModelSpec lists =
+                ModelSpecs.parse(
+                                "{\"model\":\"m\",\"task\":\"BINARY\",\"numericFeatures\":[\"x\"],"
+                                        + "\"search\":{\"learningRates\":[0.1,1],"
+                                        + "\"optimizers\":[\"adam\"],\"widths\":[[],[64,32]]}}")
+                        .get("m");
+        assertThat(lists.getSearch().getPreset()).isEmpty();
+        assertThat(lists.getSearch().getOptimizers()).containsExactly(OptimizerKind.ADAM);
+        assertThat(lists.getSearch().getWidths()).containsExactly(List.of(), List.of(64, 32));
+        assertThatThrownBy(
+                        () ->
+                                ModelSpecs.parse(
+                                        "{\"model\":\"m\",\"task\":\"BINARY\","
+                                                + "\"search\":\"everything\"}"))
+                .hasMessageContaining("search preset is \"auto\" or empty");
     }
 }

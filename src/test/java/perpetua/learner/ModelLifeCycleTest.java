@@ -191,10 +191,11 @@ class ModelLifeCycleTest {
         assertThat(window.getLabelled()).isEqualTo(4);
         assertThat(window.getAccuracy()).isCloseTo(0.25, within(1e-9));
         assertThat(window.getLogLoss()).isCloseTo(Math.log(2), within(1e-6));
-        // Two steps: the two feedback labels, then the two implicit ones.
+        // One step: the two feedback labels wait until the two implicit ones complete a
+        // learning group of maxBatch = 4 labelled examples.
         send(unlabelled(events.get(0)));
         flush();
-        assertThat(last().getModelVersion()).isEqualTo(2);
+        assertThat(last().getModelVersion()).isEqualTo(1);
         h.close();
     }
 

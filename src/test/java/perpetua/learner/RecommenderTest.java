@@ -164,7 +164,10 @@ class RecommenderTest {
         assertThat(out.predictions).hasSize(3000);
         // Once the catalog is large enough, every positive draws three negatives.
         assertThat(negatives).isGreaterThan(3 * 2900);
-        assertThat(m.champion().examplesSeen()).isEqualTo(3000 + negatives);
+        // Learned in groups of maxBatch, in arrival order: the last incomplete group still waits.
+        assertThat(m.champion().examplesSeen() + m.champion().queue().waiting())
+                .isEqualTo(3000 + negatives);
+        assertThat(m.champion().queue().waiting()).isLessThan(100);
         // With negatives, the model tells an item its user rated from a sampled one.
         List<Prediction> late = out.predictions.subList(1500, 3000);
         double hits =

@@ -2,6 +2,7 @@ package perpetua.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -60,7 +61,8 @@ class CandidateScorerTest {
     }
 
     private static float score(Learned l, Event e) {
-        FeatureEncoder encoder = new FeatureEncoder(SPEC, l.encoder().standardizer());
+        FeatureEncoder encoder =
+                new FeatureEncoder(SPEC, l.encoder().standardizer(), l.encoder().denseScaler());
         MicroBatch batch = encoder.newBatch();
         encoder.encode(e, batch);
         encoder.discardPending();
@@ -81,10 +83,14 @@ class CandidateScorerTest {
                                         "decade", ratings.decade(2),
                                         "mood", "happy"))
                         .build();
-        CandidateScorer scorer = new CandidateScorer(l.model(), l.encoder().standardizer());
+        CandidateScorer scorer =
+                new CandidateScorer(
+                        l.model(), l.encoder().standardizer(), l.encoder().denseScaler());
         float[] s = scorer.scoreAgainst(event, new String[] {"i7", "i9"}, l.memory());
 
-        assertThat(s[0]).isEqualTo(score(l, event));
+        // One forward pass over the event and its candidates, or over the event alone: the same
+        // score up to the float sums' order.
+        assertThat(s[0]).isCloseTo(score(l, event), within(1e-6f));
         Event seven =
                 Event.newBuilder(event)
                         .setCategorical(
@@ -95,7 +101,7 @@ class CandidateScorerTest {
                                         "decade", ratings.decade(7),
                                         "mood", "happy"))
                         .build();
-        assertThat(s[1]).isEqualTo(score(l, seven));
+        assertThat(s[1]).isCloseTo(score(l, seven), within(1e-6f));
         assertThat(s[2]).isNotEqualTo(s[1]);
     }
 
@@ -103,7 +109,9 @@ class CandidateScorerTest {
     void theTopItemsAreTheBestScoredOfThoseTheUserHasNotSeen() {
         SyntheticRatings ratings = SyntheticRatings.of(30, 200, 2000, "movies", 3);
         Learned l = learn(ratings.events);
-        CandidateScorer scorer = new CandidateScorer(l.model(), l.encoder().standardizer());
+        CandidateScorer scorer =
+                new CandidateScorer(
+                        l.model(), l.encoder().standardizer(), l.encoder().denseScaler());
         Event base = CandidateScorer.userEvent(SPEC, l.memory(), "u4", null);
 
         CandidateScorer.TopItems top = scorer.recommend(base, "u4", 5, l.memory());
@@ -128,7 +136,9 @@ class CandidateScorerTest {
                 .extracting(RecommendedItem::getItem)
                 .containsExactlyElementsOf(
                         all.subList(0, 5).stream().map(Map.Entry::getKey).toList());
-        assertThat(top.items().get(0).getScore()).isEqualTo(all.get(0).getValue());
+        // A rating model states its score in the label's units.
+        assertThat(top.items().get(0).getScore())
+                .isEqualTo(l.model().labelUnits(all.get(0).getValue()));
         assertThat(scorer.recommend(base, "u4", 0, l.memory()).items()).isEmpty();
     }
 
@@ -149,7 +159,9 @@ class CandidateScorerTest {
                         .setInteractions(l.memory().toRecord())
                         .build();
         ScoringModel scoring = ScoringModel.of(snapshot);
-        CandidateScorer scorer = new CandidateScorer(l.model(), l.encoder().standardizer());
+        CandidateScorer scorer =
+                new CandidateScorer(
+                        l.model(), l.encoder().standardizer(), l.encoder().denseScaler());
 
         assertThat(scoring.recommend("u2", 10, 5L).getItems())
                 .isEqualTo(
@@ -184,7 +196,8 @@ class CandidateScorerTest {
                         () ->
                                 new CandidateScorer(
                                         new NeuralModel(plain),
-                                        new FeatureEncoder(plain).standardizer()))
+                                        new FeatureEncoder(plain).standardizer(),
+                                        null))
                 .hasMessageContaining("no recommender");
     }
 }

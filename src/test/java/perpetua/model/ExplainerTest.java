@@ -91,7 +91,7 @@ class ExplainerTest {
                         .setText("good deal")
                         .build();
 
-        Explainer.Explanation e = new Explainer(model, moments).explain(event);
+        Explainer.Explanation e = new Explainer(model, moments, null).explain(event);
 
         double half = 1 / Math.sqrt(2);
         Map<String, Double> expected = new HashMap<>();
@@ -118,8 +118,8 @@ class ExplainerTest {
         assertThat(Math.abs(e.terms().get(0).contribution()))
                 .isGreaterThanOrEqualTo(Math.abs(e.terms().get(1).contribution()));
         assertThat(e.top(3)).hasSize(3);
-        MicroBatch batch = new FeatureEncoder(spec, moments).newBatch();
-        new FeatureEncoder(spec, moments).encode(event, batch);
+        MicroBatch batch = new FeatureEncoder(spec, moments, null).newBatch();
+        new FeatureEncoder(spec, moments, null).encode(event, batch);
         float[] scores = new float[2];
         model.predict(batch, scores, new float[1]);
         assertThat((double) scores[1]).isCloseTo(1 / (1 + Math.exp(-sum)), within(1e-6));
@@ -211,13 +211,17 @@ class ExplainerTest {
             theta[i] += (float) (0.4 * random.nextGaussian());
         }
         model.setParameters(theta);
+        if (spec.getTask() == Task.REGRESSION) {
+            // A rating model that learned its label standardized: mean 3.5, sd 0.9.
+            model.setTargetMoments(new double[] {50, 3.5, 50 * 0.81});
+        }
         FeatureEncoder learned = new FeatureEncoder(spec);
         MicroBatch warm = learned.newBatch();
         for (int i = 0; i < 50; i++) {
             learned.encode(event(random), warm);
         }
         learned.commitMoments();
-        Explainer explainer = new Explainer(model, learned.standardizer());
+        Explainer explainer = new Explainer(model, learned.standardizer(), learned.denseScaler());
         double worst = 0;
         for (int i = 0; i < 30; i++) {
             Event event = event(random);
@@ -238,14 +242,23 @@ class ExplainerTest {
                 family, spec.getTask(), worst, tolerance);
     }
 
-    /** The model's own score for an event: log-odds, the predicted class's logit, or the value. */
+    /**
+     * The model's own score for an event: log-odds, the predicted class's logit, or the value it
+     * predicts in the label's units.
+     */
     private static double score(
             NeuralModel model, ModelSpec spec, FeatureEncoder moments, Event event) {
-        FeatureEncoder encoder = new FeatureEncoder(spec, moments.standardizer());
+        FeatureEncoder encoder =
+                new FeatureEncoder(spec, moments.standardizer(), moments.denseScaler());
         MicroBatch batch = encoder.newBatch();
         encoder.encode(event, batch);
         encoder.discardPending();
         float[] logits = model.scores(batch);
+        if (spec.getTask() == Task.REGRESSION) {
+            float[] predicted = new float[1];
+            model.predict(batch, new float[1], predicted);
+            return predicted[0];
+        }
         if (spec.getTask() != Task.MULTICLASS) {
             return logits[0];
         }

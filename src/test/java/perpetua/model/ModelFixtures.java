@@ -20,7 +20,10 @@ final class ModelFixtures {
 
     private ModelFixtures() {}
 
-    /** Returns a spec with 3 dense inputs, numerics "a" and "b", and 2^bits hashed slots. */
+    /**
+     * Returns a spec with 3 dense inputs, numerics "a" and "b", and 2^bits hashed slots; dense
+     * values and labels go to the network as they are (their scaling has tests of its own).
+     */
     static ModelSpec.Builder spec(Task task, int bits) {
         return ModelSpec.newBuilder()
                 .setModel("m-" + task)
@@ -30,7 +33,9 @@ final class ModelFixtures {
                 .setNumericFeatures(List.of("a", "b"))
                 .setHashBits(bits)
                 .setOptimizer(OptimizerKind.ADAM)
-                .setLearningRate(0.05f);
+                .setLearningRate(0.05f)
+                .setScaleDense(false)
+                .setScaleTarget(false);
     }
 
     /** Returns an event with random inputs, the given label (null for none) and weight. */

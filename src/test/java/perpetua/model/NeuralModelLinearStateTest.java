@@ -81,7 +81,7 @@ class NeuralModelLinearStateTest {
         int arrays =
                 switch (kind) {
                     case SGD -> 0;
-                    case MOMENTUM, NESTEROV, ADAGRAD, RMSPROP -> 1;
+                    case MOMENTUM, NESTEROV, ADAGRAD, NORMALIZED_ADAGRAD, RMSPROP -> 1;
                     case ADAM, FTRL -> 2;
                 };
         assertThat(state).hasSize(arrays);

@@ -31,6 +31,7 @@ class OptimizerStepTest {
                 .setLearningRate(0.1f)
                 .setL2(l2)
                 .setWarmBias(false)
+                .setScaleTarget(false)
                 .build();
     }
 

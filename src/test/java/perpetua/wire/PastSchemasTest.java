@@ -26,7 +26,12 @@ class PastSchemasTest {
     void everyPastSchemaResolvesAgainstTheCurrentSchemaOfItsType() {
         Map<String, Schema> past = WireFormat.pastSchemas();
         assertThat(past)
-                .containsKeys("ModelSpec-v1.avsc", "ModelSnapshot-v1.avsc", "DeadLetter-v1.avsc");
+                .containsKeys(
+                        "ModelSpec-v1.avsc",
+                        "ModelSnapshot-v1.avsc",
+                        "DeadLetter-v1.avsc",
+                        "ModelSpec-v2.avsc",
+                        "ModelSnapshot-v2.avsc");
         for (Map.Entry<String, Schema> e : past.entrySet()) {
             Schema writer = e.getValue();
             Schema reader = currentSchema(writer.getFullName());
@@ -93,5 +98,28 @@ class PastSchemasTest {
         assertThat(spec.getWide()).isTrue();
         assertThat(spec.getLoss()).isEqualTo(Loss.AUTO);
         assertThat(spec.getKernel()).isEqualTo(Kernel.AUTO);
+    }
+
+    @Test
+    void aSpecWrittenBeforeLearningGroupsKeepsItsOptimizerAndLearnsInGroupsOfMaxBatch()
+            throws Exception {
+        Schema v2 = WireFormat.pastSchemas().get("ModelSpec-v2.avsc");
+        GenericRecord old =
+                new GenericRecordBuilder(v2)
+                        .set("model", "clicks")
+                        .set(
+                                "task",
+                                new GenericData.EnumSymbol(v2.getField("task").schema(), "BINARY"))
+                        .build();
+        byte[] bytes =
+                new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v2).encode(old).array();
+
+        ModelSpec spec = WireFormat.codec(ModelSpec.class).decode(bytes);
+        // What the old schema's defaults were is what the record carries, not today's defaults.
+        assertThat(spec.getOptimizer()).isEqualTo(OptimizerKind.ADAM);
+        assertThat(spec.getLearningRate()).isEqualTo(0.01f);
+        assertThat(spec.getMaxBatch()).isEqualTo(256);
+        assertThat(spec.getLearnBatch()).isZero();
+        assertThat(perpetua.spec.SpecRules.learningGroup(spec)).isEqualTo(256);
     }
 }
