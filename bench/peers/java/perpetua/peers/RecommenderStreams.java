@@ -108,27 +108,35 @@ final class RecommenderStreams {
                                 SEED);
         out.add(
                 new Candidate(
+                        "Perpetua, defaults",
+                        "the task, the inputs and the recommender's roles only: the spec"
+                                + " defaults (linear, NORMALIZED_ADAGRAD, maxBatch 1)",
+                        null,
+                        "{\"model\":\"ml-defaults\",\"task\":\"REGRESSION\",%s}".formatted(common),
+                        false));
+        out.add(
+                new Candidate(
                         "Perpetua MF",
                         "matrix factorization: factors 32 of user and movie, wide biases of"
-                                + " every input, AdaGrad 0.05, maxBatch 32",
+                                + " every input, AdaGrad 0.05, maxBatch 1",
                         null,
                         ("{\"model\":\"ml-mf\",\"task\":\"REGRESSION\",\"hashBits\":16,"
                                         + "\"factors\":32,\"factorBits\":16,"
                                         + "\"factorFeatures\":[\"user\",\"movie\"],"
                                         + "\"optimizer\":\"ADAGRAD\",\"learningRate\":0.05,"
-                                        + "\"l2\":0.0001,\"maxBatch\":32,%s}")
+                                        + "\"l2\":0.0001,\"maxBatch\":1,%s}")
                                 .formatted(common),
                         false));
         out.add(
                 new Candidate(
                         "Perpetua FM",
                         "factorization machine: factors 32 of user, movie, genres, year;"
-                                + " AdaGrad 0.05, maxBatch 32",
+                                + " AdaGrad 0.05, maxBatch 1",
                         null,
                         ("{\"model\":\"ml-fm\",\"task\":\"REGRESSION\",\"hashBits\":16,"
                                         + "\"factors\":32,\"factorBits\":16,"
                                         + "\"optimizer\":\"ADAGRAD\",\"learningRate\":0.05,"
-                                        + "\"l2\":0.0001,\"maxBatch\":32,%s}")
+                                        + "\"l2\":0.0001,\"maxBatch\":1,%s}")
                                 .formatted(common),
                         false));
         out.add(
@@ -136,13 +144,13 @@ final class RecommenderStreams {
                         "Perpetua FM implicit",
                         "implicit feedback (a rating is an interaction, label 1): factorization"
                                 + " machine as above, 4 sampled negatives per interaction,"
-                                + " AdaGrad 0.05, maxBatch 32",
+                                + " AdaGrad 0.1, maxBatch 1",
                         null,
                         ("{\"model\":\"ml-implicit\",\"task\":\"BINARY\",\"hashBits\":16,"
                                         + "\"factors\":32,\"factorBits\":16,"
                                         + "\"negativeSamples\":4,"
-                                        + "\"optimizer\":\"ADAGRAD\",\"learningRate\":0.05,"
-                                        + "\"l2\":0.0001,\"maxBatch\":32,%s}")
+                                        + "\"optimizer\":\"ADAGRAD\",\"learningRate\":0.1,"
+                                        + "\"l2\":0.0001,\"maxBatch\":1,%s}")
                                 .formatted(common),
                         true));
         return out;
