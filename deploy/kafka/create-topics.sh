@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Creates Perpetua's eight topics, with the sizes and configs the job needs, unless they exist.
+# Creates Perpetua's nine topics, with the sizes and configs the job needs, unless they exist.
 # An existing topic is left as it is. Runs with Kafka's own CLI: the compose file's topic-init
 # step runs it in the apache/kafka image, and it works from any machine with Kafka's bin/:
 #   BOOTSTRAP=broker:9092 KAFKA_BIN=/opt/kafka/bin deploy/kafka/create-topics.sh
 #
 # BOOTSTRAP           bootstrap servers (default kafka:19092, the compose network's listener)
-# PARTITIONS          partitions of events, feedback, predictions, metrics, deadletters (default 2)
+# PARTITIONS          partitions of events, feedback, predictions, metrics, deadletters,
+#                     recommendations (default 2)
 # REPLICATION_FACTOR  replicas of every topic (default 1: one broker)
 # HISTORY_RETENTION_MS  how long models.history keeps a snapshot (default 7 days)
 set -euo pipefail
@@ -46,6 +47,7 @@ topic models.control 1 cleanup.policy=compact max.message.bytes=$CONTROL_MAX_BYT
 topic predictions "$PARTITIONS" max.message.bytes=$OUTPUT_MAX_BYTES
 topic metrics "$PARTITIONS" max.message.bytes=$OUTPUT_MAX_BYTES
 topic deadletters "$PARTITIONS" max.message.bytes=$OUTPUT_MAX_BYTES
+topic recommendations "$PARTITIONS" max.message.bytes=$OUTPUT_MAX_BYTES
 # The latest snapshot of every model (compacted: one per model name), and every version.
 topic models 1 cleanup.policy=compact max.message.bytes=$SNAPSHOT_MAX_BYTES
 topic models.history 1 retention.ms="$HISTORY_RETENTION_MS" max.message.bytes=$SNAPSHOT_MAX_BYTES

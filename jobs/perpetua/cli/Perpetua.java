@@ -18,8 +18,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * The {@code perpetua} command line: demo, publish, consume, score, evaluate, models, job,
- * dashboard, cluster, deploy, savepoint, options, schemas, doctor.
+ * The {@code perpetua} command line: demo, publish, consume, score, recommend, explain, evaluate,
+ * models, job, dashboard, cluster, deploy, savepoint, options, schemas, doctor.
  */
 @Command(
         name = "perpetua",
@@ -31,6 +31,8 @@ import picocli.CommandLine.Option;
             Perpetua.Publish.class,
             Perpetua.Consume.class,
             Score.class,
+            Recommend.class,
+            Explain.class,
             EvaluateCommand.class,
             Models.class,
             LocalJob.class,

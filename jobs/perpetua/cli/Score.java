@@ -46,19 +46,10 @@ final class Score implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         String name = model;
-        ModelSnapshot snapshot =
-                ModelRegistry.read(kafka.connection(), null, modelsTopic)
-                        .snapshot(name)
-                        .orElse(null);
-        if (snapshot == null) {
-            System.err.println(
-                    "no snapshot of model '" + name + "' on topic '" + modelsTopic + "'");
+        ScoringModel model = latest(kafka, modelsTopic, name, "scoring");
+        if (model == null) {
             return 1;
         }
-        if (snapshot.getState() == ModelState.RETIRED) {
-            System.err.println("model '" + name + "' is retired; scoring with its final snapshot");
-        }
-        ScoringModel model = ScoringModel.of(snapshot);
         long n = 0;
         try (CsvEvents events = new CsvEvents(csv, roles.roles(name))) {
             List<Event> batch = new ArrayList<>(BATCH);
@@ -77,5 +68,23 @@ final class Score implements Callable<Integer> {
         System.err.printf(
                 "scored %,d events with model '%s' version %d%n", n, name, model.version());
         return 0;
+    }
+
+    /**
+     * The model of {@code name}'s latest snapshot on {@code topic}, or null (said on standard
+     * error) when the topic holds none; a retired model's final snapshot, with a note that it is.
+     */
+    static ScoringModel latest(KafkaAddress kafka, String topic, String name, String doing) {
+        ModelSnapshot snapshot =
+                ModelRegistry.read(kafka.connection(), null, topic).snapshot(name).orElse(null);
+        if (snapshot == null) {
+            System.err.println("no snapshot of model '" + name + "' on topic '" + topic + "'");
+            return null;
+        }
+        if (snapshot.getState() == ModelState.RETIRED) {
+            System.err.println(
+                    "model '" + name + "' is retired; " + doing + " with its final snapshot");
+        }
+        return ScoringModel.of(snapshot);
     }
 }

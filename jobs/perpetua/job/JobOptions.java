@@ -119,6 +119,14 @@ public final class JobOptions {
                             "Topic of ModelSpec records that create, update and retire models at"
                                     + " run time (key: model name).");
 
+    public static final ConfigOption<String> RECOMMENDATIONS_TOPIC =
+            ConfigOptions.key("topic.recommendations")
+                    .stringType()
+                    .defaultValue("recommendations")
+                    .withDescription(
+                            "Topic of Recommendation records: a recommender's answer to each request"
+                                    + " event.");
+
     public static final ConfigOption<String> SPEC_FILE =
             ConfigOptions.key("spec-file")
                     .stringType()

@@ -22,6 +22,7 @@ import perpetua.schemas.DeadLetter;
 import perpetua.schemas.Metrics;
 import perpetua.schemas.ModelSnapshot;
 import perpetua.schemas.Prediction;
+import perpetua.schemas.Recommendation;
 import perpetua.wire.SingleObjectSerializer;
 
 /**
@@ -51,9 +52,9 @@ public final class KafkaIo {
     public static final int CONTROL_TOPIC_MAX_BYTES = 72 * 1024 * 1024;
 
     /**
-     * {@code max.message.bytes} of the predictions, metrics and dead-letter topics. The job's
-     * limits on ids, model names, classes and dead-letter copies keep each of their records well
-     * under it, whatever the input.
+     * {@code max.message.bytes} of the predictions, metrics, dead-letter and recommendations
+     * topics. The job's limits on ids, model names, classes, dead-letter copies and recommended
+     * item ids keep each of their records well under it, whatever the input.
      */
     public static final int OUTPUT_TOPIC_MAX_BYTES = 1024 * 1024;
 
@@ -106,7 +107,8 @@ public final class KafkaIo {
                 maxBytes(OUTPUT_TOPIC_MAX_BYTES),
                 o.get(JobOptions.PREDICTIONS_TOPIC),
                 o.get(JobOptions.METRICS_TOPIC),
-                o.get(JobOptions.DEADLETTERS_TOPIC));
+                o.get(JobOptions.DEADLETTERS_TOPIC),
+                o.get(JobOptions.RECOMMENDATIONS_TOPIC));
         perpetua.runtime.Topics.create(
                 kafka,
                 1,
@@ -153,7 +155,8 @@ public final class KafkaIo {
                         JobOptions.METRICS_TOPIC,
                         JobOptions.MODELS_TOPIC,
                         JobOptions.MODELS_HISTORY_TOPIC,
-                        JobOptions.DEADLETTERS_TOPIC)) {
+                        JobOptions.DEADLETTERS_TOPIC,
+                        JobOptions.RECOMMENDATIONS_TOPIC)) {
             if (!perpetua.runtime.Topics.exists(kafka, o.get(option))) {
                 missing.add(o.get(option) + " (--" + option.key() + ")");
             }
@@ -175,7 +178,12 @@ public final class KafkaIo {
                 sink(o, o.get(JobOptions.METRICS_TOPIC), Metrics.class, "metrics"),
                 sink(o, o.get(JobOptions.MODELS_TOPIC), ModelSnapshot.class, "models"),
                 sink(o, o.get(JobOptions.MODELS_HISTORY_TOPIC), ModelSnapshot.class, "history"),
-                sink(o, o.get(JobOptions.DEADLETTERS_TOPIC), DeadLetter.class, "deadletters"));
+                sink(o, o.get(JobOptions.DEADLETTERS_TOPIC), DeadLetter.class, "deadletters"),
+                sink(
+                        o,
+                        o.get(JobOptions.RECOMMENDATIONS_TOPIC),
+                        Recommendation.class,
+                        "recommendations"));
     }
 
     /**

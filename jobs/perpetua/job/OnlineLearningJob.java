@@ -27,6 +27,7 @@ import perpetua.schemas.Metrics;
 import perpetua.schemas.ModelSnapshot;
 import perpetua.schemas.ModelSpec;
 import perpetua.schemas.Prediction;
+import perpetua.schemas.Recommendation;
 
 /**
  * Learns every model named in the event stream and publishes predictions, metrics and snapshots.
@@ -41,7 +42,8 @@ public final class OnlineLearningJob {
             Sink<Metrics> metrics,
             Sink<ModelSnapshot> snapshots,
             Sink<ModelSnapshot> history,
-            Sink<DeadLetter> deadLetters) {}
+            Sink<DeadLetter> deadLetters,
+            Sink<Recommendation> recommendations) {}
 
     /**
      * What the Learner starts with: the topics of late labels and control records, the specs given
@@ -174,7 +176,7 @@ public final class OnlineLearningJob {
     /**
      * The topology alone: decode and validate → keyBy(model) → Learner → sinks. Snapshots go to
      * both the compacted models topic and the history topic; dead letters from decoding and from
-     * the Learner share one sink.
+     * the Learner share one sink; recommendations have their own.
      */
     public static void defineWorkflow(
             StreamExecutionEnvironment env,
@@ -200,14 +202,22 @@ public final class OnlineLearningJob {
                 .sinkTo(sinks.deadLetters())
                 .uid("deadletters-sink")
                 .name("deadletters");
+        learned.recommendations()
+                .sinkTo(sinks.recommendations())
+                .uid("recommendations-sink")
+                .name("recommendations");
     }
 
-    /** What the Learner puts out: predictions, and metrics, snapshots and dead letters beside. */
+    /**
+     * What the Learner puts out: predictions, and metrics, snapshots, dead letters and the answers
+     * to requests beside.
+     */
     public record Learned(
             DataStream<Prediction> predictions,
             DataStream<Metrics> metrics,
             DataStream<ModelSnapshot> snapshots,
-            DataStream<DeadLetter> deadLetters) {}
+            DataStream<DeadLetter> deadLetters,
+            DataStream<Recommendation> recommendations) {}
 
     /**
      * The learning part of the topology, shared by the job and the replay evaluator: decode and
@@ -252,6 +262,7 @@ public final class OnlineLearningJob {
                 predictions,
                 predictions.getSideOutput(LearnerOperator.METRICS),
                 predictions.getSideOutput(LearnerOperator.SNAPSHOTS),
-                decoded.getSideOutput(DecodeAndValidate.DEAD_LETTERS).union(learnerDeadLetters));
+                decoded.getSideOutput(DecodeAndValidate.DEAD_LETTERS).union(learnerDeadLetters),
+                predictions.getSideOutput(LearnerOperator.RECOMMENDATIONS));
     }
 }

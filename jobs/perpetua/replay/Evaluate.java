@@ -33,6 +33,7 @@ import perpetua.runtime.Progress;
 import perpetua.schemas.DeadLetter;
 import perpetua.schemas.Event;
 import perpetua.schemas.Metrics;
+import perpetua.schemas.ModelSnapshot;
 import perpetua.schemas.ModelSpec;
 import perpetua.schemas.Task;
 import perpetua.spec.SpecRules;
@@ -71,31 +72,42 @@ public final class Evaluate {
      * @param out where curve.csv, curve.png and summary.txt go (null: nowhere)
      * @param progress where the curve and notes are printed as the replay goes (null: nowhere)
      * @param ticker rows read and replayed, rows per second and time left (null: none)
+     * @param finalSnapshots takes each model's snapshot at the end of the replay, everything it
+     *     learned (null: none are kept)
      */
     public record Options(
-            Long shuffleSeed, long limit, Path out, PrintStream progress, Progress ticker) {
+            Long shuffleSeed,
+            long limit,
+            Path out,
+            PrintStream progress,
+            Progress ticker,
+            Consumer<ModelSnapshot> finalSnapshots) {
         public static Options defaults() {
-            return new Options(null, 0, null, null, null);
+            return new Options(null, 0, null, null, null, null);
         }
 
         public Options shuffleSeed(Long seed) {
-            return new Options(seed, limit, out, progress, ticker);
+            return new Options(seed, limit, out, progress, ticker, finalSnapshots);
         }
 
         public Options limit(long rows) {
-            return new Options(shuffleSeed, rows, out, progress, ticker);
+            return new Options(shuffleSeed, rows, out, progress, ticker, finalSnapshots);
         }
 
         public Options out(Path dir) {
-            return new Options(shuffleSeed, limit, dir, progress, ticker);
+            return new Options(shuffleSeed, limit, dir, progress, ticker, finalSnapshots);
         }
 
         public Options progress(PrintStream stream) {
-            return new Options(shuffleSeed, limit, out, stream, ticker);
+            return new Options(shuffleSeed, limit, out, stream, ticker, finalSnapshots);
         }
 
         public Options ticker(Progress rows) {
-            return new Options(shuffleSeed, limit, out, progress, rows);
+            return new Options(shuffleSeed, limit, out, progress, rows, finalSnapshots);
+        }
+
+        public Options finalSnapshots(Consumer<ModelSnapshot> each) {
+            return new Options(shuffleSeed, limit, out, progress, ticker, each);
         }
     }
 
@@ -251,6 +263,8 @@ public final class Evaluate {
         Configuration conf = new Configuration();
         // A replay that fails should stop and say why.
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
+        // A final snapshot is collected whole: as large as the models topic allows, and more.
+        conf.setString("collect-sink.batch-size.max", "128mb");
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1, conf);
         DataStream<SourceRecord> records =
                 env.fromSource(
@@ -277,6 +291,8 @@ public final class Evaluate {
                         .collectAsync();
         CloseableIterator<Metrics> windows = learned.metrics().collectAsync();
         CloseableIterator<DeadLetter> refused = learned.deadLetters().collectAsync();
+        CloseableIterator<ModelSnapshot> snapshots =
+                options.finalSnapshots() == null ? null : learned.snapshots().collectAsync();
         JobClient job = env.executeAsync("perpetua-evaluate");
 
         Curve curve = new Curve();
@@ -322,6 +338,19 @@ public final class Evaluate {
                             }
                         });
 
+        Map<String, ModelSnapshot> lastSnapshot = new java.util.concurrent.ConcurrentHashMap<>();
+        Thread snapshotThread =
+                snapshots == null
+                        ? null
+                        : drain(
+                                "snapshots",
+                                snapshots,
+                                failures,
+                                s -> {
+                                    if ("final".equals(s.getEvent())) {
+                                        lastSnapshot.put(s.getModel(), s);
+                                    }
+                                });
         Map<String, ReplayTally> measured = new LinkedHashMap<>();
         Map<String, Long> predictedBy = new HashMap<>();
         // An iterator read to its end is closed; closing it again would ask a finished job.
@@ -351,6 +380,14 @@ public final class Evaluate {
         }
         curveThread.join();
         refusedThread.join();
+        if (snapshotThread != null) {
+            snapshotThread.join();
+            for (String model : models.keySet()) {
+                if (lastSnapshot.containsKey(model)) {
+                    options.finalSnapshots().accept(lastSnapshot.get(model));
+                }
+            }
+        }
         if (!failures.isEmpty()) {
             throw new IllegalStateException(
                     "reading the replay's results failed: " + rootMessage(failures.get(0)),

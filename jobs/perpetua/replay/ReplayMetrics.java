@@ -9,7 +9,9 @@ import perpetua.schemas.Task;
 /**
  * The whole-replay metrics of one model: every served prediction measured against its row's label
  * by the Learner's own {@link PrequentialEvaluator}, in one window as long as the replay, so that
- * the summary is prequential over all labelled events and its AUC exact.
+ * the summary is prequential over all labelled events and its AUC exact. A recommender's
+ * predictions carry the rank of their item among its candidates: hit rate, NDCG and MRR over every
+ * ranked event.
  *
  * <p>Keeps one float and one boolean per labelled row for a binary model (the AUC ranks them all),
  * nothing per row otherwise. Not thread-safe: one thread adds the predictions.
@@ -29,19 +31,25 @@ final class ReplayMetrics {
      * @param classes the model's classes (sizes the confusion matrix of macro-F1 and kappa)
      * @param labelledRows an upper bound of the labelled predictions to come: the replay's labelled
      *     rows
+     * @param rankingK a recommender's cut-off of hit rate and NDCG; 0 for a model that ranks
+     *     nothing
      */
-    ReplayMetrics(String model, Task task, int classes, int labelledRows) {
+    ReplayMetrics(String model, Task task, int classes, int labelledRows, int rankingK) {
         this.model = model;
         this.task = task;
         this.capacity = Math.max(1, labelledRows);
-        this.evaluator =
+        PrequentialEvaluator e =
                 new PrequentialEvaluator(task, capacity, MetricsWindowKind.COUNT, 0L, 1.0, classes);
+        this.evaluator = rankingK > 0 ? e.rankingAt(rankingK) : e;
     }
 
     /** Adds one served prediction with {@code label} (NaN: unlabelled, counted only). */
     void add(Served s, float label) {
         events++;
         evaluator.countPrediction(s.version, s.predictedAt);
+        if (s.rank > 0 && evaluator.ranking != null) {
+            evaluator.addRank(s.rank);
+        }
         if (!Float.isNaN(label)) {
             if (labelled == capacity) {
                 throw new IllegalStateException(

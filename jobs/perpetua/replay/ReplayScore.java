@@ -13,6 +13,7 @@ import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.BoundedOneInput;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import perpetua.metrics.PrequentialEvaluator;
 import perpetua.schemas.ModelSpec;
 import perpetua.schemas.Prediction;
 
@@ -78,7 +79,12 @@ final class ReplayScore extends AbstractStreamOperator<ReplayTally>
         for (ModelSpec s : specs) {
             measured.put(
                     s.getModel(),
-                    new ReplayMetrics(s.getModel(), s.getTask(), s.getClasses(), labelledRows));
+                    new ReplayMetrics(
+                            s.getModel(),
+                            s.getTask(),
+                            s.getClasses(),
+                            labelledRows,
+                            PrequentialEvaluator.ranks(s) ? s.getRankingK() : 0));
         }
         served = new Served();
         served.scores = new float[0];
@@ -111,6 +117,8 @@ final class ReplayScore extends AbstractStreamOperator<ReplayTally>
         served.version = p.getModelVersion();
         served.readAt = p.getPublishedAt();
         served.predictedAt = p.getPredictedAt();
+        Integer rank = p.getRank();
+        served.rank = rank == null ? 0 : rank;
         m.add(served, labels[served.row]);
         if (m.events() % PROGRESS_EVERY == 0) {
             output.collect(new StreamRecord<>(ReplayTally.progress(p.getModel(), m.events())));

@@ -28,5 +28,8 @@ public class Served {
     /** When the Learner predicted it, epoch milliseconds. */
     public long predictedAt;
 
+    /** A recommender's rank of the row's item among its candidates; 0 when not ranked. */
+    public int rank;
+
     public Served() {}
 }

@@ -58,6 +58,16 @@ public record Summary(
         return metric("rmse");
     }
 
+    /** A recommender's hit rate at its rankingK over every ranked event. */
+    public Double hitRate() {
+        return metric("hitRate");
+    }
+
+    /** A recommender's NDCG at its rankingK over every ranked event. */
+    public Double ndcg() {
+        return metric("ndcg");
+    }
+
     /**
      * The one-line summary: {@code summary model=NAME events=N labelled=N <metric>=x.xxxx ...
      * eventsPerSecond=N seconds=x.xx version=N deadLetters=N wallSeconds=x.x}.

@@ -19,12 +19,14 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import perpetua.model.Explainer;
 import perpetua.model.ScoringModel;
 import perpetua.runtime.KafkaConnection;
 import perpetua.schemas.Event;
 import perpetua.schemas.ModelSnapshot;
 import perpetua.schemas.ModelState;
 import perpetua.schemas.Prediction;
+import perpetua.schemas.Recommendation;
 import perpetua.wire.WireFormat;
 
 /**
@@ -46,6 +48,8 @@ import perpetua.wire.WireFormat;
  *     Prediction p = scorer.score(event);           // event.getModel() is "flights"
  *     List<Prediction> ps = scorer.score(events);   // one batch per model
  *     long version = scorer.version("flights").getAsLong();
+ *     Explainer.Explanation why = scorer.explain(event); // what each input added
+ *     Recommendation top = scorer.recommend("movies", "user-42", 10); // a recommender's items
  * }
  * }</pre>
  */
@@ -155,6 +159,41 @@ public final class Scorer implements AutoCloseable {
             }
         }
         return Arrays.asList(out);
+    }
+
+    /**
+     * The {@code k} items the latest version of recommender {@code model} ranks first for {@code
+     * user}, leaving out the user's recent items as its snapshot remembers them.
+     *
+     * @throws IllegalArgumentException for an unknown model or one that is no recommender
+     */
+    public Recommendation recommend(String model, String user, int k) {
+        ScoringModel m = known(model);
+        synchronized (m) {
+            return m.recommend(user, k, System.currentTimeMillis());
+        }
+    }
+
+    /**
+     * What each input of {@code event} added to the score of its model's latest version, largest
+     * first.
+     *
+     * @throws IllegalArgumentException for an event of an unknown model
+     */
+    public Explainer.Explanation explain(Event event) {
+        ScoringModel m = known(event.getModel());
+        synchronized (m) {
+            return m.explain(event);
+        }
+    }
+
+    private ScoringModel known(String model) {
+        ScoringModel m = models.get(model);
+        if (m == null) {
+            throw new IllegalArgumentException(
+                    "unknown model '" + model + "'; known: " + models.keySet());
+        }
+        return m;
     }
 
     /** Stops following the topic; models already read can still score. */

@@ -12,6 +12,12 @@ public class BatchRows {
     public float[] slotValues;
     public int[] bagStart;
     public int[] bagIds;
+
+    /** A factorization machine's inputs per row (null in rows kept before they existed). */
+    public int[] factorStart;
+
+    public int[] factorIds;
+    public float[] factorValues;
     public float[] labels;
     public float[] weights;
 

@@ -1,7 +1,11 @@
 package perpetua.features;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.avro.generic.PrimitivesArrays;
 import perpetua.schemas.Embedding;
 import perpetua.schemas.Event;
@@ -19,9 +23,13 @@ import perpetua.wire.EventNumerics;
  * one per interaction {@code A*B} whose two features are present and, when the spec asks for text
  * n-grams, one per n-gram of the text (value 1/sqrt(tokens)). Each embedded field adds a bag of ids
  * into its table: the hashed value of a categorical (empty when missing) or the hashed tokens of
- * the text ({@link #TEXT_FIELD}). The encoder keeps the running moments of the numerics; they
- * belong to the model's state and are exposed through {@link #standardizer()}. Events are assumed
- * validated: finite values and a dense array of the spec's size.
+ * the text ({@link #TEXT_FIELD}). A factorization machine ({@code factors > 0}) adds one id per
+ * categorical value of its features into its hashed table, with the value's x. A feature the spec
+ * lists in {@code multiValued} splits its value at {@link #VALUE_SEPARATOR}: each part is an input
+ * of its own, weighing 1/sqrt(parts) in the wide and factor parts (its crosses 1/sqrt(parts of A x
+ * parts of B)) and one id of its embedding bag. The encoder keeps the running moments of the
+ * numerics; they belong to the model's state and are exposed through {@link #standardizer()}.
+ * Events are assumed validated: finite values and a dense array of the spec's size.
  *
  * <p>With dense scaling ({@link #scalesDense}) each dense value is also divided by the largest
  * magnitude its column has had ({@link MaxAbsScaler}), so that the model sees dense inputs within
@@ -40,6 +48,9 @@ public final class FeatureEncoder {
     /** The embedding feature name that stands for the tokens of the event's text. */
     public static final String TEXT_FIELD = "@text";
 
+    /** Separates the values of a multi-valued categorical ({@code Comedy|Romance}). */
+    public static final char VALUE_SEPARATOR = '|';
+
     private final int denseSize;
     private final float denseScale;
     private final int hashBits;
@@ -50,6 +61,12 @@ public final class FeatureEncoder {
     private final int textNgrams;
     private final String[] fieldNames;
     private final int embeddingBits;
+    private final Set<String> multiValued;
+    private final int factorBits;
+
+    /** The categoricals with factor vectors; null: every one. */
+    private final Set<String> factorFeatures;
+
     private final OnlineStandardizer standardizer;
     private final OnlineStandardizer running;
     private final MaxAbsScaler denseScaler;
@@ -60,18 +77,23 @@ public final class FeatureEncoder {
     private final float[] learnScratch;
     private int[] slotScratch = new int[8];
     private float[] valueScratch = new float[8];
+    private int slotCount;
+    private int[] factorScratch = new int[8];
+    private float[] factorValueScratch = new float[8];
+    private int factorCount;
+    private final List<String> valueParts = new ArrayList<>(4);
     private final int[] bagEnds;
-    private int[] idScratch = new int[8];
     private final FeatureHasher.Stream hash = new FeatureHasher.Stream();
-    // The slots of the categoricals seen last, by the hash codes of their name and value.
-    private static final int SLOT_CACHE = 1024;
-    private final String[] cachedNames = new String[SLOT_CACHE];
-    private final String[] cachedValues = new String[SLOT_CACHE];
-    private final int[] cachedSlots = new int[SLOT_CACHE];
+    // The hashes of the categoricals seen last, by the hash codes of their name and value.
+    private static final int HASH_CACHE = 1024;
+    private final String[] cachedNames = new String[HASH_CACHE];
+    private final String[] cachedValues = new String[HASH_CACHE];
+    private final int[] cachedHashes = new int[HASH_CACHE];
     // Where each numeric feature was in the last event's map: events name them in one order.
     private final int[] numericAt;
     // The name strings found there: decoded events share them, so identity confirms a position.
     private final String[] numericSeen;
+    private int[] idScratch = new int[8];
 
     /** Creates an encoder for {@code spec} whose numerics and dense columns have not been seen. */
     public FeatureEncoder(ModelSpec spec) {
@@ -131,6 +153,10 @@ public final class FeatureEncoder {
             fieldNames[f] = embeddings.get(f).getFeature();
         }
         this.embeddingBits = spec.getEmbeddingBits();
+        this.multiValued = new HashSet<>(spec.getMultiValued());
+        this.factorBits = spec.getFactors() > 0 ? spec.getFactorBits() : 0;
+        this.factorFeatures =
+                spec.getFactorFeatures().isEmpty() ? null : new HashSet<>(spec.getFactorFeatures());
         this.bagEnds = new int[fieldNames.length];
         this.scaleDense = denseScaler != null;
         this.standardizer = standardizer;
@@ -182,6 +208,18 @@ public final class FeatureEncoder {
      * the row as it is learned.
      */
     public void encode(Event event, MicroBatch batch) {
+        encode(event, batch, null);
+    }
+
+    /**
+     * Appends {@code event} as {@link #encode(Event, MicroBatch)} does and, when {@code names} is
+     * not null, names each of the row's inputs there, in the order of the row's slots, bag ids and
+     * factor ids (what an explanation reports).
+     */
+    public void encode(Event event, MicroBatch batch, EncodedInputs names) {
+        if (names != null) {
+            names.clear();
+        }
         List<Float> dense = event.getDense();
         PrimitivesArrays.FloatArray floats =
                 dense instanceof PrimitivesArrays.FloatArray f ? f : null;
@@ -208,7 +246,7 @@ public final class FeatureEncoder {
                 running.update(i, value);
             }
         }
-        addRow(event, batch, rowScratch);
+        addRow(event, batch, rowScratch, names);
     }
 
     /**
@@ -237,7 +275,7 @@ public final class FeatureEncoder {
             learnScratch[denseSize + i] =
                     Double.isNaN(value) ? 0f : (float) running.standardize(i, value);
         }
-        addRow(event, batch, learnScratch);
+        addRow(event, batch, learnScratch, null);
     }
 
     /**
@@ -263,57 +301,56 @@ public final class FeatureEncoder {
         return boxed == null ? Double.NaN : boxed;
     }
 
-    private void addRow(Event event, MicroBatch batch, float[] denseRow) {
+    private void addRow(Event event, MicroBatch batch, float[] denseRow, EncodedInputs names) {
         Map<String, String> categorical = event.getCategorical();
-        int slotCount = 0;
-        List<String> tokens = null;
-        if (wide) {
+        slotCount = 0;
+        factorCount = 0;
+        if (wide || factorBits > 0) {
             if (categorical instanceof EventCategoricals values) {
                 for (int c = 0; c < values.size(); c++) {
-                    slotCount = addSlot(slotCount, slot(values.name(c), values.value(c)), 1f);
+                    categoricalInputs(values.name(c), values.value(c), names);
                 }
             } else {
                 for (Map.Entry<String, String> entry : categorical.entrySet()) {
-                    slotCount = addSlot(slotCount, slot(entry.getKey(), entry.getValue()), 1f);
+                    categoricalInputs(entry.getKey(), entry.getValue(), names);
                 }
             }
             // In slot order, so that a row sums its weights in one order whatever order its map
             // gave the categoricals: a decoded event and one built by hand predict the same.
-            sortSlots(slotCount);
+            sortSlots(names);
+        }
+        List<String> tokens = null;
+        if (wide) {
             for (String[] pair : interactions) {
                 String a = categorical.get(pair[0]);
                 String b = categorical.get(pair[1]);
                 if (a != null && b != null) {
-                    // The slot of the name "A*B" and the value "a\u0001b".
-                    int slot =
-                            hash.reset()
-                                    .add(pair[0])
-                                    .add('*')
-                                    .add(pair[1])
-                                    .add('\u0001')
-                                    .add(a)
-                                    .add('\u0001')
-                                    .add(b)
-                                    .slot(hashBits);
-                    slotCount = addSlot(slotCount, slot, 1f);
+                    cross(pair, a, b, names);
                 }
             }
             if (textNgrams > 0 && event.getText() != null) {
                 tokens = Tokenizer.tokens(event.getText());
                 float value = tokens.isEmpty() ? 0f : (float) (1.0 / Math.sqrt(tokens.size()));
                 for (int t = 0; t < tokens.size(); t++) {
-                    slotCount = addSlot(slotCount, slot(TEXT_FIELD, tokens.get(t)), value);
+                    addSlot(FeatureHasher.slotOf(hash(TEXT_FIELD, tokens.get(t)), hashBits), value);
+                    if (names != null) {
+                        names.slots.add(TEXT_FIELD + '=' + tokens.get(t));
+                    }
                     if (textNgrams > 1 && t > 0) {
                         // The bigram "previous next", hashed without building it.
-                        int slot =
+                        addSlot(
                                 hash.reset()
                                         .add(TEXT_FIELD)
                                         .add('\u0001')
                                         .add(tokens.get(t - 1))
                                         .add(' ')
                                         .add(tokens.get(t))
-                                        .slot(hashBits);
-                        slotCount = addSlot(slotCount, slot, value);
+                                        .slot(hashBits),
+                                value);
+                        if (names != null) {
+                            names.slots.add(
+                                    TEXT_FIELD + '=' + tokens.get(t - 1) + ' ' + tokens.get(t));
+                        }
                     }
                 }
             }
@@ -329,23 +366,21 @@ public final class FeatureEncoder {
                     idCount =
                             addId(
                                     idCount,
-                                    hash.reset()
-                                            .add(TEXT_FIELD)
-                                            .add('\u0001')
-                                            .add(token)
-                                            .slot(embeddingBits));
+                                    FeatureHasher.slotOf(hash(TEXT_FIELD, token), embeddingBits));
+                    if (names != null) {
+                        names.bagIds.add(TEXT_FIELD + '=' + token);
+                    }
                 }
             } else {
                 String value = categorical.get(name);
                 if (value != null) {
-                    idCount =
-                            addId(
-                                    idCount,
-                                    hash.reset()
-                                            .add(name)
-                                            .add('\u0001')
-                                            .add(value)
-                                            .slot(embeddingBits));
+                    for (String v : values(name, value)) {
+                        idCount =
+                                addId(idCount, FeatureHasher.slotOf(hash(name, v), embeddingBits));
+                        if (names != null) {
+                            names.bagIds.add(name + '=' + v);
+                        }
+                    }
                 }
             }
             bagEnds[f] = idCount;
@@ -358,59 +393,181 @@ public final class FeatureEncoder {
                 slotCount,
                 bagEnds.length == 0 ? null : bagEnds,
                 idScratch,
+                factorScratch,
+                factorValueScratch,
+                factorCount,
                 label,
                 event.getWeight());
     }
 
     /**
-     * The wide part's slot of a categorical (name, value), as {@link FeatureHasher#slot}: from a
-     * small cache of the pairs seen last, since a stream names the same few values again and again
-     * (decoded events even share the very strings), else hashed.
+     * The wide slots and factor ids of one categorical entry: one input per value, each weighing
+     * 1/sqrt(values) when the feature is multi-valued.
      */
-    private int slot(String name, String value) {
-        int at = (name.hashCode() * 31 + value.hashCode()) & (SLOT_CACHE - 1);
+    private void categoricalInputs(String name, String raw, EncodedInputs names) {
+        boolean factored =
+                factorBits > 0 && (factorFeatures == null || factorFeatures.contains(name));
+        if (!wide && !factored) {
+            return;
+        }
+        List<String> values = values(name, raw);
+        float x = values.size() == 1 ? 1f : (float) (1.0 / Math.sqrt(values.size()));
+        for (String v : values) {
+            int hash = hash(name, v);
+            String input = names == null ? null : name + '=' + v;
+            if (wide) {
+                addSlot(FeatureHasher.slotOf(hash, hashBits), x);
+                if (names != null) {
+                    names.slots.add(input);
+                }
+            }
+            if (factored) {
+                addFactor(FeatureHasher.slotOf(hash, factorBits), x);
+                if (names != null) {
+                    names.factorIds.add(input);
+                }
+            }
+        }
+    }
+
+    /** The crossed slots of an interaction A*B: every pair of their values. */
+    private void cross(String[] pair, String a, String b, EncodedInputs names) {
+        if (!multiValued.contains(pair[0]) && !multiValued.contains(pair[1])) {
+            addSlot(crossSlot(pair, a, b), 1f);
+            if (names != null) {
+                names.slots.add(pair[0] + '*' + pair[1] + '=' + a + ',' + b);
+            }
+            return;
+        }
+        String crossName = pair[0] + '*' + pair[1];
+        List<String> as = List.copyOf(values(pair[0], a));
+        List<String> bs = values(pair[1], b);
+        if (as.isEmpty() || bs.isEmpty()) {
+            return;
+        }
+        float x = (float) (1.0 / Math.sqrt((double) as.size() * bs.size()));
+        for (String va : as) {
+            for (String vb : bs) {
+                addSlot(crossSlot(pair, va, vb), x);
+                if (names != null) {
+                    names.slots.add(crossName + '=' + va + ',' + vb);
+                }
+            }
+        }
+    }
+
+    /**
+     * The values of a categorical: the value itself, or for a multi-valued feature its non-empty
+     * parts between separators. The list is reused by the next call.
+     */
+    private List<String> values(String name, String raw) {
+        valueParts.clear();
+        if (!multiValued.contains(name)) {
+            valueParts.add(raw);
+            return valueParts;
+        }
+        splitValues(raw, valueParts);
+        return valueParts;
+    }
+
+    /** Adds the non-empty parts of a multi-valued categorical's value to {@code out}. */
+    public static void splitValues(String raw, List<String> out) {
+        int from = 0;
+        while (from <= raw.length()) {
+            int to = raw.indexOf(VALUE_SEPARATOR, from);
+            if (to < 0) {
+                to = raw.length();
+            }
+            if (to > from) {
+                out.add(raw.substring(from, to));
+            }
+            from = to + 1;
+        }
+    }
+
+    /** The slot of the name "A*B" and the value "a\u0001b", hashed without building either. */
+    private int crossSlot(String[] pair, String a, String b) {
+        return hash.reset()
+                .add(pair[0])
+                .add('*')
+                .add(pair[1])
+                .add('\u0001')
+                .add(a)
+                .add('\u0001')
+                .add(b)
+                .slot(hashBits);
+    }
+
+    /**
+     * The hash of a categorical (name, value), as {@link FeatureHasher#hash}: from a small cache of
+     * the pairs seen last, since a stream names the same few values again and again (decoded events
+     * even share the very strings), else hashed without building the joined string.
+     */
+    private int hash(String name, String value) {
+        int at = (name.hashCode() * 31 + value.hashCode()) & (HASH_CACHE - 1);
         String cachedValue = cachedValues[at];
         if (cachedValue != null
                 && (cachedValue == value || cachedValue.equals(value))
                 && (cachedNames[at] == name || cachedNames[at].equals(name))) {
-            return cachedSlots[at];
+            return cachedHashes[at];
         }
-        int slot = hash.reset().add(name).add('\u0001').add(value).slot(hashBits);
+        int h = hash.reset().add(name).add('\u0001').add(value).hash();
         cachedNames[at] = name;
         cachedValues[at] = value;
-        cachedSlots[at] = slot;
-        return slot;
+        cachedHashes[at] = h;
+        return h;
     }
 
-    private void sortSlots(int count) {
-        if (count > 16) {
-            java.util.Arrays.sort(slotScratch, 0, count);
-            return;
-        }
-        for (int i = 1; i < count; i++) {
+    /**
+     * Puts the categoricals' wide slots, the first of the row, in slot order with their values and,
+     * when given, their names: few enough that an insertion sort is the quick one.
+     */
+    private void sortSlots(EncodedInputs names) {
+        List<String> slotNames = names == null ? null : names.slots;
+        for (int i = 1; i < slotCount; i++) {
             int slot = slotScratch[i];
+            float value = valueScratch[i];
+            String name = slotNames == null ? null : slotNames.get(i);
             int j = i - 1;
             while (j >= 0 && slotScratch[j] > slot) {
                 slotScratch[j + 1] = slotScratch[j];
+                valueScratch[j + 1] = valueScratch[j];
+                if (slotNames != null) {
+                    slotNames.set(j + 1, slotNames.get(j));
+                }
                 j--;
             }
             slotScratch[j + 1] = slot;
+            valueScratch[j + 1] = value;
+            if (slotNames != null) {
+                slotNames.set(j + 1, name);
+            }
         }
     }
 
-    private int addSlot(int count, int slot, float value) {
-        if (count == slotScratch.length) {
-            slotScratch = java.util.Arrays.copyOf(slotScratch, count * 2);
-            valueScratch = java.util.Arrays.copyOf(valueScratch, count * 2);
+    private void addFactor(int id, float value) {
+        if (factorCount == factorScratch.length) {
+            factorScratch = Arrays.copyOf(factorScratch, factorCount * 2);
+            factorValueScratch = Arrays.copyOf(factorValueScratch, factorCount * 2);
         }
-        slotScratch[count] = slot;
-        valueScratch[count] = value;
-        return count + 1;
+        factorScratch[factorCount] = id;
+        factorValueScratch[factorCount] = value;
+        factorCount++;
+    }
+
+    private void addSlot(int slot, float value) {
+        if (slotCount == slotScratch.length) {
+            slotScratch = Arrays.copyOf(slotScratch, slotCount * 2);
+            valueScratch = Arrays.copyOf(valueScratch, slotCount * 2);
+        }
+        slotScratch[slotCount] = slot;
+        valueScratch[slotCount] = value;
+        slotCount++;
     }
 
     private int addId(int count, int id) {
         if (count == idScratch.length) {
-            idScratch = java.util.Arrays.copyOf(idScratch, count * 2);
+            idScratch = Arrays.copyOf(idScratch, count * 2);
         }
         idScratch[count] = id;
         return count + 1;

@@ -26,10 +26,23 @@ public final class FeatureHasher {
      * <p>The separator U+0001 keeps ("ab", "c") and ("a", "bc") apart.
      */
     public static int slot(String name, String value, int bits) {
+        return slotOf(hash(name, value), bits);
+    }
+
+    /**
+     * Returns the full 32-bit hash of a categorical feature, of which {@link #slot} keeps the low
+     * bits: one hash serves tables of several sizes.
+     */
+    public static int hash(String name, String value) {
+        return new Stream().add(name).add('\u0001').add(value).hash();
+    }
+
+    /** Returns the slot of {@code hash} in a table of 2^bits rows: its low {@code bits} bits. */
+    public static int slotOf(int hash, int bits) {
         if (bits < 0 || bits > MAX_BITS) {
             throw new IllegalArgumentException("bits must lie in [0, " + MAX_BITS + "]: " + bits);
         }
-        return new Stream().add(name).add('\u0001').add(value).slot(bits);
+        return hash & ((1 << bits) - 1);
     }
 
     /**
@@ -109,16 +122,17 @@ public final class FeatureHasher {
 
         /** The slot of everything added, in [0, 2^bits). */
         public int slot(int bits) {
-            if (bits < 0 || bits > MAX_BITS) {
-                throw new IllegalArgumentException(
-                        "bits must lie in [0, " + MAX_BITS + "]: " + bits);
-            }
+            return slotOf(hash(), bits);
+        }
+
+        /** The full 32-bit hash of everything added, as {@link FeatureHasher#hash} gives it. */
+        public int hash() {
             int h = h1;
             if (pendingBytes > 0) {
                 h ^= mixK1(pending);
             }
             h ^= length;
-            return fmix32(h) & ((1 << bits) - 1);
+            return fmix32(h);
         }
     }
 

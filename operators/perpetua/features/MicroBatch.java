@@ -8,9 +8,10 @@ import java.util.Arrays;
  * <p>Each row holds {@code denseWidth} floats (row-major in {@link #dense()}), a variable number of
  * active hashed slots in compressed-sparse-row form (row {@code r} owns {@code
  * slots()[slotStart()[r] .. slotStart()[r + 1])}), a label (class index or regression value, NaN
- * when unknown) and an example weight (0 when unlabelled). The arrays grow on demand and are kept
- * across {@link #clear()}, so a steady stream of batches allocates nothing; only the first {@link
- * #size()} rows are valid.
+ * when unknown) and an example weight (0 when unlabelled). A row may also hold the ids and values
+ * of its inputs in a factorization machine's table, in the same compressed form ({@link
+ * #factorStart()}). The arrays grow on demand and are kept across {@link #clear()}, so a steady
+ * stream of batches allocates nothing; only the first {@link #size()} rows are valid.
  */
 public final class MicroBatch {
 
@@ -26,6 +27,9 @@ public final class MicroBatch {
     private float[] slotValues;
     private int[] bagStart;
     private int[] bagIds;
+    private int[] factorStart;
+    private int[] factorIds = new int[0];
+    private float[] factorValues = new float[0];
     private float[] label;
     private float[] weight;
 
@@ -56,6 +60,7 @@ public final class MicroBatch {
         this.slotValues = new float[rowCapacity * 4];
         this.bagStart = new int[rowCapacity * fields + 1];
         this.bagIds = new int[rowCapacity * fields + 1];
+        this.factorStart = new int[rowCapacity + 1];
         this.label = new float[rowCapacity];
         this.weight = new float[rowCapacity];
     }
@@ -115,6 +120,32 @@ public final class MicroBatch {
             int[] ids,
             float rowLabel,
             float rowWeight) {
+        return addRow(
+                denseRow, rowSlots, rowValues, slotCount, bagEnds, ids, null, null, 0, rowLabel,
+                rowWeight);
+    }
+
+    /**
+     * Appends one row with its factorization inputs and returns its index.
+     *
+     * @param rowFactorIds the rows of the factor table the row's inputs use; the first {@code
+     *     factorCount} are copied
+     * @param rowFactorValues the inputs' values x_i
+     * @param factorCount how many factor inputs the row has
+     * @see #addRow(float[], int[], float[], int, int[], int[], float, float)
+     */
+    public int addRow(
+            float[] denseRow,
+            int[] rowSlots,
+            float[] rowValues,
+            int slotCount,
+            int[] bagEnds,
+            int[] ids,
+            int[] rowFactorIds,
+            float[] rowFactorValues,
+            int factorCount,
+            float rowLabel,
+            float rowWeight) {
         if (denseRow.length < denseWidth) {
             throw new IllegalArgumentException(
                     "dense row has " + denseRow.length + " values, the batch needs " + denseWidth);
@@ -140,6 +171,17 @@ public final class MicroBatch {
                 bagStart[bag + f + 1] = idStart + bagEnds[f];
             }
         }
+        int factorFrom = factorStart[size];
+        if (factorFrom + factorCount > factorIds.length) {
+            int capacity = Math.max(factorFrom + factorCount, factorIds.length * 2);
+            factorIds = Arrays.copyOf(factorIds, capacity);
+            factorValues = Arrays.copyOf(factorValues, capacity);
+        }
+        if (factorCount > 0) {
+            System.arraycopy(rowFactorIds, 0, factorIds, factorFrom, factorCount);
+            System.arraycopy(rowFactorValues, 0, factorValues, factorFrom, factorCount);
+        }
+        factorStart[size + 1] = factorFrom + factorCount;
         changes++;
         label[size] = rowLabel;
         // An unlabelled row must not pull the gradient, whatever weight its event carried.
@@ -181,6 +223,17 @@ public final class MicroBatch {
                 bagStart[bag + f + 1] = idStart + source.bagStart[r * fields + f + 1] - sourceStart;
             }
         }
+        int factorFrom = source.factorStart[r];
+        int factorCount = source.factorStart[r + 1] - factorFrom;
+        int factorTo = factorStart[size];
+        if (factorTo + factorCount > factorIds.length) {
+            int capacity = Math.max(factorTo + factorCount, factorIds.length * 2);
+            factorIds = Arrays.copyOf(factorIds, capacity);
+            factorValues = Arrays.copyOf(factorValues, capacity);
+        }
+        System.arraycopy(source.factorIds, factorFrom, factorIds, factorTo, factorCount);
+        System.arraycopy(source.factorValues, factorFrom, factorValues, factorTo, factorCount);
+        factorStart[size + 1] = factorTo + factorCount;
         changes++;
         label[size] = source.label[r];
         weight[size] = source.weight[r];
@@ -208,6 +261,9 @@ public final class MicroBatch {
         rows.slotValues = Arrays.copyOf(slotValues, slotStart[size]);
         rows.bagStart = Arrays.copyOf(bagStart, size * fields + 1);
         rows.bagIds = Arrays.copyOf(bagIds, bagStart[size * fields]);
+        rows.factorStart = Arrays.copyOf(factorStart, size + 1);
+        rows.factorIds = Arrays.copyOf(factorIds, factorStart[size]);
+        rows.factorValues = Arrays.copyOf(factorValues, factorStart[size]);
         rows.labels = Arrays.copyOf(label, size);
         rows.weights = Arrays.copyOf(weight, size);
         return rows;
@@ -222,6 +278,12 @@ public final class MicroBatch {
         source.slotValues = rows.slotValues;
         source.bagStart = rows.bagStart;
         source.bagIds = rows.bagIds;
+        // Rows kept before factorization inputs existed have none.
+        if (rows.factorStart != null) {
+            source.factorStart = rows.factorStart;
+            source.factorIds = rows.factorIds;
+            source.factorValues = rows.factorValues;
+        }
         source.label = rows.labels;
         source.weight = rows.weights;
         source.size = rows.size;
@@ -291,6 +353,21 @@ public final class MicroBatch {
         return bagIds;
     }
 
+    /** Returns the CSR row starts into {@link #factorIds()}; the backing array, size + 1 valid. */
+    public int[] factorStart() {
+        return factorStart;
+    }
+
+    /** Returns the factor table rows of all rows' factorization inputs; the backing array. */
+    public int[] factorIds() {
+        return factorIds;
+    }
+
+    /** Returns the values x_i of {@link #factorIds()}; the backing array. */
+    public float[] factorValues() {
+        return factorValues;
+    }
+
     /** Returns the labels (NaN for unlabelled rows); the backing array. */
     public float[] labels() {
         return label;
@@ -319,6 +396,7 @@ public final class MicroBatch {
         dense = Arrays.copyOf(dense, capacity * denseWidth);
         slotStart = Arrays.copyOf(slotStart, capacity + 1);
         bagStart = Arrays.copyOf(bagStart, capacity * fields + 1);
+        factorStart = Arrays.copyOf(factorStart, capacity + 1);
         label = Arrays.copyOf(label, capacity);
         weight = Arrays.copyOf(weight, capacity);
     }

@@ -18,6 +18,9 @@ import perpetua.wire.EventNumerics;
  * names the field and the expectation.
  */
 public final class EventValidator {
+    /** The most items a request may ask for. */
+    public static final int MAX_RECOMMEND = 1000;
+
     private EventValidator() {}
 
     /** Returns null when the event is sound whatever its model, otherwise why it is refused. */
@@ -67,6 +70,9 @@ public final class EventValidator {
         if (label != null && !Double.isFinite(((Number) label).doubleValue())) {
             return "non-finite label " + label;
         }
+        if (e.getRecommend() < 0 || e.getRecommend() > MAX_RECOMMEND) {
+            return "recommend " + e.getRecommend() + " must lie in 0.." + MAX_RECOMMEND;
+        }
         return null;
     }
 
@@ -95,7 +101,25 @@ public final class EventValidator {
                     + "' expects "
                     + spec.getDenseSize();
         }
+        if (e.getRecommend() > 0) {
+            return requestRefusal(spec, e);
+        }
         return e.getLabel() == null ? null : labelRefusal(spec, e.getLabel());
+    }
+
+    /** Returns null when the model can answer the request, otherwise why not. */
+    private static String requestRefusal(ModelSpec spec, Event e) {
+        if (spec.getItemFeature() == null) {
+            return "request refused: model '"
+                    + spec.getModel()
+                    + "' is no recommender (its spec names no itemFeature)";
+        }
+        if (!e.getCategorical().containsKey(spec.getUserFeature())) {
+            return "request without its user: categorical '"
+                    + spec.getUserFeature()
+                    + "' is missing";
+        }
+        return null;
     }
 
     /** Returns null when the label is in the model's range, otherwise why it is refused. */

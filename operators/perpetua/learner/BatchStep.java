@@ -1,19 +1,28 @@
 package perpetua.learner;
 
+import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import perpetua.ingest.LearnerInput;
+import perpetua.model.CandidateScorer;
+import perpetua.model.Explainer;
 import perpetua.model.ModelRecords;
+import perpetua.schemas.Contribution;
 import perpetua.schemas.Event;
 import perpetua.schemas.ModelState;
+import perpetua.schemas.Prediction;
+import perpetua.schemas.Recommendation;
+import perpetua.schemas.RecommendedItem;
 
 /**
  * One micro-batch of one model, phase by phase, each phase once: every variant predicts the new
- * events, the champion's predictions go out and the unlabelled events wait for their labels, the
- * labels are measured against what was served, a promotion is decided, drift is answered, every
- * learner takes a gradient step per complete group of its learning queue, and a snapshot follows
- * when its schedule says so.
+ * events (a recommender's variants also rank each event's item among its candidates), the
+ * champion's predictions go out (a sample with their explanations) with the answers to the batch's
+ * requests, and the unlabelled events wait for their labels, the labels are measured against what
+ * was served, a promotion is decided, drift is answered, every learner takes a gradient step per
+ * complete group of its learning queue (a recommender's sampled negatives included), and a snapshot
+ * follows when its schedule says so.
  *
  * <p>Predict-then-learn: a prediction comes from the model as it was before the batch that holds
  * its event, and from the champion that started the batch (see {@link ChampionPolicy}).
@@ -26,6 +35,12 @@ final class BatchStep {
      * follows, so that the models topic never stays behind the served version for long.
      */
     static final String SNAPSHOT = "s:";
+
+    /**
+     * The item ids of one recommendation, in characters at most (UTF-8: at most 3 bytes each, well
+     * under the 1 MiB of the recommendations topic).
+     */
+    static final int MAX_RECOMMENDATION_ID_CHARS = 256 * 1024;
 
     private final LabelJoin join;
     private final ChampionPolicy policy;
@@ -43,8 +58,9 @@ final class BatchStep {
         policy.closeWindows(m, now); // TIME windows that ended before this batch, and
         policy.decidePromotion(m, now); // what they decide, before anything is served
         List<Variant> variants = m.variants();
-        predict(m, variants); // 1. every variant predicts the new events
+        predict(m, variants); // 1. every variant predicts (and ranks) the new events
         emitAndParkUnlabelled(m, variants, now); // 2. served; the unlabelled wait for labels
+        answerRequests(m, now); //    and the requests get their items
         measure(m, variants, now); // 3. labels against what was served; windows close
         policy.decidePromotion(m, now); // 4. the winner (or the search's best) serves next
         policy.react(m, now); // 5. drift: boost, or the background model replaces
@@ -56,6 +72,9 @@ final class BatchStep {
     private static void predict(ModelRuntime m, List<Variant> variants) {
         for (Variant v : variants) {
             v.predict(m.spec().getMaxBatch());
+            if (m.memory() != null) {
+                v.rank(m, m.spec().getMaxBatch());
+            }
         }
     }
 
@@ -67,9 +86,10 @@ final class BatchStep {
         int n = m.newRows();
         long version = m.version();
         long wait = m.spec().getLabelWaitMs();
+        boolean ranked = m.memory() != null;
         for (int r = 0; r < n; r++) {
             LearnerInput in = m.takeNewRow(r);
-            out.prediction(
+            Prediction p =
                     ModelRecords.prediction(
                             m.spec().getTask(),
                             m.name(),
@@ -80,12 +100,80 @@ final class BatchStep {
                             r,
                             width,
                             in.publishedAt,
-                            now));
+                            now);
+            if (ranked && champion.ranks()[r] > 0) {
+                p.setRank(champion.ranks()[r]);
+            }
+            if (m.servedIsExplained()) {
+                p.setContributions(contributions(champion, in.event, m.spec().getExplainTop()));
+            }
+            out.prediction(p);
             if (Float.isNaN(champion.batch().label(r)) && wait > 0) {
                 join.park(m, served(in.event, r, variants, width, version, now + wait));
             }
         }
         out.counters(m.name()).predictions.inc(n);
+    }
+
+    /** The {@code top} largest contributions to the champion's score for an event. */
+    private static List<Contribution> contributions(Variant champion, Event event, int top) {
+        List<Contribution> out = new ArrayList<>(top);
+        for (Explainer.Term t : champion.explainer().explain(event).top(top)) {
+            out.add(new Contribution(t.input(), (float) t.contribution()));
+        }
+        return out;
+    }
+
+    /**
+     * Every request of the batch gets the champion's top items for its user, from the catalog as
+     * the memory holds it and the model as it served the batch, leaving out the user's recent
+     * items.
+     */
+    private void answerRequests(ModelRuntime m, long now) {
+        if (m.requests().isEmpty()) {
+            return;
+        }
+        Variant champion = m.champion();
+        for (LearnerInput in : m.requests()) {
+            Event request = in.event;
+            String user = request.getCategorical().get(m.spec().getUserFeature());
+            CandidateScorer.TopItems top =
+                    champion.scorer()
+                            .recommend(
+                                    CandidateScorer.userEvent(m.spec(), m.memory(), user, request),
+                                    user,
+                                    request.getRecommend(),
+                                    m.memory());
+            out.recommendation(
+                    Recommendation.newBuilder()
+                            .setRequestId(request.getId())
+                            .setModel(m.name())
+                            .setModelVersion(m.version())
+                            .setUser(user)
+                            .setTime(request.getTime())
+                            .setItems(fitting(top.items()))
+                            .setCandidates(top.candidates())
+                            .setExcluded(top.excluded())
+                            .setPublishedAt(in.publishedAt)
+                            .setRecommendedAt(out.now())
+                            .build());
+        }
+        out.counters(m.name()).recommendations.inc(m.requests().size());
+    }
+
+    /**
+     * The items, best first, while their ids stay within {@link #MAX_RECOMMENDATION_ID_CHARS}: an
+     * answer never outgrows the recommendations topic, whatever ids the events carried.
+     */
+    static List<RecommendedItem> fitting(List<RecommendedItem> items) {
+        long chars = 0;
+        for (int i = 0; i < items.size(); i++) {
+            chars += items.get(i).getItem().length();
+            if (chars > MAX_RECOMMENDATION_ID_CHARS) {
+                return items.subList(0, i);
+            }
+        }
+        return items;
     }
 
     /** What was served for row {@code row}: every variant's scores and prediction. */
@@ -116,9 +204,13 @@ final class BatchStep {
     private void measure(ModelRuntime m, List<Variant> variants, long now) {
         Variant champion = m.champion();
         long version = m.version();
+        boolean ranked = m.memory() != null;
         for (int r = 0; r < m.newRows(); r++) {
             for (Variant v : variants) {
                 v.evaluator().countPrediction(version, now);
+                if (ranked && v.ranks()[r] > 0 && v.evaluator().ranking != null) {
+                    v.evaluator().addRank(v.ranks()[r]);
+                }
             }
             float label = champion.batch().label(r);
             if (!Float.isNaN(label)) {

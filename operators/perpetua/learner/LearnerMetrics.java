@@ -12,8 +12,8 @@ import perpetua.schemas.Metrics;
  * served version, the events waiting for a label and the champion's learning-rate boost (1 when
  * none); counters count predictions, learned examples, learned batches, late labels that found no
  * event, waits that expired, promotions, batches not learned because their loss, gradient or weight
- * norm was unhealthy, and the champion's drift warnings, drifts, drift alerts (drifts under the
- * ALERT reaction) and replacements by a background model.
+ * norm was unhealthy, the champion's drift warnings, drifts, drift alerts (drifts under the ALERT
+ * reaction) and replacements by a background model, and a recommender's answered requests.
  */
 final class LearnerMetrics {
     final Counter predictions;
@@ -27,6 +27,7 @@ final class LearnerMetrics {
     final Counter drifts;
     final Counter driftAlerts;
     final Counter replacements;
+    final Counter recommendations;
     private volatile Metrics last;
 
     /** The model's current working copy; replaced when a model is re-created. */
@@ -49,6 +50,7 @@ final class LearnerMetrics {
         drifts = g.counter("drifts");
         driftAlerts = g.counter("driftAlerts");
         replacements = g.counter("replacements");
+        recommendations = g.counter("recommendations");
         g.gauge(
                 "learningRateBoost",
                 (Gauge<Float>)
@@ -69,6 +71,9 @@ final class LearnerMetrics {
         g.gauge("macroF1", (Gauge<Double>) () -> value(last == null ? null : last.getMacroF1()));
         g.gauge("kappa", (Gauge<Double>) () -> value(last == null ? null : last.getKappa()));
         g.gauge("r2", (Gauge<Double>) () -> value(last == null ? null : last.getR2()));
+        g.gauge("hitRate", (Gauge<Double>) () -> value(last == null ? null : last.getHitRate()));
+        g.gauge("ndcg", (Gauge<Double>) () -> value(last == null ? null : last.getNdcg()));
+        g.gauge("mrr", (Gauge<Double>) () -> value(last == null ? null : last.getMrr()));
         g.gauge(
                 "eventsPerSecond",
                 (Gauge<Double>) () -> last == null ? Double.NaN : last.getEventsPerSecond());

@@ -34,6 +34,7 @@ import perpetua.schemas.ModelSnapshot;
 import perpetua.schemas.ModelSpec;
 import perpetua.schemas.ModelState;
 import perpetua.schemas.Prediction;
+import perpetua.schemas.Recommendation;
 import perpetua.spec.SpecRules;
 
 /**
@@ -60,7 +61,8 @@ import perpetua.spec.SpecRules;
  * creation, update, promotion, replacement, retirement, every {@code snapshotEveryBatches} batches,
  * at most {@code snapshotEverySeconds} after a learned batch (a timer, when no batch follows), and
  * at the end of input; {@link #DEAD_LETTERS} for records that do not fit their model, refused
- * updates and late labels that find no event.
+ * updates and late labels that find no event; {@link #RECOMMENDATIONS}, a recommender's answer to
+ * each request event (an event with {@code recommend > 0}), from the batch that holds it.
  *
  * <p>This class is the Flink adapter alone: state handles, timers, the dispatch of the three
  * inputs, checkpoint hooks and metric registration. The behaviour lives in plain classes: {@link
@@ -87,6 +89,8 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
             new OutputTag<>("snapshots", AvroTypes.of(ModelSnapshot.class));
     public static final OutputTag<DeadLetter> DEAD_LETTERS =
             new OutputTag<>("learner-deadletters", AvroTypes.of(DeadLetter.class));
+    public static final OutputTag<Recommendation> RECOMMENDATIONS =
+            new OutputTag<>("recommendations", AvroTypes.of(Recommendation.class));
 
     private final Map<String, ModelSpec> specs;
     private final ModelSpec defaultSpec;
@@ -207,6 +211,11 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
         String reason = EventValidator.refusal(m.spec(), in.event);
         if (reason != null) {
             refuse(in, reason);
+            return;
+        }
+        if (in.event.getRecommend() > 0) {
+            m.request(in);
+            rowAdded(m);
             return;
         }
         in.event = join.withEarlyLabel(m, in.event);
@@ -375,6 +384,11 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
         @Override
         public void prediction(Prediction p) {
             output.collect(record.replace(p));
+        }
+
+        @Override
+        public void recommendation(Recommendation r) {
+            emit(RECOMMENDATIONS, r);
         }
 
         @Override

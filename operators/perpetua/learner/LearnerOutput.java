@@ -6,6 +6,7 @@ import perpetua.schemas.DeadLetter;
 import perpetua.schemas.Metrics;
 import perpetua.schemas.ModelSnapshot;
 import perpetua.schemas.Prediction;
+import perpetua.schemas.Recommendation;
 
 /**
  * Where the Learner's parts put what they produce, and how they read the clock and set timers. The
@@ -14,6 +15,9 @@ import perpetua.schemas.Prediction;
  */
 interface LearnerOutput {
     void prediction(Prediction p);
+
+    /** The answer to a request event of a recommender. */
+    void recommendation(Recommendation r);
 
     /** A metrics window, a drift signal, a promotion or a replacement. */
     void metrics(Metrics record);

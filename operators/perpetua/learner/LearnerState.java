@@ -34,5 +34,11 @@ public class LearnerState {
 
     public int rungWindows;
 
+    /**
+     * A recommender's catalog and user histories, an {@code Interactions} record in single-object
+     * encoding; null for other models.
+     */
+    public byte[] interactions;
+
     public LearnerState() {}
 }

@@ -186,6 +186,9 @@ final class ModelLifeCycle {
                                 source.getVersion(),
                                 out.now())
                         : new ModelRuntime(stored, Variant.fresh(stored), 0, out.now());
+        if (source != null) {
+            m.remember(source.getInteractions());
+        }
         retired.clear();
         register(m, how);
         out.snapshot(

@@ -3,22 +3,33 @@ package perpetua.learner;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
+import perpetua.catalog.InteractionMemory;
 import perpetua.drift.DriftDetector;
 import perpetua.drift.DriftMonitor;
 import perpetua.ingest.LearnerInput;
+import perpetua.metrics.PrequentialEvaluator;
 import perpetua.model.ModelRecords;
 import perpetua.schemas.Event;
+import perpetua.schemas.Interactions;
 import perpetua.schemas.ModelSnapshot;
 import perpetua.schemas.ModelSpec;
 import perpetua.schemas.ModelState;
+import perpetua.schemas.Sampling;
+import perpetua.schemas.Task;
 import perpetua.wire.WireFormat;
 
 /**
  * The live working copy of one model inside a Learner subtask: its spec, its champion and
  * challengers, its drift background model, its open micro-batch, its served version line and its
- * snapshot schedule. Transient: rebuilt from {@link LearnerState} after a restore.
+ * snapshot schedule; for a recommender also what it remembers of its stream ({@link
+ * InteractionMemory}, shared by every learner), the candidates each new event's item is ranked
+ * against, the sampled negatives the batch learns and the requests it answers. Transient: rebuilt
+ * from {@link LearnerState} after a restore.
  *
  * <p>It changes only through methods named for what happens to a model (a row added, a batch
  * learned, a challenger promoted, the background model replacing the champion), so that no caller
@@ -80,6 +91,23 @@ final class ModelRuntime {
     /** Incremented at every flush so that a timer set for an earlier batch does nothing. */
     private long batchSeq;
 
+    /** A recommender's catalog and user histories; null for other models. */
+    private InteractionMemory memory;
+
+    /** Per new row of the open batch: the items its item is ranked against, or null. */
+    private String[][] candidates;
+
+    /**
+     * The sampled negatives of the event being added (implicit feedback): learned, never served.
+     */
+    private final List<Event> negatives = new ArrayList<>();
+
+    /** Request events of the open batch, answered with recommendations. */
+    private final List<LearnerInput> requests = new ArrayList<>();
+
+    /** Predictions served on this subtask since the model was built here, for explainEvery. */
+    private long served;
+
     ModelRuntime(ModelSpec spec, Variant champion, long version, long now) {
         this.name = spec.getModel();
         this.spec = spec;
@@ -87,9 +115,11 @@ final class ModelRuntime {
         this.version = version;
         this.lastSnapshotAt = now;
         this.pending = new LearnerInput[Math.max(1, spec.getMaxBatch())];
+        this.candidates = new String[pending.length][];
         for (ModelSpec c : spec.getChallengers()) {
             challengers.add(Variant.fresh(c));
         }
+        this.memory = memoryFor(spec, null);
         lineUp();
     }
 
@@ -102,6 +132,15 @@ final class ModelRuntime {
             all.add(background);
         }
         learners = Collections.unmodifiableList(all);
+    }
+
+    /** The memory a spec asks for: none, or one within its bounds holding what {@code was} held. */
+    private static InteractionMemory memoryFor(ModelSpec spec, Interactions was) {
+        if (spec.getItemFeature() == null) {
+            return null;
+        }
+        return InteractionMemory.of(
+                was, spec.getCatalogSize(), spec.getHistoryUsers(), spec.getUserHistory());
     }
 
     static ModelRuntime restore(LearnerState s, WireFormat.Codec<ModelSpec> specs)
@@ -123,6 +162,12 @@ final class ModelRuntime {
             m.background = Variant.restore(spec, s.background);
             m.backgroundSince = s.backgroundSince;
             m.replacementDue = s.replacementDue;
+        }
+        if (s.interactions != null) {
+            m.memory =
+                    memoryFor(
+                            spec,
+                            Interactions.fromByteBuffer(java.nio.ByteBuffer.wrap(s.interactions)));
         }
         m.lineUp();
         return m;
@@ -147,6 +192,15 @@ final class ModelRuntime {
             s.background = background.toState(monitors);
             s.backgroundSince = backgroundSince;
             s.replacementDue = replacementDue;
+        }
+        if (memory != null) {
+            try {
+                java.nio.ByteBuffer b = memory.toRecord().toByteBuffer();
+                s.interactions = new byte[b.remaining()];
+                b.get(s.interactions);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
         }
         return s;
     }
@@ -193,6 +247,16 @@ final class ModelRuntime {
         return batchSeq;
     }
 
+    /** A recommender's catalog and user histories; null for other models. */
+    InteractionMemory memory() {
+        return memory;
+    }
+
+    /** Takes over what a snapshot remembered of the stream (warm start, fork). */
+    void remember(Interactions record) {
+        memory = memoryFor(spec, record);
+    }
+
     int batchesSinceSnapshot() {
         return batchesSinceSnapshot;
     }
@@ -209,16 +273,121 @@ final class ModelRuntime {
 
     // ---------------------------------------------------------------- the open batch
 
-    /** A new event joins the open batch, encoded by every learner. */
+    /**
+     * A new event joins the open batch, encoded by every learner. A recommender first draws the
+     * candidates its item is ranked against and its negatives from what it knew before the event,
+     * then remembers the event's interaction.
+     */
     void add(LearnerInput in) {
+        int drawnBefore = negatives.size();
+        String[] drawn = memory == null ? null : observe(in.event);
         for (Variant v : learners()) {
             v.add(in.event);
+            // A negative's numerics and dense values are its positive's, counted with it.
+            for (int i = drawnBefore; i < negatives.size(); i++) {
+                v.addCounted(negatives.get(i));
+            }
         }
         int row = newRows() - 1;
         if (row >= pending.length) {
             pending = Arrays.copyOf(pending, pending.length * 2);
+            candidates = Arrays.copyOf(candidates, pending.length);
         }
         pending[row] = in;
+        candidates[row] = drawn;
+    }
+
+    /**
+     * An interaction (an event with an item) of a recommender: its ranking candidates, drawn from
+     * the items its user had not interacted with (for a positive or unlabelled event, any rating),
+     * its negatives (implicit feedback, a positive label), then the memory records it.
+     *
+     * @return the ranking candidates, or null when the event is not ranked
+     */
+    private String[] observe(Event e) {
+        Map<String, String> categorical = e.getCategorical();
+        String item = categorical.get(spec.getItemFeature());
+        if (item == null) {
+            return null;
+        }
+        String user = categorical.get(spec.getUserFeature());
+        Object label = e.getLabel();
+        boolean binary = spec.getTask() == Task.BINARY;
+        boolean positive = label != null && ((Number) label).doubleValue() >= 0.5;
+        SplittableRandom random = memory.random(spec.getSeed());
+        boolean byPopularity = spec.getSampling() == Sampling.POPULARITY;
+        String[] drawn = null;
+        if (PrequentialEvaluator.ranks(spec) && (!binary || label == null || positive)) {
+            drawn = memory.sample(user, item, spec.getRankingCandidates(), random, byPopularity);
+        }
+        if (binary && positive && spec.getNegativeSamples() > 0) {
+            String[] negative =
+                    memory.sample(user, item, spec.getNegativeSamples(), random, byPopularity);
+            if (negative != null) {
+                for (int i = 0; i < negative.length; i++) {
+                    negatives.add(negativeOf(e, negative[i], i));
+                }
+            }
+        }
+        Map<String, String> itemSide = new HashMap<>();
+        Map<String, String> userSide = new HashMap<>(categorical);
+        userSide.remove(spec.getItemFeature());
+        userSide.remove(spec.getUserFeature());
+        for (String f : spec.getItemFeatures()) {
+            String v = userSide.remove(f);
+            if (v != null) {
+                itemSide.put(f, v);
+            }
+        }
+        memory.record(user, item, itemSide, userSide);
+        return drawn;
+    }
+
+    /** The event with another item and that item's side features, learned as a negative. */
+    private Event negativeOf(Event e, String item, int index) {
+        Map<String, String> categorical = new HashMap<>(e.getCategorical());
+        for (String f : spec.getItemFeatures()) {
+            categorical.remove(f);
+        }
+        Map<String, String> features = memory.features(item);
+        if (features != null) {
+            categorical.putAll(features);
+        }
+        categorical.put(spec.getItemFeature(), item);
+        return Event.newBuilder(e)
+                .setId(e.getId() + "#negative" + index)
+                .setCategorical(categorical)
+                .setLabel(0)
+                .build();
+    }
+
+    /** A request joins the open batch: it is answered when the batch flushes. */
+    void request(LearnerInput in) {
+        requests.add(in);
+    }
+
+    /** Requests of the open batch. */
+    List<LearnerInput> requests() {
+        return requests;
+    }
+
+    /** The candidates row {@code row}'s item is ranked against, or null. */
+    String[] candidates(int row) {
+        return candidates[row];
+    }
+
+    /** The new event of row {@code row}, left in the batch. */
+    Event newEvent(int row) {
+        return pending[row].event;
+    }
+
+    /**
+     * Counts one served prediction; whether it is one of the sample that carries an explanation
+     * (every explainEvery-th).
+     */
+    boolean servedIsExplained() {
+        int every = spec.getExplainEvery();
+        return every > 0 && served++ % every == 0;
     }
 
     /**
@@ -250,9 +419,14 @@ final class ModelRuntime {
         return champion.batch().size();
     }
 
-    /** Rows of the open batch: new events and late labels. */
+    /** Sampled negatives of the open batch, already in the learning queues. */
+    List<Event> negatives() {
+        return negatives;
+    }
+
+    /** Rows of the open batch: new events, late labels and requests. */
     int size() {
-        return newRows() + joined.size();
+        return newRows() + joined.size() + requests.size();
     }
 
     /**
@@ -264,6 +438,9 @@ final class ModelRuntime {
             v.batch().clear();
         }
         joined.clear();
+        negatives.clear();
+        requests.clear();
+        Arrays.fill(candidates, null);
         version += championSteps;
         batchesSinceSnapshot += championSteps;
         batchSeq++;
@@ -296,6 +473,15 @@ final class ModelRuntime {
         }
         if (background != null) {
             background.update(next);
+        }
+        boolean bounds =
+                memory != null
+                        && next.getItemFeature() != null
+                        && next.getCatalogSize() == spec.getCatalogSize()
+                        && next.getHistoryUsers() == spec.getHistoryUsers()
+                        && next.getUserHistory() == spec.getUserHistory();
+        if (!bounds) {
+            memory = memoryFor(next, memory == null ? null : memory.toRecord());
         }
         spec = next;
         List<Variant> previous = new ArrayList<>(challengers);
@@ -478,6 +664,7 @@ final class ModelRuntime {
                 .setMetrics(v.evaluator().summary())
                 .setState(state)
                 .setEvent(event)
+                .setInteractions(memory == null ? null : memory.toRecord())
                 .build();
     }
 }

@@ -64,7 +64,11 @@ final class PromotedSpec {
                     "action",
                     "freshStart",
                     "initFrom",
-                    "initSnapshot");
+                    "initSnapshot",
+                    "multiValued",
+                    "factors",
+                    "factorFeatures",
+                    "factorBits");
 
     /** The fields that stay the model's: how it is served, measured, snapshotted and judged. */
     static final Set<String> MODEL_FIELDS =
@@ -92,7 +96,20 @@ final class PromotedSpec {
                     "driftReaction",
                     "driftBoostFactor",
                     "driftBoostBatches",
-                    "search");
+                    "search",
+                    // A recommender's memory, ranking and explanations are the model's.
+                    "userFeature",
+                    "itemFeature",
+                    "itemFeatures",
+                    "negativeSamples",
+                    "rankingCandidates",
+                    "rankingK",
+                    "sampling",
+                    "catalogSize",
+                    "historyUsers",
+                    "userHistory",
+                    "explainEvery",
+                    "explainTop");
 
     static {
         String problem = unclassified();

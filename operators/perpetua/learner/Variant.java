@@ -10,6 +10,9 @@ import perpetua.features.MaxAbsScaler;
 import perpetua.features.MicroBatch;
 import perpetua.features.OnlineStandardizer;
 import perpetua.metrics.PrequentialEvaluator;
+import perpetua.metrics.Ranking;
+import perpetua.model.CandidateScorer;
+import perpetua.model.Explainer;
 import perpetua.model.ModelRecords;
 import perpetua.model.NeuralModel;
 import perpetua.schemas.DriftReaction;
@@ -69,6 +72,13 @@ final class Variant {
 
     /** Position of a DRIFT in the batch being flushed, its reaction still to come; else -1. */
     private long driftedAt = -1;
+
+    /** The rank of each new row's item among its candidates; 0 where a row is not ranked. */
+    private int[] ranks = new int[0];
+
+    // Built on first use over the current model and moments; dropped when the model is replaced.
+    private CandidateScorer scorer;
+    private Explainer explainer;
 
     private Variant(
             ModelSpec spec, NeuralModel model, FeatureEncoder encoder, PrequentialEvaluator ev) {
@@ -213,6 +223,8 @@ final class Variant {
     /** Applies a compatible spec change in place, keeping what was learned. */
     void update(ModelSpec next) {
         model = model.reconfigured(next);
+        scorer = null;
+        explainer = null;
         conform(next);
     }
 
@@ -248,6 +260,47 @@ final class Variant {
 
     private static boolean learnable(float label, float weight) {
         return weight > 0 && !Float.isNaN(label);
+    }
+
+    /** The rank of each new row's item among its candidates, 0 where a row is not ranked. */
+    int[] ranks() {
+        return ranks;
+    }
+
+    /**
+     * Ranks the item of each new row that has candidates, scored with the model as it is before the
+     * batch is learned (see {@link Ranking}).
+     */
+    void rank(ModelRuntime m, int capacity) {
+        int n = m.newRows();
+        if (ranks.length < n) {
+            ranks = new int[Math.max(n, capacity)];
+        }
+        for (int r = 0; r < n; r++) {
+            String[] candidates = m.candidates(r);
+            if (candidates == null) {
+                ranks[r] = 0;
+                continue;
+            }
+            float[] s = scorer().scoreAgainst(m.newEvent(r), candidates, m.memory());
+            ranks[r] = Ranking.rank(s[0], s, 1, candidates.length);
+        }
+    }
+
+    /** Scores a recommender's candidates with this learner's model and moments. */
+    CandidateScorer scorer() {
+        if (scorer == null) {
+            scorer = new CandidateScorer(model, encoder.standardizer(), encoder.denseScaler());
+        }
+        return scorer;
+    }
+
+    /** Explains this learner's predictions with its model and moments. */
+    Explainer explainer() {
+        if (explainer == null) {
+            explainer = new Explainer(model, encoder.standardizer(), encoder.denseScaler());
+        }
+        return explainer;
     }
 
     /**

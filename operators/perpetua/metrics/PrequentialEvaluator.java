@@ -47,6 +47,10 @@ import perpetua.schemas.Task;
  *   <li>REGRESSION: MAE, RMSE and R² (weighted; the label variance by West's incremental update).
  * </ul>
  *
+ * <p>A recommender also ranks each event's item among sampled candidates before it learns the event
+ * ({@link #addRank}): hit rate and NDCG at k and MRR over the window's ranked events ({@link
+ * RankingSums}), whatever its task.
+ *
  * <p>A metric that is 0/0 in the window is emitted as null rather than as a misleading number:
  * every metric of a window with zero total weight; AUC when the window holds a single class;
  * precision when nothing was predicted positive; recall when no label was positive; F1 when neither
@@ -102,6 +106,9 @@ public class PrequentialEvaluator implements Cloneable {
     /** The sums of the labelled events. */
     public TaskSums sums;
 
+    /** The sums of the ranked events of a recommender; null for a model that ranks nothing. */
+    public RankingSums ranking;
+
     /** Whether any window was emitted yet. */
     public boolean emitted;
 
@@ -121,6 +128,9 @@ public class PrequentialEvaluator implements Cloneable {
     public double lastMacroF1 = Double.NaN;
     public double lastKappa = Double.NaN;
     public double lastR2 = Double.NaN;
+    public double lastHitRate = Double.NaN;
+    public double lastNdcg = Double.NaN;
+    public double lastMrr = Double.NaN;
 
     /** For Flink's POJO serializer only. */
     public PrequentialEvaluator() {}
@@ -172,13 +182,26 @@ public class PrequentialEvaluator implements Cloneable {
         if (problem != null) {
             throw new IllegalArgumentException(problem);
         }
-        return new PrequentialEvaluator(
-                spec.getTask(),
-                spec.getMetricsWindow(),
-                spec.getMetricsWindowKind(),
-                spec.getMetricsWindowMs(),
-                spec.getFadingFactor(),
-                spec.getClasses());
+        PrequentialEvaluator e =
+                new PrequentialEvaluator(
+                        spec.getTask(),
+                        spec.getMetricsWindow(),
+                        spec.getMetricsWindowKind(),
+                        spec.getMetricsWindowMs(),
+                        spec.getFadingFactor(),
+                        spec.getClasses());
+        return ranks(spec) ? e.rankingAt(spec.getRankingK()) : e;
+    }
+
+    /** Whether a model of {@code spec} ranks its events' items: a recommender with candidates. */
+    public static boolean ranks(ModelSpec spec) {
+        return spec.getItemFeature() != null && spec.getRankingCandidates() > 0;
+    }
+
+    /** Keeps hit rate and NDCG at {@code k} and MRR of ranked events too; returns this. */
+    public PrequentialEvaluator rankingAt(int k) {
+        this.ranking = RankingSums.atCutoff(k);
+        return this;
     }
 
     /** Returns null when the spec's metrics window is usable, otherwise why not. */
@@ -205,7 +228,10 @@ public class PrequentialEvaluator implements Cloneable {
                 && kind == spec.getMetricsWindowKind()
                 && windowSize == spec.getMetricsWindow()
                 && (kind != MetricsWindowKind.TIME || windowMs == spec.getMetricsWindowMs())
-                && (kind != MetricsWindowKind.FADING || fadingFactor == spec.getFadingFactor());
+                && (kind != MetricsWindowKind.FADING || fadingFactor == spec.getFadingFactor())
+                && (ranks(spec)
+                        ? ranking != null && ranking.k == spec.getRankingK()
+                        : ranking == null);
     }
 
     /** The window kind, COUNT for state written before windows had kinds. */
@@ -228,6 +254,7 @@ public class PrequentialEvaluator implements Cloneable {
             // Every field but the sums is a value: a copy cannot forget one.
             PrequentialEvaluator c = (PrequentialEvaluator) super.clone();
             c.sums = sums.copy();
+            c.ranking = ranking == null ? null : ranking.copy();
             return c;
         } catch (CloneNotSupportedException e) {
             throw new AssertionError(e);
@@ -275,6 +302,19 @@ public class PrequentialEvaluator implements Cloneable {
         sums.fade(fadingFactor);
         sums.add(task, scores, scoreOffset, predicted, label, weight, labelled, aucLimit());
         labelled++;
+    }
+
+    /**
+     * Adds one ranked event of a recommender: its item came at {@code rank} (1: first) among its
+     * candidates, scored by the model before it learned the event.
+     *
+     * @throws IllegalStateException when this evaluator keeps no ranking metrics
+     */
+    public void addRank(int rank) {
+        if (ranking == null) {
+            throw new IllegalStateException("this evaluator keeps no ranking metrics");
+        }
+        ranking.add(rank, fadingFactor);
     }
 
     /** Whether a COUNT window holds windowSize labelled events, or a FADING record is due. */
@@ -346,6 +386,9 @@ public class PrequentialEvaluator implements Cloneable {
                         .setEventsPerSecond(eventsPerSecond)
                         .setWindow(windowName());
         sums.figures(task, b, labelled, aucAllKept());
+        if (ranking != null) {
+            ranking.figures(b);
+        }
         Metrics metrics = b.build();
         remember(metrics);
         reset();
@@ -368,6 +411,9 @@ public class PrequentialEvaluator implements Cloneable {
         lastMacroF1 = orNaN(metrics.getMacroF1());
         lastKappa = orNaN(metrics.getKappa());
         lastR2 = orNaN(metrics.getR2());
+        lastHitRate = orNaN(metrics.getHitRate());
+        lastNdcg = orNaN(metrics.getNdcg());
+        lastMrr = orNaN(metrics.getMrr());
     }
 
     /**
@@ -394,6 +440,9 @@ public class PrequentialEvaluator implements Cloneable {
         putIfDefined(summary, "macroF1", lastMacroF1);
         putIfDefined(summary, "kappa", lastKappa);
         putIfDefined(summary, "r2", lastR2);
+        putIfDefined(summary, "hitRate", lastHitRate);
+        putIfDefined(summary, "ndcg", lastNdcg);
+        putIfDefined(summary, "mrr", lastMrr);
         return summary;
     }
 
@@ -422,6 +471,9 @@ public class PrequentialEvaluator implements Cloneable {
 
     private void reset() {
         sums.reset(kind() == MetricsWindowKind.TIME, kind() == MetricsWindowKind.FADING, labelled);
+        if (ranking != null) {
+            ranking.reset(kind() == MetricsWindowKind.FADING);
+        }
         started = false;
         open = false;
         versionFrom = 0L;

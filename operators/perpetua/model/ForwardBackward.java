@@ -14,9 +14,10 @@ import perpetua.schemas.ModelSpec;
  * each hidden layer {@code act(A W^T + b)} with inverted dropout while learning, the output layer
  * plus the wide part, then the task's activation. Backward: dLoss/dz from the loss, through the
  * layers by their kernels, into a gradient laid out as the parameters: dense blocks fully, wide and
- * embedding weights scattered onto the indices the batch used (listed as active), L2 on every
- * weight but the biases. Working buffers grow to the largest batch seen and are never state; the
- * last forward pass is reused when learning follows a prediction of the same batch and weights.
+ * embedding weights (and factor vectors, see {@link FactorPart}) scattered onto the indices the
+ * batch used (listed as active), L2 on every weight but the biases. Working buffers grow to the
+ * largest batch seen and are never state; the last forward pass is reused when learning follows a
+ * prediction of the same batch and weights.
  */
 final class ForwardBackward {
     private final ParameterLayout p;
@@ -24,6 +25,9 @@ final class ForwardBackward {
     private final float[] params;
     private final float l2;
     private final DenseKernel[] kernels;
+
+    /** The factorization machine's pairwise part; null without one. */
+    private final FactorPart factors;
 
     /** The gradient, laid out as the parameters; sparse blocks only at the active indices. */
     final float[] grad;
@@ -68,6 +72,7 @@ final class ForwardBackward {
         this.grad = new float[params.length];
         this.slotMark = new int[layout.hashSize];
         this.rowMark = new int[layout.tableOffset.length * layout.embRows];
+        this.factors = layout.factorDim > 0 ? new FactorPart(layout, params) : null;
         this.kernels = new DenseKernel[layout.layers + 1];
         for (int l = 0; l <= layout.layers; l++) {
             int in = layout.width[l];
@@ -80,6 +85,11 @@ final class ForwardBackward {
     /** The kernel of each dense layer, the output layer last. */
     DenseKernel[] kernels() {
         return kernels;
+    }
+
+    /** The scores of the last forward pass before the task's activation, {@code k} a row. */
+    float[] logits() {
+        return logits;
     }
 
     /** The outputs of the last forward pass: probabilities or values, {@code k} a row. */
@@ -145,6 +155,9 @@ final class ForwardBackward {
                 inputOf(p.layers, input, training), n, params, k, 0, Activation.IDENTITY, logits);
         if (p.wide) {
             addWide(batch);
+        }
+        if (factors != null) {
+            factors.forward(batch, logits);
         }
         int size = n * k;
         switch (p.task) {
@@ -326,10 +339,25 @@ final class ForwardBackward {
         if (p.wide) {
             scatterWide(batch);
         }
+        embCount = 0;
         if (p.fields > 0) {
             scatterEmbeddings(batch);
         }
+        if (factors != null) {
+            factors.backward(batch, outGrad, grad, l2, this);
+        }
         return value;
+    }
+
+    /**
+     * Lists {@code count} sparse weights from {@code from} as used by this backward pass: the
+     * optimizer updates them, and only them, with the embedding rows.
+     */
+    void activateSparse(int from, int count) {
+        activeEmb = ensure(activeEmb, embCount + count);
+        for (int d = 0; d < count; d++) {
+            activeEmb[embCount++] = from + d;
+        }
     }
 
     private void scatterWide(MicroBatch batch) {
@@ -367,7 +395,6 @@ final class ForwardBackward {
         float[] da = dActs[0];
         int[] bagStart = batch.bagStart();
         int[] ids = batch.bagIds();
-        embCount = 0;
         for (int r = 0; r < n; r++) {
             for (int f = 0; f < p.fields; f++) {
                 int from = bagStart[r * p.fields + f];

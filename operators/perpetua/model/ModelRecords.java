@@ -57,6 +57,9 @@ public final class ModelRecords {
         p.setScores(probabilities);
         p.setPublishedAt(publishedAt);
         p.setPredictedAt(now);
+        // Not ranked, not explained: the schema's defaults, which the builder would have set.
+        p.setRank(null);
+        p.setContributions(List.of());
         return p;
     }
 

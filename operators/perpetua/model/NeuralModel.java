@@ -18,17 +18,18 @@ import perpetua.schemas.Tensor;
  * the {@link FeatureEncoder} hashed (one id for a categorical value, one per token for text). Dense
  * hidden layers follow, each {@code act(A W^T + b)} with optional inverted dropout while learning.
  * The output layer adds the wide part, a hashed linear model over categoricals, interactions and
- * text n-grams, and applies the task's activation: sigmoid (BINARY), softmax (MULTICLASS) or none
- * (REGRESSION). Losses: log loss, cross-entropy, squared, Huber.
+ * text n-grams, and the pairwise interactions of a factorization machine ({@link FactorPart}), and
+ * applies the task's activation: sigmoid (BINARY), softmax (MULTICLASS) or none (REGRESSION).
+ * Losses: log loss, cross-entropy, squared, Huber.
  *
  * <p>Parameters are one flat {@code float[]}: output bias "bias" {@code [K]}, output weights
  * "dense" {@code [K x in]}, wide weights "hashed" {@code [K x 2^hashBits]}, the embedding tables
- * {@code [2^embeddingBits x dim]}, then per hidden layer its weights {@code [units x in]} and
- * biases. A linear model therefore has the same parameters, and the same tensors, as before there
- * were layers. Dense parameters are updated fully each step; wide and embedding weights only where
- * the batch used them (lazy L2 there, as the optimizers' state is lazy). State worth keeping is
- * {@link #parameters()}, {@link #optimizerState()} and {@link #steps()}; the rest is working
- * buffers.
+ * {@code [2^embeddingBits x dim]}, the factor table of a factorization machine {@code [2^factorBits
+ * x factors]}, then per hidden layer its weights {@code [units x in]} and biases. A linear model
+ * therefore has the same parameters, and the same tensors, as before there were layers. Dense
+ * parameters are updated fully each step; wide and embedding weights only where the batch used them
+ * (lazy L2 there, as the optimizers' state is lazy). State worth keeping is {@link #parameters()},
+ * {@link #optimizerState()} and {@link #steps()}; the rest is working buffers.
  *
  * <p>Each learning step is guarded: a batch whose loss or gradient is not finite, or whose step
  * would leave the weights' L2 norm above {@code maxWeightNorm}, is not applied; the model stays
@@ -136,6 +137,26 @@ public final class NeuralModel {
         return model;
     }
 
+    /** Where each parameter lives: for the explanations of this package. */
+    ParameterLayout layout() {
+        return layout;
+    }
+
+    /** The live parameters, not a copy: for the explanations of this package, which only read. */
+    float[] liveParameters() {
+        return params;
+    }
+
+    /**
+     * Runs the forward pass of {@code batch} without dropout and returns the scores before the
+     * task's activation (log-odds, class logits or values), {@link #outputs()} a row; the array is
+     * a working buffer, valid until the next pass.
+     */
+    float[] scores(MicroBatch batch) {
+        passes.forward(batch, false, 0);
+        return passes.logits();
+    }
+
     /** Returns the spec this model was built for. */
     public ModelSpec spec() {
         return spec;
@@ -205,6 +226,19 @@ public final class NeuralModel {
     }
 
     /**
+     * The output's value in the label's own units: {@code shift + scale * output} for a regression
+     * model that learns its label standardized, the output itself otherwise.
+     */
+    public float labelUnits(float output) {
+        return step.target == null ? output : step.target.shift() + step.target.scale() * output;
+    }
+
+    /** The factor {@link #labelUnits} multiplies the output by: 1 without target scaling. */
+    public float labelScale() {
+        return step.target == null ? 1f : step.target.scale();
+    }
+
+    /**
      * Sets the label moments of {@link #targetMoments()}; null makes the model learn and predict
      * the label as it comes (state of a model that learned before target scaling existed).
      */
@@ -256,6 +290,9 @@ public final class NeuralModel {
                 .append(kernels[p.layers].name());
         if (p.wide) {
             b.append(", wide 2^").append(spec.getHashBits());
+        }
+        if (p.factorDim > 0) {
+            b.append(", factors 2^").append(spec.getFactorBits()).append('x').append(p.factorDim);
         }
         b.append(", ")
                 .append(params.length)

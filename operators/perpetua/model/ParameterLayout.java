@@ -17,12 +17,22 @@ import perpetua.schemas.Tensor;
  * Where each parameter of a {@link NeuralModel} lives in its one flat {@code float[]}, as its spec
  * lays it out: output bias "bias" {@code [K]}, output weights "dense" {@code [K x in]}, wide
  * weights "hashed" {@code [K x 2^hashBits]}, the embedding tables {@code [2^embeddingBits x dim]},
- * then per hidden layer its weights {@code [units x in]} and biases. Also the blocks published as
- * tensors, and the seeded initialization. Immutable; checks the spec's shape as it is built.
+ * the factorization machine's table "factors" {@code [2^factorBits x factors]}, then per hidden
+ * layer its weights {@code [units x in]} and biases. Also the blocks published as tensors, and the
+ * seeded initialization. Immutable; checks the spec's shape as it is built.
  */
 final class ParameterLayout {
     /** Half-width of the uniform initialization of embedding vectors. */
     static final float EMBEDDING_INIT = 0.05f;
+
+    /** Half-width of the uniform initialization of factor vectors. */
+    static final float FACTOR_INIT = 0.01f;
+
+    /**
+     * Mixed into the seed of the factor table's draws, so that adding factors to a spec leaves the
+     * start of every other parameter as it was.
+     */
+    private static final long FACTOR_SEED = 0x6661_6374_6f72_73L;
 
     /** A named block of the flat parameters, published as one tensor. */
     record Block(String name, int[] shape, int offset) {}
@@ -45,6 +55,14 @@ final class ParameterLayout {
     final int[] tableOffset;
     final int[] tableDim;
     final int embRows;
+
+    /** Size of a factor vector; 0 without a factorization machine. */
+    final int factorDim;
+
+    /** Rows of the factor table: 2^factorBits, or 0. */
+    final int factorRows;
+
+    final int factorOffset;
     final int layers;
 
     /** width[0]: the deep input; width[l + 1]: units of hidden layer l. */
@@ -152,6 +170,25 @@ final class ParameterLayout {
             offset += (long) embRows * tableDim[t];
             checkSize(offset);
         }
+        this.factorDim = spec.getFactors();
+        if (factorDim < 0) {
+            throw new IllegalArgumentException("factors must be >= 0: " + factorDim);
+        }
+        if (factorDim > 0 && k != 1) {
+            throw new IllegalArgumentException(
+                    "factors need a BINARY or REGRESSION model (one output)");
+        }
+        int factorBits = spec.getFactorBits();
+        if (factorDim > 0 && (factorBits < 1 || factorBits > 24)) {
+            throw new IllegalArgumentException("factorBits must lie in [1, 24]: " + factorBits);
+        }
+        this.factorRows = factorDim > 0 ? 1 << factorBits : 0;
+        this.factorOffset = (int) offset;
+        if (factorDim > 0) {
+            blocks.add(new Block("factors", new int[] {factorRows, factorDim}, (int) offset));
+            offset += (long) factorRows * factorDim;
+            checkSize(offset);
+        }
         this.layersOffset = (int) offset;
         this.weightOffset = new int[layers];
         this.biasOffset = new int[layers];
@@ -192,9 +229,19 @@ final class ParameterLayout {
     /**
      * Hidden layers and, when there is any, the output layer of a deep model start uniform at the
      * spec's scale (GLOROT: sqrt(6 / (in + out)); HE: sqrt(6 / in)), embeddings uniform in +-{@link
-     * #EMBEDDING_INIT}, biases and wide weights at zero; a linear model starts at zero.
+     * #EMBEDDING_INIT}, biases and wide weights at zero; a linear model starts at zero. Factor
+     * vectors start uniform in +-{@link #FACTOR_INIT} from a stream of their own (at zero they
+     * would never move: each one's gradient is made of the others).
      */
     void initialize(ModelSpec spec, float[] params) {
+        if (factorDim > 0) {
+            fill(
+                    params,
+                    new SplittableRandom(spec.getSeed() ^ FACTOR_SEED),
+                    factorOffset,
+                    factorRows * factorDim,
+                    FACTOR_INIT);
+        }
         if (layers == 0 && fields == 0) {
             return;
         }

@@ -2,12 +2,14 @@ package perpetua.model;
 
 import java.util.ArrayList;
 import java.util.List;
+import perpetua.catalog.InteractionMemory;
 import perpetua.features.FeatureEncoder;
 import perpetua.features.MicroBatch;
 import perpetua.schemas.Event;
 import perpetua.schemas.ModelSnapshot;
 import perpetua.schemas.ModelSpec;
 import perpetua.schemas.Prediction;
+import perpetua.schemas.Recommendation;
 
 /**
  * Scores events with one version of a model, rebuilt from its {@link ModelSnapshot}, outside Flink.
@@ -16,6 +18,10 @@ import perpetua.schemas.Prediction;
  * snapshot's moments, which are never committed, and the model never learns. A {@link Prediction}
  * is built exactly as the Learner builds one, so the predictions equal the Learner's own for the
  * events it predicts at the snapshot's version.
+ *
+ * <p>A recommender's snapshot also carries its catalog and user histories, from which {@link
+ * #recommend} ranks every item of the catalog for a user (leaving out the user's recent items);
+ * {@link #explain} says what each input of an event added to its score ({@link Explainer}).
  *
  * <p>Not thread-safe: {@link #score} reuses an encoder and a batch buffer. Use one instance per
  * thread, or guard it with a lock.
@@ -29,6 +35,9 @@ public final class ScoringModel {
     private final MicroBatch batch;
     private float[] scores = new float[0];
     private float[] predicted = new float[0];
+    private final InteractionMemory memory;
+    private CandidateScorer candidates;
+    private Explainer explainer;
 
     private ScoringModel(ModelSnapshot s) {
         this.model = s.getModel();
@@ -44,6 +53,14 @@ public final class ScoringModel {
                                 s.getFeatureState(), spec.getNumericFeatures().size()),
                         ModelRecords.denseScaler(s.getFeatureState(), spec.getDenseSize()));
         this.batch = encoder.newBatch();
+        this.memory =
+                spec.getItemFeature() == null
+                        ? null
+                        : InteractionMemory.of(
+                                s.getInteractions(),
+                                spec.getCatalogSize(),
+                                spec.getHistoryUsers(),
+                                spec.getUserHistory());
     }
 
     /** Returns the scorer of the snapshot's model at the snapshot's version. */
@@ -64,6 +81,80 @@ public final class ScoringModel {
     /** Returns the spec of the snapshot. */
     public ModelSpec spec() {
         return spec;
+    }
+
+    /** Returns the catalog and user histories of a recommender's snapshot; null otherwise. */
+    public InteractionMemory memory() {
+        return memory;
+    }
+
+    /**
+     * The {@code k} items of the catalog that score best for {@code user}, best first, leaving out
+     * the user's recent items as the snapshot remembers them; the user's features are those the
+     * snapshot kept of their last interaction.
+     *
+     * @throws IllegalArgumentException when the model is no recommender
+     */
+    public Recommendation recommend(String user, int k, long now) {
+        return recommend(CandidateScorer.userEvent(spec, requireMemory(), user, null), k, now);
+    }
+
+    /**
+     * The answer to a request event: the {@code request.recommend} items that score best for its
+     * user, its own features over those the snapshot kept of the user.
+     *
+     * @throws IllegalArgumentException when the model is no recommender or the request names no
+     *     user
+     */
+    public Recommendation recommend(Event request, long now) {
+        String user = request.getCategorical().get(spec.getUserFeature());
+        if (user == null) {
+            throw new IllegalArgumentException(
+                    "request " + request.getId() + " has no '" + spec.getUserFeature() + "'");
+        }
+        return recommend(
+                CandidateScorer.userEvent(spec, requireMemory(), user, request),
+                request.getRecommend(),
+                now);
+    }
+
+    private Recommendation recommend(Event base, int k, long now) {
+        if (k < 0) {
+            throw new IllegalArgumentException("k must be >= 0: " + k);
+        }
+        if (candidates == null) {
+            candidates =
+                    new CandidateScorer(network, encoder.standardizer(), encoder.denseScaler());
+        }
+        String user = base.getCategorical().get(spec.getUserFeature());
+        CandidateScorer.TopItems top = candidates.recommend(base, user, k, memory);
+        return Recommendation.newBuilder()
+                .setRequestId(base.getId())
+                .setModel(model)
+                .setModelVersion(version)
+                .setUser(user)
+                .setTime(base.getTime())
+                .setItems(top.items())
+                .setCandidates(top.candidates())
+                .setExcluded(top.excluded())
+                .setRecommendedAt(now)
+                .build();
+    }
+
+    private InteractionMemory requireMemory() {
+        if (memory == null) {
+            throw new IllegalArgumentException(
+                    "model '" + model + "' is no recommender: its spec names no itemFeature");
+        }
+        return memory;
+    }
+
+    /** What each input of {@code event} added to the model's score for it, largest first. */
+    public Explainer.Explanation explain(Event event) {
+        if (explainer == null) {
+            explainer = new Explainer(network, encoder.standardizer(), encoder.denseScaler());
+        }
+        return explainer.explain(event);
     }
 
     /**

@@ -20,7 +20,8 @@ import perpetua.schemas.Task;
  *
  * <p>A spec is refused when no model can be built from it. An update keeps the learned weights only
  * when the architecture and the input encoding stay the same: task, classes, dense size, numeric
- * features, dense scale, hash bits, the wide part, interactions, text n-grams, hidden layers (units
+ * features, dense scale, hash bits, the wide part, interactions, text n-grams, multi-valued
+ * features, the factorization machine, a recommender's item and user features, hidden layers (units
  * and activations), embeddings and their tables. Everything else (learning rate and its schedule,
  * optimizers, regularization, clipping, dropout, loss, kernel, batching, snapshots, metrics window,
  * drift detector and reaction, label wait, challengers) applies to the live model.
@@ -82,6 +83,10 @@ public final class SpecRules {
         if (deep != null) {
             return m + deep;
         }
+        String recommender = recommenderProblem(s);
+        if (recommender != null) {
+            return m + recommender;
+        }
         if (s.getMaxBatch() < 1 || s.getMaxDelayMs() < 0 || s.getMetricsWindow() < 1) {
             return m + "maxBatch >= 1, maxDelayMs >= 0, metricsWindow >= 1";
         }
@@ -109,6 +114,14 @@ public final class SpecRules {
         for (ModelSpec c : s.getChallengers()) {
             if (c.getTask() != s.getTask() || c.getClasses() != s.getClasses()) {
                 return m + "challenger '" + c.getModel() + "' must have the same task and classes";
+            }
+            if (!Objects.equals(c.getItemFeature(), s.getItemFeature())
+                    || !c.getUserFeature().equals(s.getUserFeature())) {
+                return m
+                        + "challenger '"
+                        + c.getModel()
+                        + "' must name the same itemFeature and userFeature (they share the"
+                        + " catalog)";
             }
             if (!c.getChallengers().isEmpty()) {
                 return m + "challenger '" + c.getModel() + "' cannot have challengers";
@@ -178,6 +191,66 @@ public final class SpecRules {
         return null;
     }
 
+    /** The most items a recommender's catalog may keep. */
+    public static final int MAX_CATALOG = 10_000_000;
+
+    /** The most item references the user histories may keep: historyUsers x userHistory. */
+    public static final long MAX_HISTORY = 20_000_000L;
+
+    /** The most candidates an event's item may be ranked against, and negatives it may draw. */
+    public static final int MAX_CANDIDATES = 10_000;
+
+    private static String recommenderProblem(ModelSpec s) {
+        if (s.getFactors() < 0 || s.getFactors() > 1024) {
+            return "factors in 0..1024";
+        }
+        if (s.getFactors() > 0 && s.getTask() == Task.MULTICLASS) {
+            return "factors need a BINARY or REGRESSION model";
+        }
+        if (s.getFactors() > 0 && (s.getFactorBits() < 1 || s.getFactorBits() > 24)) {
+            return "factorBits in 1..24";
+        }
+        if (s.getExplainEvery() < 0 || s.getExplainTop() < 1 || s.getExplainTop() > 1000) {
+            return "explainEvery >= 0 and explainTop in 1..1000";
+        }
+        String item = s.getItemFeature();
+        if (item == null) {
+            if (s.getNegativeSamples() != 0) {
+                return "negativeSamples need a recommender: name its itemFeature";
+            }
+            return null;
+        }
+        if (item.isBlank() || s.getUserFeature().isBlank() || item.equals(s.getUserFeature())) {
+            return "itemFeature and userFeature must be two named categoricals";
+        }
+        if (s.getItemFeatures().contains(item)
+                || s.getItemFeatures().contains(s.getUserFeature())) {
+            return "itemFeatures are the item's side features, not the item or the user";
+        }
+        if (s.getNegativeSamples() < 0 || s.getNegativeSamples() > MAX_CANDIDATES) {
+            return "negativeSamples in 0.." + MAX_CANDIDATES;
+        }
+        if (s.getNegativeSamples() > 0 && s.getTask() != Task.BINARY) {
+            return "negativeSamples are for implicit feedback: a BINARY model";
+        }
+        if (s.getRankingCandidates() < 0 || s.getRankingCandidates() > MAX_CANDIDATES) {
+            return "rankingCandidates in 0.." + MAX_CANDIDATES;
+        }
+        if (s.getRankingK() < 1) {
+            return "rankingK >= 1";
+        }
+        if (s.getCatalogSize() < 1 || s.getCatalogSize() > MAX_CATALOG) {
+            return "catalogSize in 1.." + MAX_CATALOG;
+        }
+        if (s.getHistoryUsers() < 1
+                || s.getUserHistory() < 0
+                || (long) s.getHistoryUsers() * s.getUserHistory() > MAX_HISTORY) {
+            return "historyUsers >= 1, userHistory >= 0 and historyUsers x userHistory <= "
+                    + MAX_HISTORY;
+        }
+        return null;
+    }
+
     /** Returns null when {@code next} can keep the weights learned under {@code current}. */
     public static String incompatibility(ModelSpec current, ModelSpec next) {
         if (current.getTask() != next.getTask()) {
@@ -226,6 +299,31 @@ public final class SpecRules {
         }
         if (!layers(current).equals(layers(next))) {
             return "hidden " + layers(current) + " -> " + layers(next);
+        }
+        if (!Objects.equals(current.getMultiValued(), next.getMultiValued())) {
+            return "multiValued " + current.getMultiValued() + " -> " + next.getMultiValued();
+        }
+        if (current.getFactors() != next.getFactors()
+                || (next.getFactors() > 0
+                        && (current.getFactorBits() != next.getFactorBits()
+                                || !Objects.equals(
+                                        current.getFactorFeatures(), next.getFactorFeatures())))) {
+            return "factors "
+                    + current.getFactors()
+                    + " -> "
+                    + next.getFactors()
+                    + " (factorBits, factorFeatures)";
+        }
+        if (!Objects.equals(current.getItemFeature(), next.getItemFeature())
+                || !current.getUserFeature().equals(next.getUserFeature())) {
+            return "itemFeature and userFeature "
+                    + current.getItemFeature()
+                    + "/"
+                    + current.getUserFeature()
+                    + " -> "
+                    + next.getItemFeature()
+                    + "/"
+                    + next.getUserFeature();
         }
         if (!embeddings(current).equals(embeddings(next))
                 || current.getEmbeddingBits() != next.getEmbeddingBits()

@@ -32,7 +32,8 @@ public final class EventBody {
                     "categorical",
                     "text",
                     "label",
-                    "weight");
+                    "weight",
+                    "recommend");
 
     /**
      * Whether the current Event schema has exactly the fields this class reads and writes; when a
@@ -109,6 +110,7 @@ public final class EventBody {
                     default -> throw new EOFException("label: no such union branch");
                 });
         e.setWeight(in.readFloat());
+        e.setRecommend(in.readInt());
         if (in.left() != 0) {
             throw new EOFException(in.left() + " bytes follow the Event body");
         }
@@ -184,6 +186,7 @@ public final class EventBody {
             throw new IllegalArgumentException("label is neither int nor double: " + label);
         }
         out.writeFloat(e.getWeight());
+        out.writeInt(e.getRecommend());
         return out.buffer();
     }
 

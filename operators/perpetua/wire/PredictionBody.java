@@ -4,6 +4,7 @@ import java.io.EOFException;
 import java.util.List;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.PrimitivesArrays;
+import perpetua.schemas.Contribution;
 import perpetua.schemas.Prediction;
 
 /**
@@ -23,7 +24,9 @@ final class PredictionBody {
                     "label",
                     "scores",
                     "publishedAt",
-                    "predictedAt");
+                    "predictedAt",
+                    "rank",
+                    "contributions");
 
     /**
      * Whether the current Prediction schema has exactly the fields this writer writes; when one is
@@ -67,6 +70,26 @@ final class PredictionBody {
         p.setScores(scores);
         p.setPublishedAt(in.readLong());
         p.setPredictedAt(in.readLong());
+        p.setRank(
+                switch (in.readInt()) {
+                    case 0 -> null;
+                    case 1 -> in.readInt();
+                    default -> throw new EOFException("rank: no such union branch");
+                });
+        List<Contribution> contributions = List.of();
+        for (long count = in.readBlockCount(); count != 0; count = in.readBlockCount()) {
+            // An input of one byte at least and a float of four.
+            if (count > in.left() / 5) {
+                throw new EOFException("contributions claims " + count + " entries");
+            }
+            if (contributions.isEmpty()) {
+                contributions = new java.util.ArrayList<>((int) count);
+            }
+            for (long i = 0; i < count; i++) {
+                contributions.add(new Contribution(in.readString(), in.readFloat()));
+            }
+        }
+        p.setContributions(contributions);
         if (in.left() != 0) {
             throw new EOFException(in.left() + " bytes follow the Prediction body");
         }
@@ -111,6 +134,22 @@ final class PredictionBody {
         out.writeLong(0);
         out.writeLong(p.getPublishedAt());
         out.writeLong(p.getPredictedAt());
+        Integer rank = p.getRank();
+        if (rank == null) {
+            out.writeInt(0);
+        } else {
+            out.writeInt(1);
+            out.writeInt(rank);
+        }
+        List<Contribution> contributions = p.getContributions();
+        if (!contributions.isEmpty()) {
+            out.writeLong(contributions.size());
+            for (Contribution c : contributions) {
+                out.writeString(c.getInput());
+                out.writeFloat(c.getContribution());
+            }
+        }
+        out.writeLong(0);
         return out.buffer();
     }
 

@@ -29,6 +29,7 @@ import perpetua.schemas.Metrics;
 import perpetua.schemas.ModelSnapshot;
 import perpetua.schemas.ModelSpec;
 import perpetua.schemas.Prediction;
+import perpetua.schemas.Recommendation;
 
 /**
  * Avro single-object encoding for every Perpetua topic, resolved against the schemas the project
@@ -50,7 +51,8 @@ public final class WireFormat {
                     Metrics.class,
                     ModelSnapshot.class,
                     ModelSpec.class,
-                    DeadLetter.class);
+                    DeadLetter.class,
+                    Recommendation.class);
 
     /** {@code C3 01} and the 8-byte fingerprint: the bytes before the Avro body. */
     public static final int HEADER_BYTES = 10;

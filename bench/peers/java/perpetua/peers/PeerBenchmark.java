@@ -23,6 +23,7 @@ import moa.classifiers.trees.HoeffdingTree;
 import perpetua.replay.Summary;
 import perpetua.schemas.Event;
 import perpetua.schemas.ModelSpec;
+import perpetua.schemas.Sampling;
 import perpetua.schemas.Task;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -105,6 +106,17 @@ public final class PeerBenchmark implements Callable<Integer> {
     @Option(names = "--note", description = "A line about the machine or run, for the report.")
     String note;
 
+    @Option(
+            names = "--sampling",
+            description =
+                    "How the movielens stream's ranking candidates are drawn: UNIFORM over the"
+                            + " catalog or POPULARITY, by interactions (default: ${DEFAULT-VALUE}).",
+            defaultValue = "UNIFORM")
+    perpetua.schemas.Sampling sampling;
+
+    /** Recommendation latencies measured on Perpetua's final snapshots, for the report. */
+    private final List<RecommenderStreams.Latency> latencies = new ArrayList<>();
+
     /**
      * A learner to run on a stream; created only when its turn comes. A Perpetua model has a spec
      * and no {@code create}: it is replayed by {@link PerpetuaModels#replay}.
@@ -120,15 +132,32 @@ public final class PeerBenchmark implements Callable<Integer> {
         }
     }
 
-    /** A learner's whole-stream quality; NaN where its task has no such metric. */
-    record Quality(double accuracy, double auc, double logLoss, double rmse, double mae) {
+    /**
+     * A learner's whole-stream quality; NaN where its task has no such metric. {@code hr10} and
+     * {@code ndcg10}: a recommender's hit rate and NDCG at 10 (see {@link RecommenderStreams}).
+     */
+    record Quality(
+            double accuracy,
+            double auc,
+            double logLoss,
+            double rmse,
+            double mae,
+            double hr10,
+            double ndcg10) {
         static Quality of(Prequential q) {
-            return new Quality(q.accuracy(), q.auc(), q.logLoss(), q.rmse(), q.mae());
+            return new Quality(
+                    q.accuracy(), q.auc(), q.logLoss(), q.rmse(), q.mae(), Double.NaN, Double.NaN);
         }
 
         static Quality of(Summary s) {
             return new Quality(
-                    nan(s.accuracy()), nan(s.auc()), nan(s.logLoss()), nan(s.rmse()), nan(s.mae()));
+                    nan(s.accuracy()),
+                    nan(s.auc()),
+                    nan(s.logLoss()),
+                    nan(s.rmse()),
+                    nan(s.mae()),
+                    nan(s.hitRate()),
+                    nan(s.ndcg()));
         }
 
         private static double nan(Double v) {
@@ -182,7 +211,10 @@ public final class PeerBenchmark implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new PeerBenchmark()).execute(args));
+        System.exit(
+                new CommandLine(new PeerBenchmark())
+                        .setCaseInsensitiveEnumValuesAllowed(true)
+                        .execute(args));
     }
 
     @Override
@@ -202,6 +234,18 @@ public final class PeerBenchmark implements Callable<Integer> {
                     stream.name,
                     stream.events.size(),
                     (System.nanoTime() - t0) / 1e9);
+            if (stream.recommender) {
+                for (RecommenderStreams.Candidate c : RecommenderStreams.candidates(sampling)) {
+                    if (!selected(c.name())) {
+                        continue;
+                    }
+                    Row row = runRecommender(stream, c);
+                    rows.add(row);
+                    System.out.println(line(row));
+                    write(rows);
+                }
+                continue;
+            }
             for (Candidate c : candidates(stream)) {
                 if (!selected(c.name())) {
                     continue;
@@ -248,6 +292,24 @@ public final class PeerBenchmark implements Callable<Integer> {
                                 l ->
                                         learner.toLowerCase(Locale.ROOT)
                                                 .contains(l.trim().toLowerCase(Locale.ROOT)));
+    }
+
+    /** Runs one learner of a recommendation stream; a failure becomes a row that says why. */
+    private Row runRecommender(PeerStream s, RecommenderStreams.Candidate c) {
+        try {
+            return c.json() != null
+                    ? RecommenderStreams.runPerpetua(s, c, latencies)
+                    : RecommenderStreams.runPeer(s, c, sampling);
+        } catch (Throwable t) {
+            RecommenderStreams.Candidate failed = c;
+            return failed(
+                    s,
+                    new Candidate(failed.name(), failed.setting(), false, null),
+                    new Prequential(Task.REGRESSION, 0),
+                    0,
+                    t,
+                    c.json() != null);
+        }
     }
 
     /** The learners for a stream's task, with the settings the report states. */
@@ -535,14 +597,23 @@ public final class PeerBenchmark implements Callable<Integer> {
         }
         Quality q = r.quality();
         String metrics =
-                r.stream().task == Task.REGRESSION
-                        ? String.format(Locale.ROOT, "rmse=%.4f mae=%.4f", q.rmse(), q.mae())
-                        : String.format(
+                r.stream().recommender
+                        ? String.format(
                                 Locale.ROOT,
-                                "accuracy=%.4f auc=%.4f logloss=%.4f",
-                                q.accuracy(),
-                                q.auc(),
-                                r.probabilities() ? q.logLoss() : Double.NaN);
+                                "rmse=%.4f mae=%.4f hr10=%.4f ndcg10=%.4f",
+                                q.rmse(),
+                                q.mae(),
+                                q.hr10(),
+                                q.ndcg10())
+                        : r.stream().task == Task.REGRESSION
+                                ? String.format(
+                                        Locale.ROOT, "rmse=%.4f mae=%.4f", q.rmse(), q.mae())
+                                : String.format(
+                                        Locale.ROOT,
+                                        "accuracy=%.4f auc=%.4f logloss=%.4f",
+                                        q.accuracy(),
+                                        q.auc(),
+                                        r.probabilities() ? q.logLoss() : Double.NaN);
         return String.format(
                 Locale.ROOT,
                 "%s / %s: events=%d %s events/s=%.0f",
@@ -618,11 +689,12 @@ public final class PeerBenchmark implements Callable<Integer> {
             }
             md.append('\n');
         }
-        if (rows.stream().anyMatch(r -> r.stream().task == Task.REGRESSION)) {
+        if (rows.stream()
+                .anyMatch(r -> r.stream().task == Task.REGRESSION && !r.stream().recommender)) {
             md.append("| stream | learner | setting | events | RMSE | MAE | events/s |\n");
             md.append("|---|---|---|---:|---:|---:|---:|\n");
             for (Row r : rows) {
-                if (r.stream().task != Task.REGRESSION) {
+                if (r.stream().task != Task.REGRESSION || r.stream().recommender) {
                     continue;
                 }
                 if (r.failure() != null) {
@@ -644,10 +716,12 @@ public final class PeerBenchmark implements Callable<Integer> {
             }
             md.append('\n');
         }
-        md.append(ratios(rows));
-        md.append(targets(rows));
-        md.append(searchCurves(rows));
-        md.append(denseRates(rows));
+        md.append(recommenders(rows, latencies, sampling));
+        List<Row> classic = rows.stream().filter(r -> !r.stream().recommender).toList();
+        md.append(ratios(classic));
+        md.append(targets(classic));
+        md.append(searchCurves(classic));
+        md.append(denseRates(classic));
         md.append("Streams:\n");
         rows.stream()
                 .map(Row::stream)
@@ -725,6 +799,126 @@ public final class PeerBenchmark implements Callable<Integer> {
                             rate / gemm));
         }
         return md.length() == 0 ? "" : md.append('\n').toString();
+    }
+
+    /**
+     * The recommendation streams: every learner's RMSE, MAE, hit rate and NDCG at 10 and events/s;
+     * Perpetua's best model by RMSE and by hit rate against the peers and the popularity baseline;
+     * the latency of Perpetua's recommendations over the whole catalog.
+     */
+    static String recommenders(
+            List<Row> rows, List<RecommenderStreams.Latency> latencies, Sampling sampling) {
+        List<Row> rec = rows.stream().filter(r -> r.stream().recommender).toList();
+        if (rec.isEmpty()) {
+            return "";
+        }
+        StringBuilder md = new StringBuilder();
+        md.append(
+                String.format(
+                        Locale.ROOT,
+                        "Recommendation, prequential: before each rating is learned it is"
+                                + " predicted (RMSE, MAE) and its movie ranked among %d movies"
+                                + " its user had not rated, drawn %s from the movies seen so far"
+                                + " (seed %d; every learner ranks the same candidates); HR@%d and"
+                                + " NDCG@%d over every ranked rating. Perpetua's rows are replays"
+                                + " through the Learner, whose own evaluator ranks them.%n%n",
+                        RecommenderStreams.CANDIDATES,
+                        sampling == Sampling.POPULARITY
+                                ? "in proportion to their ratings so far"
+                                : "uniformly",
+                        RecommenderStreams.SEED,
+                        RecommenderStreams.K,
+                        RecommenderStreams.K));
+        md.append(
+                "| stream | learner | setting | events | RMSE | MAE | HR@10 | NDCG@10 |"
+                        + " events/s |\n");
+        md.append("|---|---|---|---:|---:|---:|---:|---:|---:|\n");
+        for (Row r : rec) {
+            if (r.failure() != null) {
+                md.append(failedRow(r, 5));
+                continue;
+            }
+            Quality q = r.quality();
+            md.append(
+                    String.format(
+                            Locale.ROOT,
+                            "| %s | %s | `%s` | %,d | %s | %s | %s | %s | %s |%n",
+                            r.stream().name,
+                            r.perpetua() ? "**" + r.learner() + "**" : r.learner(),
+                            r.setting(),
+                            r.events(),
+                            num(q.rmse()),
+                            num(q.mae()),
+                            num(q.hr10()),
+                            num(q.ndcg10()),
+                            rate(r)));
+        }
+        md.append('\n');
+        List<Row> ok = rec.stream().filter(r -> r.failure() == null).toList();
+        Row bestRmse =
+                ok.stream()
+                        .filter(r -> r.perpetua() && !Double.isNaN(r.quality().rmse()))
+                        .min((a, b) -> Double.compare(a.quality().rmse(), b.quality().rmse()))
+                        .orElse(null);
+        Row bestHr =
+                ok.stream()
+                        .filter(r -> r.perpetua() && !Double.isNaN(r.quality().hr10()))
+                        .max((a, b) -> Double.compare(a.quality().hr10(), b.quality().hr10()))
+                        .orElse(null);
+        Row peerRmse =
+                ok.stream()
+                        .filter(r -> !r.perpetua() && !Double.isNaN(r.quality().rmse()))
+                        .min((a, b) -> Double.compare(a.quality().rmse(), b.quality().rmse()))
+                        .orElse(null);
+        Row popularity =
+                ok.stream().filter(r -> r.learner().equals("Popularity")).findFirst().orElse(null);
+        if (bestRmse != null && peerRmse != null) {
+            md.append(
+                    String.format(
+                            Locale.ROOT,
+                            "- Lowest RMSE: %s %.4f; the best peer's, %s, %.4f: %s.%n",
+                            bestRmse.learner(),
+                            bestRmse.quality().rmse(),
+                            peerRmse.learner(),
+                            peerRmse.quality().rmse(),
+                            bestRmse.quality().rmse() < peerRmse.quality().rmse()
+                                    ? "Perpetua's is the lowest of all"
+                                    : "a peer's is lower"));
+        }
+        if (popularity != null) {
+            for (Row r : new Row[] {bestRmse, bestHr}) {
+                if (r != null) {
+                    md.append(
+                            String.format(
+                                    Locale.ROOT,
+                                    "- HR@10 of %s: %.4f, %.2f times the popularity baseline's"
+                                            + " %.4f.%n",
+                                    r.learner(),
+                                    r.quality().hr10(),
+                                    r.quality().hr10() / popularity.quality().hr10(),
+                                    popularity.quality().hr10()));
+                }
+            }
+        }
+        for (RecommenderStreams.Latency l : latencies) {
+            md.append(
+                    String.format(
+                            Locale.ROOT,
+                            "- Recommendation latency of %s, the top %d of the whole catalog (%,d"
+                                    + " movies, less those the user rated) from its final snapshot"
+                                    + " (ScoringModel.recommend, what Scorer.recommend runs), %,d"
+                                    + " calls over the users in turn: p50 %.2f ms, p99 %.2f ms,"
+                                    + " mean %.2f ms.%n",
+                            l.model(),
+                            RecommenderStreams.K,
+                            l.catalog(),
+                            l.calls(),
+                            l.p50(),
+                            l.p99(),
+                            l.mean()));
+        }
+        md.append('\n');
+        return md.toString();
     }
 
     /** The main metric of a task, by which Perpetua's best model on a stream is chosen. */

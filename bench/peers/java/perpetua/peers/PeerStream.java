@@ -31,13 +31,18 @@ import perpetua.schemas.Task;
  *   <li>{@code diamonds}: {@code diamonds.csv.gz} shuffled with seed 42, regression on the natural
  *       log of {@code price} ({@code labelLog}); numeric carat, depth, table, x, y, z; categorical
  *       cut, color, clarity.
+ *   <li>{@code movielens}: {@code movielens-small.csv.gz} in time order, the rating as a regression
+ *       label; categorical user, movie, genres (multi-valued, "Comedy|Drama") and year. A
+ *       recommendation stream: its learners also rank each rated movie among sampled others ({@link
+ *       RecommenderStreams}).
  * </ul>
  *
  * <p>Shuffling is {@code Collections.shuffle(rows, new Random(42))} over the whole file, before the
  * cap on events.
  */
 public final class PeerStream {
-    public static final List<String> NAMES = List.of("flights", "letter", "mnist", "diamonds");
+    public static final List<String> NAMES =
+            List.of("flights", "letter", "mnist", "diamonds", "movielens");
     public static final long SHUFFLE_SEED = 42;
 
     public final String name;
@@ -58,6 +63,9 @@ public final class PeerStream {
     public final String labelNote;
 
     public final List<Event> events;
+
+    /** Whether this is a rating stream of users and items, benchmarked as recommendation. */
+    public final boolean recommender;
 
     /** The CSV file the events were read from. */
     public final Path csv;
@@ -90,6 +98,7 @@ public final class PeerStream {
         this.denseSize = denseSize;
         this.labelNote = labelNote;
         this.events = Collections.unmodifiableList(events);
+        this.recommender = name.equals("movielens");
         // MOA's nominal attributes need their value sets up front; take them from the stream.
         Map<String, SortedSet<String>> seen = new TreeMap<>();
         categorical.forEach(c -> seen.put(c, new TreeSet<>()));
@@ -190,6 +199,26 @@ public final class PeerStream {
                             0,
                             "ln(price) (shuffled, seed 42)",
                             read(csv, r, limit, SHUFFLE_SEED));
+                }
+            case "movielens":
+                {
+                    CsvEvents.Roles r = roles("movielens");
+                    r.time = "time";
+                    r.label = "rating";
+                    r.categorical = List.of("user", "movie", "genres", "year");
+                    Path csv = datasets.resolve("movielens-small.csv.gz");
+                    return new PeerStream(
+                            name,
+                            csv,
+                            r,
+                            null,
+                            Task.REGRESSION,
+                            0,
+                            List.of(),
+                            r.categorical,
+                            0,
+                            "rating 0.5 to 5 stars (time order)",
+                            read(csv, r, limit, null));
                 }
             default:
                 throw new IllegalArgumentException(

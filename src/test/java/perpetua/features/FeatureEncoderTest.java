@@ -186,6 +186,81 @@ class FeatureEncoderTest {
         assertThat(first).contains(FeatureHasher.slot("f7", "v7", 10));
     }
 
+    @Test
+    void aMultiValuedCategoricalIsOneInputPerValueEachWeighingOneOverRootN() {
+        ModelSpec spec =
+                ModelSpec.newBuilder(SPEC)
+                        .setNumericFeatures(List.of())
+                        .setDenseSize(0)
+                        .setMultiValued(List.of("genres"))
+                        .setInteractions(List.of("genres*country"))
+                        .setEmbeddings(List.of(new perpetua.schemas.Embedding("genres", 2)))
+                        .setEmbeddingBits(6)
+                        .setFactors(2)
+                        .setFactorBits(8)
+                        .build();
+        FeatureEncoder encoder = new FeatureEncoder(spec);
+        MicroBatch batch = encoder.newBatch();
+        EncodedInputs names = new EncodedInputs();
+        Event e =
+                Event.newBuilder()
+                        .setId("e")
+                        .setModel("m")
+                        .setTime(0L)
+                        .setCategorical(Map.of("genres", "Comedy||Romance|", "country", "DE"))
+                        .build();
+        encoder.encode(e, batch, names);
+
+        float root = (float) (1 / Math.sqrt(2));
+        Map<String, Float> wide = new java.util.HashMap<>();
+        for (int j = 0; j < batch.slotStart()[1]; j++) {
+            wide.put(names.slots.get(j), batch.slotValues()[j]);
+            String name = names.slots.get(j);
+            int expectedSlot =
+                    name.startsWith("genres*country=")
+                            ? FeatureHasher.slot(
+                                    "genres*country", name.substring(15).replace(',', '\u0001'), 10)
+                            : FeatureHasher.slot(
+                                    name.substring(0, name.indexOf('=')),
+                                    name.substring(name.indexOf('=') + 1),
+                                    10);
+            assertThat(batch.slots()[j]).as(name).isEqualTo(expectedSlot);
+        }
+        assertThat(wide)
+                .containsOnly(
+                        Map.entry("genres=Comedy", root),
+                        Map.entry("genres=Romance", root),
+                        Map.entry("country=DE", 1f),
+                        Map.entry("genres*country=Comedy,DE", root),
+                        Map.entry("genres*country=Romance,DE", root));
+        assertThat(names.bagIds).containsExactly("genres=Comedy", "genres=Romance");
+        assertThat(batch.bagIds()[0]).isEqualTo(FeatureHasher.slot("genres", "Comedy", 6));
+        assertThat(names.factorIds)
+                .containsExactlyInAnyOrder("genres=Comedy", "genres=Romance", "country=DE");
+        for (int j = 0; j < 3; j++) {
+            String name = names.factorIds.get(j);
+            assertThat(batch.factorValues()[j]).isEqualTo(name.startsWith("genres") ? root : 1f);
+        }
+    }
+
+    @Test
+    void withoutTheSpecSayingSoAValueWithTheSeparatorIsOneValue() {
+        FeatureEncoder encoder = new FeatureEncoder(SPEC);
+        MicroBatch batch = encoder.newBatch();
+        Event e =
+                Event.newBuilder()
+                        .setId("e")
+                        .setModel("m")
+                        .setTime(0L)
+                        .setDense(List.of(0f, 0f))
+                        .setCategorical(Map.of("genres", "Comedy|Romance"))
+                        .build();
+        encoder.encode(e, batch);
+        assertThat(batch.slotStart()[1]).isEqualTo(1);
+        assertThat(batch.slots()[0]).isEqualTo(FeatureHasher.slot("genres", "Comedy|Romance", 10));
+        assertThat(batch.factorStart()[1]).isZero();
+    }
+
     private static Event dense(float a, float b, double price) {
         return Event.newBuilder(event(Map.of("price", price), 1.0, 1f))
                 .setDense(List.of(a, b))

@@ -42,4 +42,50 @@ class MicroBatchTest {
         assertThat(batch.slotStart()[1]).isEqualTo(1);
         assertThat(batch.labelledCount()).isEqualTo(1);
     }
+
+    @Test
+    void aRowsFactorInputsTravelWithItIntoAnotherBatchAndThroughState() {
+        MicroBatch from = new MicroBatch(1, 0, 2);
+        from.addRow(
+                new float[] {1f},
+                new int[] {3},
+                new float[] {1f},
+                1,
+                null,
+                new int[0],
+                new int[] {4, 9},
+                new float[] {1f, 0.5f},
+                2,
+                2f,
+                1f);
+        from.addRow(
+                new float[] {2f},
+                new int[0],
+                new float[0],
+                0,
+                null,
+                new int[0],
+                new int[] {7, 8, 11},
+                new float[] {0.25f, 1f, 1f},
+                3,
+                3f,
+                1f);
+
+        MicroBatch copy = new MicroBatch(1, 0, 1);
+        copy.addRowFrom(from, 1, null);
+        copy.addRowFrom(from, 0, new float[] {5f});
+        MicroBatch restored = new MicroBatch(1, 0, 1);
+        restored.addRows(copy.toRows());
+
+        for (MicroBatch b : new MicroBatch[] {copy, restored}) {
+            assertThat(b.size()).isEqualTo(2);
+            assertThat(b.factorStart()[1]).isEqualTo(3);
+            assertThat(b.factorStart()[2]).isEqualTo(5);
+            assertThat(java.util.Arrays.copyOf(b.factorIds(), 5)).containsExactly(7, 8, 11, 4, 9);
+            assertThat(java.util.Arrays.copyOf(b.factorValues(), 5))
+                    .containsExactly(0.25f, 1f, 1f, 1f, 0.5f);
+            assertThat(b.dense()[1]).isEqualTo(5f);
+            assertThat(b.label(0)).isEqualTo(3f);
+        }
+    }
 }

@@ -13,6 +13,7 @@ import perpetua.schemas.DeadLetter;
 import perpetua.schemas.Metrics;
 import perpetua.schemas.ModelSnapshot;
 import perpetua.schemas.Prediction;
+import perpetua.schemas.Recommendation;
 
 /** The Learner's port for tests of its parts: outputs in lists, timers in a map, a hand clock. */
 final class RecordingOutput implements LearnerOutput {
@@ -20,6 +21,7 @@ final class RecordingOutput implements LearnerOutput {
     final List<Metrics> metrics = new ArrayList<>();
     final List<ModelSnapshot> snapshots = new ArrayList<>();
     final List<DeadLetter> deadLetters = new ArrayList<>();
+    final List<Recommendation> recommendations = new ArrayList<>();
 
     /** Timers set and not cancelled: namespace to time. */
     final Map<String, Long> timers = new TreeMap<>();
@@ -30,6 +32,11 @@ final class RecordingOutput implements LearnerOutput {
     @Override
     public void prediction(Prediction p) {
         predictions.add(p);
+    }
+
+    @Override
+    public void recommendation(Recommendation r) {
+        recommendations.add(r);
     }
 
     @Override

@@ -48,6 +48,7 @@ class LayoutTest {
                     "perpetua.drift",
                     "perpetua.metrics",
                     "perpetua.model",
+                    "perpetua.catalog",
                     "perpetua.features",
                     "perpetua.wire");
 

@@ -34,7 +34,7 @@ class ReplayMetricsTest {
 
     @Test
     void binarySummaryIsOverEveryLabelledPredictionWithAnExactAuc() {
-        ReplayMetrics score = new ReplayMetrics("m", Task.BINARY, 2, 4);
+        ReplayMetrics score = new ReplayMetrics("m", Task.BINARY, 2, 4, 0);
         // Served in an order that no window sorted: labels 1, 0, 1, 0 and one unlabelled row.
         score.add(binary(0, 0.9f, 0, 1_000, 1_010), 1f);
         score.add(binary(1, 0.6f, 0, 1_001, 1_010), 0f);
@@ -70,7 +70,7 @@ class ReplayMetricsTest {
 
     @Test
     void regressionSummaryHasMaeAndRmse() {
-        ReplayMetrics score = new ReplayMetrics("r", Task.REGRESSION, 0, 3);
+        ReplayMetrics score = new ReplayMetrics("r", Task.REGRESSION, 0, 3, 0);
         score.add(value(0, 1f), 2f);
         score.add(value(1, 5f), 2f);
         score.add(value(2, 0f), 0f);
@@ -87,7 +87,7 @@ class ReplayMetricsTest {
 
     @Test
     void moreLabelledPredictionsThanLabelledRowsIsAnError() {
-        ReplayMetrics score = new ReplayMetrics("m", Task.BINARY, 2, 1);
+        ReplayMetrics score = new ReplayMetrics("m", Task.BINARY, 2, 1, 0);
         score.add(binary(0, 0.9f, 0, 0, 0), 1f);
         assertThatThrownBy(() -> score.add(binary(0, 0.9f, 0, 0, 0), 1f))
                 .hasMessageContaining("more labelled predictions than labelled rows");

@@ -134,8 +134,9 @@ class BoundedDecodingTest {
 
         Event e = Event.newBuilder().setId("e").setModel("m").setTime(1L).build();
         byte[] badLabel = HostileRecords.encode(e);
-        // label is the second-to-last field: a union index before the 4-byte weight.
-        badLabel[badLabel.length - 5] = 0x08; // branch 4 of 3
+        // label is the third-to-last field: a union index before the 4-byte weight and the
+        // 1-byte request size (0).
+        badLabel[badLabel.length - 6] = 0x08; // branch 4 of 3
         assertThat(refusal(events, badLabel))
                 .isEqualTo("union branch 4 where the union has 3 branches in field 'label'");
     }

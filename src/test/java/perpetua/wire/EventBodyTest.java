@@ -135,11 +135,13 @@ class EventBodyTest {
         out.writeIndex(1); // label int 1
         out.writeInt(1);
         out.writeFloat(1f);
+        out.writeInt(2); // a request for two recommendations
         out.flush();
         byte[] message = withHeader(body.toByteArray());
         Event e = events.decode(message);
         assertThat(e.getDense()).containsExactly(1.5f, -2f, 3f);
         assertThat(e.getNumeric()).isEqualTo(Map.of("x", 4.0));
+        assertThat(e.getRecommend()).isEqualTo(2);
         assertThat(e).isEqualTo(avroEventReader.decode(message));
     }
 
@@ -184,6 +186,15 @@ class EventBodyTest {
         assertThat(fast).isEqualTo(avroPredictionReader.decode(avro));
         assertThat(fast.getScores()).isInstanceOf(PrimitivesArrays.FloatArray.class);
         assertThat(fast.getLabel()).isEqualTo(7);
+        // A recommender's rank and an explained prediction's contributions.
+        p.setRank(4);
+        p.setContributions(
+                List.of(
+                        new perpetua.schemas.Contribution("c=x", 0.5f),
+                        new perpetua.schemas.Contribution("(bias)", -0.25f)));
+        avro = bytes(avroPredictions.encode(p));
+        assertThat(predictions.encode(p)).isEqualTo(avro);
+        assertThat(predictions.decode(avro)).isEqualTo(avroPredictionReader.decode(avro));
     }
 
     private static byte[] withHeader(byte[] body) {

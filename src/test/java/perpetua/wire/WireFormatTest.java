@@ -10,13 +10,18 @@ import org.apache.avro.message.BadHeaderException;
 import org.apache.avro.message.MissingSchemaException;
 import org.apache.avro.specific.SpecificRecord;
 import org.junit.jupiter.api.Test;
+import perpetua.schemas.CatalogItem;
+import perpetua.schemas.Contribution;
 import perpetua.schemas.DeadLetter;
 import perpetua.schemas.Event;
 import perpetua.schemas.Feedback;
+import perpetua.schemas.Interactions;
 import perpetua.schemas.Metrics;
 import perpetua.schemas.ModelSnapshot;
 import perpetua.schemas.ModelSpec;
 import perpetua.schemas.Prediction;
+import perpetua.schemas.Recommendation;
+import perpetua.schemas.RecommendedItem;
 import perpetua.schemas.Task;
 import perpetua.schemas.Tensor;
 
@@ -38,6 +43,7 @@ class WireFormatTest {
                         .setText("hello")
                         .setLabel(2)
                         .setWeight(0.5f)
+                        .setRecommend(3)
                         .build(),
                 Feedback.newBuilder()
                         .setEventId("e1")
@@ -54,6 +60,8 @@ class WireFormatTest {
                         .setScores(List.of(0.2f, 0.7f, 0.1f))
                         .setPublishedAt(40L)
                         .setPredictedAt(44L)
+                        .setRank(4)
+                        .setContributions(List.of(new Contribution("c=x", 0.5f)))
                         .build(),
                 Metrics.newBuilder()
                         .setModel("m")
@@ -68,6 +76,11 @@ class WireFormatTest {
                         .setAccuracy(0.75)
                         .setAuc(0.8)
                         .setLogLoss(0.4)
+                        .setHitRate(0.5)
+                        .setNdcg(0.3)
+                        .setMrr(0.25)
+                        .setRanked(8L)
+                        .setRankingK(10)
                         .build(),
                 ModelSnapshot.newBuilder()
                         .setModel("m")
@@ -83,6 +96,18 @@ class WireFormatTest {
                                                 ByteBuffer.wrap(
                                                         new byte[] {0, 0, (byte) 0x80, 0x3f}))))
                         .setMetrics(Map.of("accuracy", 0.9))
+                        .setInteractions(
+                                Interactions.newBuilder()
+                                        .setItems(
+                                                List.of(
+                                                        CatalogItem.newBuilder()
+                                                                .setItem("i1")
+                                                                .setFeatures(Map.of("genre", "a"))
+                                                                .setCount(2)
+                                                                .build()))
+                                        .setUsers(List.of())
+                                        .setInteractions(2)
+                                        .build())
                         .build(),
                 spec(),
                 DeadLetter.newBuilder()
@@ -92,6 +117,16 @@ class WireFormatTest {
                         .setTime(3L)
                         .setReason("why")
                         .setPayload(ByteBuffer.wrap(new byte[] {1, 2, 3}))
+                        .build(),
+                Recommendation.newBuilder()
+                        .setRequestId("r1")
+                        .setModel("m")
+                        .setModelVersion(9)
+                        .setUser("u")
+                        .setTime(1L)
+                        .setItems(List.of(new RecommendedItem("i1", 0.9f)))
+                        .setCandidates(5)
+                        .setExcluded(1)
                         .build());
     }
 
@@ -169,6 +204,8 @@ class WireFormatTest {
         r.put("scores", List.of(0.25f, 0.75f));
         r.put("publishedAt", 2L);
         r.put("predictedAt", 3L);
+        r.put("rank", null);
+        r.put("contributions", List.of());
         r.put("releaseNote", "next");
         ByteBuffer b =
                 new org.apache.avro.message.BinaryMessageEncoder<

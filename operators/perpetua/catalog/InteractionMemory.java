@@ -1,0 +1,389 @@
+package perpetua.catalog;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import perpetua.schemas.CatalogItem;
+import perpetua.schemas.Interactions;
+import perpetua.schemas.UserItems;
+
+/**
+ * What a recommender model remembers of its stream, within fixed bounds: the catalog of items it
+ * has seen, each with its side features and its number of interactions, and for each recent user
+ * the items they interacted with last and their other categoricals.
+ *
+ * <p>Bounds, each a spec field: at most {@code catalogSize} items (a new item then takes the slot
+ * of the item seen least recently), at most {@code historyUsers} users (a new user replaces the one
+ * seen least recently) and {@code userHistory} items per user (the oldest go first). Memory is
+ * therefore bounded by about catalogSize x (id + side features) + historyUsers x userHistory item
+ * references.
+ *
+ * <p>Candidates ({@link #sample}) are drawn from the items a user has not interacted with as far as
+ * this memory knows, without repetition: uniformly by catalog slot, or in proportion to each item's
+ * interactions (a Fenwick tree over the slots' counts keeps such a draw at O(log items)). The
+ * random stream is seeded by the spec's seed and the number of interactions seen so far, so the
+ * same stream gives the same draws in the job, in a replay, after a restore and in a benchmark
+ * harness. Not thread-safe.
+ */
+public final class InteractionMemory {
+    private final int catalogSize;
+    private final int historyUsers;
+    private final int userHistory;
+
+    // The catalog by slot, and each item's slot in the order it was last seen (least recent first):
+    // insertion order, an item seen again is put again, so that looking one up moves nothing.
+    private final List<String> items = new ArrayList<>();
+    private final List<Map<String, String>> itemFeatures = new ArrayList<>();
+    private final List<long[]> itemStats = new ArrayList<>(); // {count, lastSeen}
+    private final LinkedHashMap<String, Integer> slots = new LinkedHashMap<>();
+    private final LinkedHashMap<String, User> users = new LinkedHashMap<>();
+    private long interactions;
+
+    // Fenwick tree over the slots' interaction counts, for draws in proportion to them.
+    private long[] tree = new long[16];
+    private long[] weights = new long[16];
+
+    /** What is kept of one user: recent items, oldest first, and the other categoricals. */
+    private static final class User {
+        final LinkedHashSet<String> items = new LinkedHashSet<>();
+        Map<String, String> features = Map.of();
+    }
+
+    /**
+     * An empty memory within these bounds.
+     *
+     * @param catalogSize items kept at most, >= 1
+     * @param historyUsers users kept at most, >= 1
+     * @param userHistory recent items kept per user, >= 0
+     */
+    public InteractionMemory(int catalogSize, int historyUsers, int userHistory) {
+        if (catalogSize < 1 || historyUsers < 1 || userHistory < 0) {
+            throw new IllegalArgumentException(
+                    "catalogSize and historyUsers must be >= 1, userHistory >= 0: "
+                            + catalogSize
+                            + ", "
+                            + historyUsers
+                            + ", "
+                            + userHistory);
+        }
+        this.catalogSize = catalogSize;
+        this.historyUsers = historyUsers;
+        this.userHistory = userHistory;
+    }
+
+    /** A memory with these bounds that holds what {@code record} holds, as far as they allow. */
+    public static InteractionMemory of(
+            Interactions record, int catalogSize, int historyUsers, int userHistory) {
+        InteractionMemory m = new InteractionMemory(catalogSize, historyUsers, userHistory);
+        if (record == null) {
+            return m;
+        }
+        List<CatalogItem> kept = record.getItems();
+        // Keep the most recently seen items that fit, in their slot order.
+        List<CatalogItem> byRecency = new ArrayList<>(kept);
+        byRecency.sort((a, b) -> Long.compare(b.getLastSeen(), a.getLastSeen()));
+        Set<String> fit = new HashSet<>();
+        for (int i = 0; i < Math.min(catalogSize, byRecency.size()); i++) {
+            fit.add(byRecency.get(i).getItem());
+        }
+        for (CatalogItem c : kept) {
+            if (fit.contains(c.getItem()) && !m.slots.containsKey(c.getItem())) {
+                m.items.add(c.getItem());
+                m.itemFeatures.add(Map.copyOf(c.getFeatures()));
+                m.itemStats.add(new long[] {c.getCount(), c.getLastSeen()});
+            }
+        }
+        List<Integer> order = new ArrayList<>();
+        for (int s = 0; s < m.items.size(); s++) {
+            order.add(s);
+        }
+        order.sort((a, b) -> Long.compare(m.itemStats.get(a)[1], m.itemStats.get(b)[1]));
+        for (int s : order) {
+            m.slots.put(m.items.get(s), s);
+            m.addCount(s, m.itemStats.get(s)[0]);
+        }
+        List<UserItems> us = record.getUsers();
+        for (int i = Math.max(0, us.size() - historyUsers); i < us.size(); i++) {
+            UserItems u = us.get(i);
+            User user = new User();
+            List<String> recent = u.getItems();
+            for (int j = Math.max(0, recent.size() - userHistory); j < recent.size(); j++) {
+                user.items.add(recent.get(j));
+            }
+            user.features = Map.copyOf(u.getFeatures());
+            m.users.put(u.getUser(), user);
+        }
+        m.interactions = record.getInteractions();
+        return m;
+    }
+
+    /** The memory as a snapshot carries it. */
+    public Interactions toRecord() {
+        List<CatalogItem> catalog = new ArrayList<>(items.size());
+        for (int s = 0; s < items.size(); s++) {
+            long[] stats = itemStats.get(s);
+            catalog.add(
+                    CatalogItem.newBuilder()
+                            .setItem(items.get(s))
+                            .setFeatures(new HashMap<>(itemFeatures.get(s)))
+                            .setCount(stats[0])
+                            .setLastSeen(stats[1])
+                            .build());
+        }
+        List<UserItems> kept = new ArrayList<>(users.size());
+        for (Map.Entry<String, User> u : users.entrySet()) {
+            kept.add(
+                    UserItems.newBuilder()
+                            .setUser(u.getKey())
+                            .setItems(new ArrayList<>(u.getValue().items))
+                            .setFeatures(new HashMap<>(u.getValue().features))
+                            .build());
+        }
+        return Interactions.newBuilder()
+                .setItems(catalog)
+                .setUsers(kept)
+                .setInteractions(interactions)
+                .build();
+    }
+
+    // ---------------------------------------------------------------- what it knows
+
+    /** Items in the catalog. */
+    public int size() {
+        return items.size();
+    }
+
+    /** Users whose recent items are kept. */
+    public int users() {
+        return users.size();
+    }
+
+    /** Interactions recorded so far. */
+    public long interactions() {
+        return interactions;
+    }
+
+    /** The item in catalog slot {@code slot}. */
+    public String item(int slot) {
+        return items.get(slot);
+    }
+
+    /** The side features of the item in slot {@code slot}, as last seen. */
+    public Map<String, String> features(int slot) {
+        return itemFeatures.get(slot);
+    }
+
+    /** The side features of {@code item}, or null when the catalog does not hold it. */
+    public Map<String, String> features(String item) {
+        Integer slot = slots.get(item);
+        return slot == null ? null : itemFeatures.get(slot);
+    }
+
+    /** Interactions with {@code item} (0 for one the catalog does not hold). */
+    public long count(String item) {
+        Integer slot = slots.get(item);
+        return slot == null ? 0 : itemStats.get(slot)[0];
+    }
+
+    /** The recent items of {@code user}, oldest first; empty for a user it does not know. */
+    public Set<String> history(String user) {
+        User u = users.get(user);
+        return u == null ? Set.of() : Collections.unmodifiableSet(u.items);
+    }
+
+    /** The other categoricals of {@code user} as last seen; empty for a user it does not know. */
+    public Map<String, String> userFeatures(String user) {
+        User u = users.get(user);
+        return u == null ? Map.of() : u.features;
+    }
+
+    // ---------------------------------------------------------------- drawing and recording
+
+    /**
+     * The random stream of the next interaction's draws: seeded by {@code seed} and the number of
+     * interactions recorded so far.
+     */
+    public SplittableRandom random(long seed) {
+        long z = seed * 0x9E3779B97F4A7C15L + interactions;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return new SplittableRandom(z ^ (z >>> 31));
+    }
+
+    /**
+     * Draws {@code n} distinct catalog items that are neither {@code item} nor among {@code user}'s
+     * recent items, uniformly by slot.
+     *
+     * @return the items, or null when the catalog holds fewer than {@code n} such items (or a user
+     *     who has seen nearly all of them leaves too few to find in reasonable time)
+     */
+    public String[] sample(String user, String item, int n, SplittableRandom random) {
+        return sample(user, item, n, random, false);
+    }
+
+    /**
+     * Draws as {@link #sample(String, String, int, SplittableRandom)} does, uniformly by slot or,
+     * when {@code byPopularity}, each item in proportion to its interactions.
+     */
+    public String[] sample(
+            String user, String item, int n, SplittableRandom random, boolean byPopularity) {
+        if (n <= 0) {
+            return new String[0];
+        }
+        Set<String> seen = history(user);
+        int known = 0;
+        for (String s : seen) {
+            if (slots.containsKey(s)) {
+                known++;
+            }
+        }
+        boolean itemKnown = item != null && slots.containsKey(item) && !seen.contains(item);
+        int available = items.size() - known - (itemKnown ? 1 : 0);
+        if (available < n) {
+            return null;
+        }
+        String[] out = new String[n];
+        Set<Integer> drawn = new HashSet<>();
+        int found = 0;
+        // Rejection stays cheap while the user's items are a small part of the catalog; the bound
+        // keeps a nearly exhausted catalog from spinning.
+        long attempts = 20L * n + 1000;
+        long total = byPopularity ? prefix(items.size()) : 0;
+        while (found < n && attempts-- > 0) {
+            int slot =
+                    byPopularity && total > 0
+                            ? slotAtCount(random.nextLong(total))
+                            : random.nextInt(items.size());
+            String candidate = items.get(slot);
+            if (candidate.equals(item) || seen.contains(candidate) || !drawn.add(slot)) {
+                continue;
+            }
+            out[found++] = candidate;
+        }
+        return found == n ? out : null;
+    }
+
+    /**
+     * Records that {@code user} interacted with {@code item}: the item joins or refreshes the
+     * catalog with its side features, the user's recent items gain it, and the user's other
+     * categoricals are kept.
+     */
+    public void record(
+            String user, String item, Map<String, String> itemSide, Map<String, String> userSide) {
+        interactions++;
+        Integer slot = slots.get(item);
+        if (slot == null) {
+            if (items.size() < catalogSize) {
+                slot = items.size();
+                items.add(item);
+                itemFeatures.add(Map.copyOf(itemSide));
+                itemStats.add(new long[2]);
+            } else {
+                Iterator<Map.Entry<String, Integer>> eldest = slots.entrySet().iterator();
+                slot = eldest.next().getValue();
+                eldest.remove();
+                addCount(slot, -itemStats.get(slot)[0]);
+                items.set(slot, item);
+                itemFeatures.set(slot, Map.copyOf(itemSide));
+                itemStats.set(slot, new long[2]);
+            }
+            slots.put(item, slot);
+        } else {
+            slots.remove(item);
+            slots.put(item, slot);
+            if (!itemSide.equals(itemFeatures.get(slot))) {
+                itemFeatures.set(slot, Map.copyOf(itemSide));
+            }
+        }
+        long[] stats = itemStats.get(slot);
+        stats[0]++;
+        stats[1] = interactions;
+        addCount(slot, 1);
+        if (user == null) {
+            return;
+        }
+        User u = users.remove(user);
+        if (u == null) {
+            if (users.size() >= historyUsers) {
+                Iterator<String> eldest = users.keySet().iterator();
+                eldest.next();
+                eldest.remove();
+            }
+            u = new User();
+        }
+        users.put(user, u);
+        if (userHistory > 0) {
+            // A repeated item moves to the end: it is the most recent.
+            u.items.remove(item);
+            u.items.add(item);
+            if (u.items.size() > userHistory) {
+                Iterator<String> oldest = u.items.iterator();
+                oldest.next();
+                oldest.remove();
+            }
+        }
+        if (!userSide.equals(u.features)) {
+            u.features = Map.copyOf(userSide);
+        }
+    }
+
+    // ---------------------------------------------------------------- counts by slot
+
+    /** Adds {@code delta} to the count of {@code slot} in the Fenwick tree. */
+    private void addCount(int slot, long delta) {
+        if (slot + 1 >= tree.length) {
+            int size = tree.length;
+            while (size <= slot + 1) {
+                size *= 2;
+            }
+            // A Fenwick tree grows by being built again from the counts it holds.
+            weights = Arrays.copyOf(weights, size);
+            tree = new long[size];
+            for (int s = 0; s + 1 < size; s++) {
+                if (weights[s] != 0) {
+                    add(s, weights[s]);
+                }
+            }
+        }
+        weights[slot] += delta;
+        add(slot, delta);
+    }
+
+    private void add(int slot, long delta) {
+        for (int i = slot + 1; i < tree.length; i += i & -i) {
+            tree[i] += delta;
+        }
+    }
+
+    /** The sum of the counts of slots {@code 0 .. end - 1}. */
+    private long prefix(int end) {
+        long sum = 0;
+        for (int i = end; i > 0; i -= i & -i) {
+            sum += tree[i];
+        }
+        return sum;
+    }
+
+    /** The slot whose counts cover position {@code target} (0-based) of the running total. */
+    private int slotAtCount(long target) {
+        int pos = 0;
+        long left = target;
+        for (int step = Integer.highestOneBit(tree.length - 1); step > 0; step >>= 1) {
+            int next = pos + step;
+            if (next < tree.length && tree[next] <= left) {
+                pos = next;
+                left -= tree[next];
+            }
+        }
+        return pos;
+    }
+}

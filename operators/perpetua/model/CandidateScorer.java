@@ -1,0 +1,253 @@
+package perpetua.model;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Set;
+import perpetua.catalog.InteractionMemory;
+import perpetua.features.FeatureEncoder;
+import perpetua.features.MaxAbsScaler;
+import perpetua.features.MicroBatch;
+import perpetua.features.OnlineStandardizer;
+import perpetua.schemas.Event;
+import perpetua.schemas.ModelSpec;
+import perpetua.schemas.RecommendedItem;
+import perpetua.schemas.Task;
+
+/**
+ * Scores items for a user with a recommender's {@link NeuralModel}: each candidate is the user's
+ * event with the item feature set to the candidate and the item's side features ({@code
+ * itemFeatures}) taken from the catalog, so that everything about the user (their categoricals,
+ * numerics, dense values, text) stays as the event has it.
+ *
+ * <p>Candidates are scored in batches of {@link #CHUNK} rows by one forward pass each, as the
+ * scores before the task's activation (log-odds or values), which rank as the probabilities do but
+ * without their ties at saturation. Inputs are scaled with the moments given, which are only read.
+ * Not thread-safe.
+ */
+public final class CandidateScorer {
+    /** Candidates scored by one forward pass. */
+    public static final int CHUNK = 1024;
+
+    /**
+     * The items a user is recommended, best first, with how many of the catalog were ranked and how
+     * many left out as already seen.
+     */
+    public record TopItems(List<RecommendedItem> items, int candidates, int excluded) {}
+
+    private final NeuralModel model;
+    private final ModelSpec spec;
+    private final FeatureEncoder encoder;
+    private final MicroBatch batch;
+    private final String itemFeature;
+    private final Set<String> itemSide = new HashSet<>();
+    private final Event candidate = new Event();
+    private final Map<String, String> categorical = new HashMap<>();
+    private final Map<String, String> row = new HashMap<>();
+    private float[] scores = new float[CHUNK];
+
+    /**
+     * A scorer for a recommender model whose numerics are scaled with {@code moments} and dense
+     * values with {@code dense} (null: as they come).
+     */
+    public CandidateScorer(NeuralModel model, OnlineStandardizer moments, MaxAbsScaler dense) {
+        this.model = model;
+        this.spec = model.spec();
+        if (spec.getItemFeature() == null) {
+            throw new IllegalArgumentException(
+                    "model '"
+                            + spec.getModel()
+                            + "' is no recommender: its spec has no itemFeature");
+        }
+        this.itemFeature = spec.getItemFeature();
+        itemSide.add(itemFeature);
+        itemSide.addAll(spec.getItemFeatures());
+        this.encoder = new FeatureEncoder(spec, moments, dense);
+        this.batch = encoder.newBatch();
+    }
+
+    /**
+     * The scores of {@code event} as it is, then of the event with each of {@code candidates} (its
+     * item and side features swapped in): {@code candidates.length + 1} values, all by the model as
+     * it is now.
+     */
+    public float[] scoreAgainst(Event event, String[] candidates, InteractionMemory memory) {
+        int total = candidates.length + 1;
+        float[] all = new float[total];
+        for (int from = 0; from < total; from += CHUNK) {
+            int to = Math.min(total, from + CHUNK);
+            begin(event);
+            for (int i = from; i < to; i++) {
+                if (i == 0) {
+                    encoder.encode(event, batch);
+                } else {
+                    encodeCandidate(candidates[i - 1], memory.features(candidates[i - 1]));
+                }
+            }
+            System.arraycopy(finish(), 0, all, from, to - from);
+        }
+        return all;
+    }
+
+    /**
+     * The {@code k} items of the catalog that score best for {@code user}, leaving out the user's
+     * recent items; {@code base} carries the user's features (the request event, or one built from
+     * what the memory keeps of the user).
+     */
+    public TopItems recommend(Event base, String user, int k, InteractionMemory memory) {
+        Set<String> seen = memory.history(user);
+        int size = memory.size();
+        // A min-heap of (score, slot) holding the best k so far.
+        PriorityQueue<long[]> best =
+                new PriorityQueue<>(
+                        Math.max(1, k),
+                        (a, b) ->
+                                a[0] != b[0]
+                                        ? Float.compare(
+                                                Float.intBitsToFloat((int) a[0]),
+                                                Float.intBitsToFloat((int) b[0]))
+                                        : Long.compare(b[1], a[1]));
+        int candidates = 0;
+        int excluded = 0;
+        int[] slots = new int[CHUNK];
+        int slot = 0;
+        while (slot < size) {
+            begin(base);
+            int rows = 0;
+            while (slot < size && rows < CHUNK) {
+                String item = memory.item(slot);
+                if (seen.contains(item)) {
+                    excluded++;
+                } else {
+                    encodeCandidate(item, memory.features(slot));
+                    slots[rows++] = slot;
+                }
+                slot++;
+            }
+            if (rows == 0) {
+                continue;
+            }
+            float[] s = finish();
+            candidates += rows;
+            for (int r = 0; r < rows; r++) {
+                long[] entry = {Float.floatToIntBits(s[r]), slots[r]};
+                if (best.size() < k) {
+                    best.add(entry);
+                } else if (k > 0 && better(s[r], slots[r], best.peek())) {
+                    best.poll();
+                    best.add(entry);
+                }
+            }
+        }
+        List<long[]> top = new ArrayList<>(best);
+        top.sort(
+                (a, b) -> {
+                    float sa = Float.intBitsToFloat((int) a[0]);
+                    float sb = Float.intBitsToFloat((int) b[0]);
+                    return sa != sb ? Float.compare(sb, sa) : Long.compare(a[1], b[1]);
+                });
+        List<RecommendedItem> items = new ArrayList<>(top.size());
+        for (long[] e : top) {
+            items.add(
+                    RecommendedItem.newBuilder()
+                            .setItem(memory.item((int) e[1]))
+                            .setScore(served(Float.intBitsToFloat((int) e[0])))
+                            .build());
+        }
+        return new TopItems(items, candidates, excluded);
+    }
+
+    /**
+     * The event a recommendation for {@code user} is scored from: the request's own features (dense
+     * values, numerics, text, categoricals) over the categoricals the memory kept of the user; with
+     * no request, those categoricals alone (dense values 0, numerics at their mean).
+     */
+    public static Event userEvent(
+            ModelSpec spec, InteractionMemory memory, String user, Event request) {
+        Map<String, String> categorical = new HashMap<>(memory.userFeatures(user));
+        if (request != null) {
+            categorical.putAll(request.getCategorical());
+        }
+        categorical.put(spec.getUserFeature(), user);
+        if (request != null) {
+            return Event.newBuilder(request).setCategorical(categorical).build();
+        }
+        List<Float> dense = new ArrayList<>(spec.getDenseSize());
+        for (int i = 0; i < spec.getDenseSize(); i++) {
+            dense.add(0f);
+        }
+        return Event.newBuilder()
+                .setId("recommend:" + user)
+                .setModel(spec.getModel())
+                .setTime(0L)
+                .setDense(dense)
+                .setCategorical(categorical)
+                .build();
+    }
+
+    /** A higher score wins; of equal scores, the earlier slot. */
+    private static boolean better(float score, int slot, long[] worst) {
+        float w = Float.intBitsToFloat((int) worst[0]);
+        return score > w || (score == w && slot < worst[1]);
+    }
+
+    /**
+     * The score a recommendation states: P(interaction) for BINARY, the value in the label's units
+     * for REGRESSION.
+     */
+    private float served(float score) {
+        return spec.getTask() == Task.BINARY
+                ? (float) (1.0 / (1.0 + Math.exp(-score)))
+                : model.labelUnits(score);
+    }
+
+    /** A new batch of candidates for the user of {@code base}. */
+    private void begin(Event base) {
+        batch.clear();
+        categorical.clear();
+        for (Map.Entry<String, String> e : base.getCategorical().entrySet()) {
+            if (!itemSide.contains(e.getKey())) {
+                categorical.put(e.getKey(), e.getValue());
+            }
+        }
+        candidate.setId(base.getId());
+        candidate.setModel(base.getModel());
+        candidate.setTime(base.getTime());
+        candidate.setDense(base.getDense());
+        candidate.setNumeric(base.getNumeric());
+        candidate.setText(base.getText());
+        candidate.setLabel(null);
+        candidate.setWeight(1f);
+        candidate.setRecommend(0);
+    }
+
+    private void encodeCandidate(String item, Map<String, String> features) {
+        row.clear();
+        row.putAll(categorical);
+        if (features != null) {
+            for (Map.Entry<String, String> f : features.entrySet()) {
+                if (itemSide.contains(f.getKey())) {
+                    row.put(f.getKey(), f.getValue());
+                }
+            }
+        }
+        row.put(itemFeature, item);
+        candidate.setCategorical(row);
+        encoder.encode(candidate, batch);
+    }
+
+    /** Scores the batch; the returned array is valid until the next call. */
+    private float[] finish() {
+        encoder.discardPending();
+        int n = batch.size();
+        if (scores.length < n) {
+            scores = new float[n];
+        }
+        float[] logits = model.scores(batch);
+        System.arraycopy(logits, 0, scores, 0, n);
+        return scores;
+    }
+}

@@ -1,0 +1,203 @@
+package perpetua.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import perpetua.catalog.InteractionMemory;
+import perpetua.features.FeatureEncoder;
+import perpetua.features.MicroBatch;
+import perpetua.schemas.Event;
+import perpetua.schemas.ModelSnapshot;
+import perpetua.schemas.ModelSpec;
+import perpetua.schemas.OptimizerKind;
+import perpetua.schemas.RecommendedItem;
+import perpetua.schemas.Task;
+import perpetua.testing.SyntheticRatings;
+
+/** Scoring a user against the catalog: candidates, the top items, and a snapshot's recommender. */
+class CandidateScorerTest {
+    private static final ModelSpec SPEC =
+            ModelSpec.newBuilder()
+                    .setModel("movies")
+                    .setTask(Task.REGRESSION)
+                    .setHashBits(10)
+                    .setFactors(4)
+                    .setFactorBits(10)
+                    .setMultiValued(List.of("genres"))
+                    .setItemFeature("item")
+                    .setItemFeatures(List.of("genres", "decade"))
+                    .setOptimizer(OptimizerKind.ADAGRAD)
+                    .setLearningRate(0.1f)
+                    .build();
+
+    /** A model that learned the stream, and the memory of the same stream. */
+    private record Learned(NeuralModel model, FeatureEncoder encoder, InteractionMemory memory) {}
+
+    private static Learned learn(List<Event> events) {
+        NeuralModel model = new NeuralModel(SPEC);
+        FeatureEncoder encoder = new FeatureEncoder(SPEC);
+        InteractionMemory memory = new InteractionMemory(1000, 1000, 100);
+        MicroBatch batch = encoder.newBatch();
+        for (Event e : events) {
+            batch.clear();
+            encoder.encode(e, batch);
+            encoder.commitMoments();
+            model.learn(batch);
+            Map<String, String> c = e.getCategorical();
+            memory.record(
+                    c.get("user"),
+                    c.get("item"),
+                    Map.of("genres", c.get("genres"), "decade", c.get("decade")),
+                    Map.of());
+        }
+        return new Learned(model, encoder, memory);
+    }
+
+    private static float score(Learned l, Event e) {
+        FeatureEncoder encoder =
+                new FeatureEncoder(SPEC, l.encoder().standardizer(), l.encoder().denseScaler());
+        MicroBatch batch = encoder.newBatch();
+        encoder.encode(e, batch);
+        encoder.discardPending();
+        return l.model().scores(batch)[0];
+    }
+
+    @Test
+    void aCandidateIsTheEventWithTheItemAndItsSideFeaturesSwappedIn() {
+        SyntheticRatings ratings = SyntheticRatings.of(30, 200, 2000, "movies", 3);
+        Learned l = learn(ratings.events);
+        Event event =
+                Event.newBuilder(ratings.events.get(0))
+                        .setCategorical(
+                                Map.of(
+                                        "user", "u1",
+                                        "item", "i2",
+                                        "genres", ratings.genres(2),
+                                        "decade", ratings.decade(2),
+                                        "mood", "happy"))
+                        .build();
+        CandidateScorer scorer =
+                new CandidateScorer(
+                        l.model(), l.encoder().standardizer(), l.encoder().denseScaler());
+        float[] s = scorer.scoreAgainst(event, new String[] {"i7", "i9"}, l.memory());
+
+        // One forward pass over the event and its candidates, or over the event alone: the same
+        // score up to the float sums' order.
+        assertThat(s[0]).isCloseTo(score(l, event), within(1e-6f));
+        Event seven =
+                Event.newBuilder(event)
+                        .setCategorical(
+                                Map.of(
+                                        "user", "u1",
+                                        "item", "i7",
+                                        "genres", ratings.genres(7),
+                                        "decade", ratings.decade(7),
+                                        "mood", "happy"))
+                        .build();
+        assertThat(s[1]).isCloseTo(score(l, seven), within(1e-6f));
+        assertThat(s[2]).isNotEqualTo(s[1]);
+    }
+
+    @Test
+    void theTopItemsAreTheBestScoredOfThoseTheUserHasNotSeen() {
+        SyntheticRatings ratings = SyntheticRatings.of(30, 200, 2000, "movies", 3);
+        Learned l = learn(ratings.events);
+        CandidateScorer scorer =
+                new CandidateScorer(
+                        l.model(), l.encoder().standardizer(), l.encoder().denseScaler());
+        Event base = CandidateScorer.userEvent(SPEC, l.memory(), "u4", null);
+
+        CandidateScorer.TopItems top = scorer.recommend(base, "u4", 5, l.memory());
+
+        // By hand: every unseen item of the catalog, scored one by one.
+        List<Map.Entry<String, Float>> all = new ArrayList<>();
+        for (int slot = 0; slot < l.memory().size(); slot++) {
+            String item = l.memory().item(slot);
+            if (!l.memory().history("u4").contains(item)) {
+                Map<String, String> c = new HashMap<>(l.memory().features(slot));
+                c.put("user", "u4");
+                c.put("item", item);
+                all.add(
+                        Map.entry(
+                                item, score(l, Event.newBuilder(base).setCategorical(c).build())));
+            }
+        }
+        all.sort(Map.Entry.<String, Float>comparingByValue(Comparator.reverseOrder()));
+        assertThat(top.candidates()).isEqualTo(all.size());
+        assertThat(top.excluded()).isEqualTo(l.memory().history("u4").size()).isPositive();
+        assertThat(top.items())
+                .extracting(RecommendedItem::getItem)
+                .containsExactlyElementsOf(
+                        all.subList(0, 5).stream().map(Map.Entry::getKey).toList());
+        // A rating model states its score in the label's units.
+        assertThat(top.items().get(0).getScore())
+                .isEqualTo(l.model().labelUnits(all.get(0).getValue()));
+        assertThat(scorer.recommend(base, "u4", 0, l.memory()).items()).isEmpty();
+    }
+
+    @Test
+    void aSnapshotRecommendsAndExplainsAsTheModelItCameFrom() {
+        SyntheticRatings ratings = SyntheticRatings.of(30, 200, 1500, "movies", 4);
+        Learned l = learn(ratings.events);
+        ModelSnapshot snapshot =
+                ModelSnapshot.newBuilder()
+                        .setModel("movies")
+                        .setVersion(l.model().steps())
+                        .setTime(0L)
+                        .setSpec(SPEC)
+                        .setExamplesSeen(1500)
+                        .setTensors(l.model().parameterTensors())
+                        .setOptimizerState(l.model().optimizerTensors())
+                        .setFeatureState(ModelRecords.featureTensors(l.encoder().standardizer()))
+                        .setInteractions(l.memory().toRecord())
+                        .build();
+        ScoringModel scoring = ScoringModel.of(snapshot);
+        CandidateScorer scorer =
+                new CandidateScorer(
+                        l.model(), l.encoder().standardizer(), l.encoder().denseScaler());
+
+        assertThat(scoring.recommend("u2", 10, 5L).getItems())
+                .isEqualTo(
+                        scorer.recommend(
+                                        CandidateScorer.userEvent(SPEC, l.memory(), "u2", null),
+                                        "u2",
+                                        10,
+                                        l.memory())
+                                .items());
+        Event request =
+                Event.newBuilder()
+                        .setId("r")
+                        .setModel("movies")
+                        .setTime(0L)
+                        .setCategorical(Map.of("user", "u2"))
+                        .setRecommend(3)
+                        .build();
+        assertThat(scoring.recommend(request, 5L).getItems()).hasSize(3);
+
+        Explainer.Explanation why = scoring.explain(ratings.events.get(7));
+        assertThat(why.total())
+                .isCloseTo(why.score(), org.assertj.core.api.Assertions.within(1e-4));
+        assertThat(why.terms())
+                .extracting(Explainer.Term::input)
+                .contains("user=" + ratings.events.get(7).getCategorical().get("user"));
+    }
+
+    @Test
+    void aModelWithoutAnItemFeatureRecommendsNothing() {
+        ModelSpec plain = ModelSpec.newBuilder(SPEC).setItemFeature(null).build();
+        assertThatThrownBy(
+                        () ->
+                                new CandidateScorer(
+                                        new NeuralModel(plain),
+                                        new FeatureEncoder(plain).standardizer(),
+                                        null))
+                .hasMessageContaining("no recommender");
+    }
+}

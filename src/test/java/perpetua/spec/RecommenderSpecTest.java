@@ -1,0 +1,86 @@
+package perpetua.spec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import perpetua.schemas.ModelSpec;
+import perpetua.schemas.Task;
+
+/** What a recommender's spec may say, and which of its changes keep what the model learned. */
+class RecommenderSpecTest {
+    private static final ModelSpec MF =
+            ModelSpec.newBuilder()
+                    .setModel("movies")
+                    .setTask(Task.REGRESSION)
+                    .setFactors(16)
+                    .setFactorFeatures(List.of("user", "movie"))
+                    .setMultiValued(List.of("genres"))
+                    .setItemFeature("movie")
+                    .setItemFeatures(List.of("genres"))
+                    .build();
+
+    private static String problem(ModelSpec.Builder b) {
+        return SpecRules.problem(b.build());
+    }
+
+    @Test
+    void aRecommenderSpecIsUsable() {
+        assertThat(SpecRules.problem(MF)).isNull();
+        assertThat(problem(ModelSpec.newBuilder(MF).setTask(Task.BINARY).setNegativeSamples(4)))
+                .isNull();
+    }
+
+    @Test
+    void unusableRecommenderSpecsSayWhy() {
+        assertThat(problem(ModelSpec.newBuilder(MF).setNegativeSamples(2)))
+                .isEqualTo(
+                        "model 'movies': negativeSamples are for implicit feedback: a BINARY"
+                                + " model");
+        assertThat(
+                        problem(
+                                ModelSpec.newBuilder(MF)
+                                        .setItemFeature(null)
+                                        .setTask(Task.BINARY)
+                                        .setNegativeSamples(1)))
+                .contains("negativeSamples need a recommender");
+        assertThat(problem(ModelSpec.newBuilder(MF).setItemFeature("user")))
+                .contains("two named categoricals");
+        assertThat(problem(ModelSpec.newBuilder(MF).setItemFeatures(List.of("movie"))))
+                .contains("not the item or the user");
+        assertThat(problem(ModelSpec.newBuilder(MF).setTask(Task.MULTICLASS).setClasses(3)))
+                .contains("factors need a BINARY or REGRESSION model");
+        assertThat(problem(ModelSpec.newBuilder(MF).setFactorBits(30))).contains("factorBits");
+        assertThat(problem(ModelSpec.newBuilder(MF).setRankingK(0))).contains("rankingK >= 1");
+        assertThat(problem(ModelSpec.newBuilder(MF).setHistoryUsers(1_000_000).setUserHistory(100)))
+                .contains("historyUsers x userHistory");
+        assertThat(problem(ModelSpec.newBuilder(MF).setExplainTop(0))).contains("explainTop");
+        ModelSpec challenger =
+                ModelSpec.newBuilder(MF).setModel("other").setItemFeature("title").build();
+        assertThat(problem(ModelSpec.newBuilder(MF).setChallengers(List.of(challenger))))
+                .contains("same itemFeature and userFeature");
+    }
+
+    @Test
+    void factorsAndMultiValuedFeaturesAreTheEncodingTheCatalogBoundsAreNot() {
+        assertThat(SpecRules.incompatibility(MF, ModelSpec.newBuilder(MF).setFactors(8).build()))
+                .startsWith("factors 16 -> 8");
+        assertThat(
+                        SpecRules.incompatibility(
+                                MF, ModelSpec.newBuilder(MF).setMultiValued(List.of()).build()))
+                .startsWith("multiValued");
+        assertThat(
+                        SpecRules.incompatibility(
+                                MF, ModelSpec.newBuilder(MF).setItemFeature("title").build()))
+                .startsWith("itemFeature and userFeature");
+        assertThat(
+                        SpecRules.incompatibility(
+                                MF,
+                                ModelSpec.newBuilder(MF)
+                                        .setCatalogSize(10)
+                                        .setRankingCandidates(20)
+                                        .setExplainEvery(100)
+                                        .build()))
+                .isNull();
+    }
+}
