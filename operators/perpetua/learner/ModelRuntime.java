@@ -3,33 +3,25 @@ package perpetua.learner;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.SplittableRandom;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 import perpetua.catalog.InteractionMemory;
 import perpetua.drift.DriftDetector;
 import perpetua.drift.DriftMonitor;
 import perpetua.ingest.LearnerInput;
-import perpetua.metrics.PrequentialEvaluator;
 import perpetua.model.ModelRecords;
 import perpetua.schemas.Event;
 import perpetua.schemas.Interactions;
 import perpetua.schemas.ModelSnapshot;
 import perpetua.schemas.ModelSpec;
 import perpetua.schemas.ModelState;
-import perpetua.schemas.Sampling;
-import perpetua.schemas.Task;
 import perpetua.wire.WireFormat;
 
 /**
  * The live working copy of one model inside a Learner subtask: its spec, its champion and
  * challengers, its drift background model, its open micro-batch, its served version line and its
- * snapshot schedule; for a recommender also what it remembers of its stream ({@link
- * InteractionMemory}, shared by every learner), the candidates each new event's item is ranked
- * against, the sampled negatives the batch learns and the requests it answers. Transient: rebuilt
- * from {@link LearnerState} after a restore.
+ * snapshot schedule, and for a recommender its {@link RecommenderRows}. Transient: rebuilt from
+ * {@link LearnerState} after a restore.
  *
  * <p>It changes only through methods named for what happens to a model (a row added, a batch
  * learned, a challenger promoted, the background model replacing the champion), so that no caller
@@ -91,19 +83,8 @@ final class ModelRuntime {
     /** Incremented at every flush so that a timer set for an earlier batch does nothing. */
     private long batchSeq;
 
-    /** A recommender's catalog and user histories; null for other models. */
-    private InteractionMemory memory;
-
-    /** Per new row of the open batch: the items its item is ranked against, or null. */
-    private String[][] candidates;
-
-    /**
-     * The sampled negatives of the event being added (implicit feedback): learned, never served.
-     */
-    private final List<Event> negatives = new ArrayList<>();
-
-    /** Request events of the open batch, answered with recommendations. */
-    private final List<LearnerInput> requests = new ArrayList<>();
+    /** A recommender's memory, ranking candidates, negatives and requests. */
+    private final RecommenderRows recommender;
 
     /** Predictions served on this subtask since the model was built here, for explainEvery. */
     private long served;
@@ -115,11 +96,10 @@ final class ModelRuntime {
         this.version = version;
         this.lastSnapshotAt = now;
         this.pending = new LearnerInput[Math.max(1, spec.getMaxBatch())];
-        this.candidates = new String[pending.length][];
         for (ModelSpec c : spec.getChallengers()) {
             challengers.add(Variant.fresh(c));
         }
-        this.memory = memoryFor(spec, null);
+        this.recommender = new RecommenderRows(spec, null, pending.length);
         lineUp();
     }
 
@@ -132,15 +112,6 @@ final class ModelRuntime {
             all.add(background);
         }
         learners = Collections.unmodifiableList(all);
-    }
-
-    /** The memory a spec asks for: none, or one within its bounds holding what {@code was} held. */
-    private static InteractionMemory memoryFor(ModelSpec spec, Interactions was) {
-        if (spec.getItemFeature() == null) {
-            return null;
-        }
-        return InteractionMemory.of(
-                was, spec.getCatalogSize(), spec.getHistoryUsers(), spec.getUserHistory());
     }
 
     static ModelRuntime restore(LearnerState s, WireFormat.Codec<ModelSpec> specs)
@@ -163,12 +134,7 @@ final class ModelRuntime {
             m.backgroundSince = s.backgroundSince;
             m.replacementDue = s.replacementDue;
         }
-        if (s.interactions != null) {
-            m.memory =
-                    memoryFor(
-                            spec,
-                            Interactions.fromByteBuffer(java.nio.ByteBuffer.wrap(s.interactions)));
-        }
+        m.recommender.restore(spec, s.interactions);
         m.lineUp();
         return m;
     }
@@ -193,15 +159,7 @@ final class ModelRuntime {
             s.backgroundSince = backgroundSince;
             s.replacementDue = replacementDue;
         }
-        if (memory != null) {
-            try {
-                java.nio.ByteBuffer b = memory.toRecord().toByteBuffer();
-                s.interactions = new byte[b.remaining()];
-                b.get(s.interactions);
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        }
+        s.interactions = recommender.toBytes();
         return s;
     }
 
@@ -249,12 +207,12 @@ final class ModelRuntime {
 
     /** A recommender's catalog and user histories; null for other models. */
     InteractionMemory memory() {
-        return memory;
+        return recommender.memory();
     }
 
     /** Takes over what a snapshot remembered of the stream (warm start, fork). */
     void remember(Interactions record) {
-        memory = memoryFor(spec, record);
+        recommender.remember(spec, record);
     }
 
     int batchesSinceSnapshot() {
@@ -279,8 +237,9 @@ final class ModelRuntime {
      * then remembers the event's interaction.
      */
     void add(LearnerInput in) {
+        List<Event> negatives = recommender.negatives();
         int drawnBefore = negatives.size();
-        String[] drawn = memory == null ? null : observe(in.event);
+        String[] drawn = recommender.observe(spec, in.event);
         for (Variant v : learners()) {
             v.add(in.event);
             // A negative's numerics and dense values are its positive's, counted with it.
@@ -291,89 +250,24 @@ final class ModelRuntime {
         int row = newRows() - 1;
         if (row >= pending.length) {
             pending = Arrays.copyOf(pending, pending.length * 2);
-            candidates = Arrays.copyOf(candidates, pending.length);
         }
         pending[row] = in;
-        candidates[row] = drawn;
-    }
-
-    /**
-     * An interaction (an event with an item) of a recommender: its ranking candidates, drawn from
-     * the items its user had not interacted with (for a positive or unlabelled event, any rating),
-     * its negatives (implicit feedback, a positive label), then the memory records it.
-     *
-     * @return the ranking candidates, or null when the event is not ranked
-     */
-    private String[] observe(Event e) {
-        Map<String, String> categorical = e.getCategorical();
-        String item = categorical.get(spec.getItemFeature());
-        if (item == null) {
-            return null;
-        }
-        String user = categorical.get(spec.getUserFeature());
-        Object label = e.getLabel();
-        boolean binary = spec.getTask() == Task.BINARY;
-        boolean positive = label != null && ((Number) label).doubleValue() >= 0.5;
-        SplittableRandom random = memory.random(spec.getSeed());
-        boolean byPopularity = spec.getSampling() == Sampling.POPULARITY;
-        String[] drawn = null;
-        if (PrequentialEvaluator.ranks(spec) && (!binary || label == null || positive)) {
-            drawn = memory.sample(user, item, spec.getRankingCandidates(), random, byPopularity);
-        }
-        if (binary && positive && spec.getNegativeSamples() > 0) {
-            String[] negative =
-                    memory.sample(user, item, spec.getNegativeSamples(), random, byPopularity);
-            if (negative != null) {
-                for (int i = 0; i < negative.length; i++) {
-                    negatives.add(negativeOf(e, negative[i], i));
-                }
-            }
-        }
-        Map<String, String> itemSide = new HashMap<>();
-        Map<String, String> userSide = new HashMap<>(categorical);
-        userSide.remove(spec.getItemFeature());
-        userSide.remove(spec.getUserFeature());
-        for (String f : spec.getItemFeatures()) {
-            String v = userSide.remove(f);
-            if (v != null) {
-                itemSide.put(f, v);
-            }
-        }
-        memory.record(user, item, itemSide, userSide);
-        return drawn;
-    }
-
-    /** The event with another item and that item's side features, learned as a negative. */
-    private Event negativeOf(Event e, String item, int index) {
-        Map<String, String> categorical = new HashMap<>(e.getCategorical());
-        for (String f : spec.getItemFeatures()) {
-            categorical.remove(f);
-        }
-        Map<String, String> features = memory.features(item);
-        if (features != null) {
-            categorical.putAll(features);
-        }
-        categorical.put(spec.getItemFeature(), item);
-        return Event.newBuilder(e)
-                .setId(e.getId() + "#negative" + index)
-                .setCategorical(categorical)
-                .setLabel(0)
-                .build();
+        recommender.place(row, drawn);
     }
 
     /** A request joins the open batch: it is answered when the batch flushes. */
     void request(LearnerInput in) {
-        requests.add(in);
+        recommender.request(in);
     }
 
     /** Requests of the open batch. */
     List<LearnerInput> requests() {
-        return requests;
+        return recommender.requests();
     }
 
     /** The candidates row {@code row}'s item is ranked against, or null. */
     String[] candidates(int row) {
-        return candidates[row];
+        return recommender.candidates(row);
     }
 
     /** The new event of row {@code row}, left in the batch. */
@@ -421,12 +315,12 @@ final class ModelRuntime {
 
     /** Sampled negatives of the open batch, already in the learning queues. */
     List<Event> negatives() {
-        return negatives;
+        return recommender.negatives();
     }
 
     /** Rows of the open batch: new events, late labels and requests. */
     int size() {
-        return newRows() + joined.size() + requests.size();
+        return newRows() + joined.size() + recommender.requests().size();
     }
 
     /**
@@ -438,9 +332,7 @@ final class ModelRuntime {
             v.batch().clear();
         }
         joined.clear();
-        negatives.clear();
-        requests.clear();
-        Arrays.fill(candidates, null);
+        recommender.clear();
         version += championSteps;
         batchesSinceSnapshot += championSteps;
         batchSeq++;
@@ -474,15 +366,7 @@ final class ModelRuntime {
         if (background != null) {
             background.update(next);
         }
-        boolean bounds =
-                memory != null
-                        && next.getItemFeature() != null
-                        && next.getCatalogSize() == spec.getCatalogSize()
-                        && next.getHistoryUsers() == spec.getHistoryUsers()
-                        && next.getUserHistory() == spec.getUserHistory();
-        if (!bounds) {
-            memory = memoryFor(next, memory == null ? null : memory.toRecord());
-        }
+        recommender.respec(spec, next);
         spec = next;
         List<Variant> previous = new ArrayList<>(challengers);
         challengers.clear();
@@ -664,7 +548,7 @@ final class ModelRuntime {
                 .setMetrics(v.evaluator().summary())
                 .setState(state)
                 .setEvent(event)
-                .setInteractions(memory == null ? null : memory.toRecord())
+                .setInteractions(recommender.toRecord())
                 .build();
     }
 }
