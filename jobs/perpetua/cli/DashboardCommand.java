@@ -32,11 +32,7 @@ final class DashboardCommand implements Callable<Integer> {
             description = "Control topic (default: ${DEFAULT-VALUE}).")
     String control;
 
-    @Option(
-            names = "--topic.models",
-            defaultValue = "models",
-            description = "Models topic (default: ${DEFAULT-VALUE}).")
-    String models;
+    @Mixin ModelsTopic modelsTopic;
 
     @Option(
             names = "--topic.metrics",
@@ -55,7 +51,7 @@ final class DashboardCommand implements Callable<Integer> {
         Dashboard d =
                 Dashboard.start(
                         kafka.connection(),
-                        new Dashboard.Followed(control, models, metrics, deadLetters),
+                        new Dashboard.Followed(control, modelsTopic.name, metrics, deadLetters),
                         port);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()

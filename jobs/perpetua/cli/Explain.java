@@ -27,11 +27,7 @@ final class Explain implements Callable<Integer> {
 
     @Mixin KafkaAddress kafka;
 
-    @Option(
-            names = "--topic.models",
-            defaultValue = "models",
-            description = "Models topic (default: ${DEFAULT-VALUE}).")
-    String modelsTopic;
+    @Mixin ModelsTopic modelsTopic;
 
     @Option(names = "--csv", required = true, description = "CSV file with a header line.")
     Path csv;
@@ -54,7 +50,7 @@ final class Explain implements Callable<Integer> {
         if (top < 1) {
             throw new IllegalArgumentException("--top must be at least 1: " + top);
         }
-        ScoringModel scoring = Score.latest(kafka, modelsTopic, model, "explaining");
+        ScoringModel scoring = Score.latest(kafka, modelsTopic.name, model, "explaining");
         if (scoring == null) {
             return 1;
         }

@@ -20,11 +20,7 @@ import picocli.CommandLine.Option;
 final class Recommend implements Callable<Integer> {
     @Mixin KafkaAddress kafka;
 
-    @Option(
-            names = "--topic.models",
-            defaultValue = "models",
-            description = "Models topic (default: ${DEFAULT-VALUE}).")
-    String modelsTopic;
+    @Mixin ModelsTopic modelsTopic;
 
     @Option(names = "--model", required = true, description = "The recommender model.")
     String model;
@@ -46,7 +42,7 @@ final class Recommend implements Callable<Integer> {
         if (k < 1) {
             throw new IllegalArgumentException("--k must be at least 1: " + k);
         }
-        ScoringModel scoring = Score.latest(kafka, modelsTopic, model, "recommending");
+        ScoringModel scoring = Score.latest(kafka, modelsTopic.name, model, "recommending");
         if (scoring == null) {
             return 1;
         }

@@ -28,11 +28,7 @@ final class Score implements Callable<Integer> {
 
     @Mixin KafkaAddress kafka;
 
-    @Option(
-            names = "--topic.models",
-            defaultValue = "models",
-            description = "Models topic (default: ${DEFAULT-VALUE}).")
-    String modelsTopic;
+    @Mixin ModelsTopic modelsTopic;
 
     @Option(names = "--csv", required = true, description = "CSV file with a header line.")
     Path csv;
@@ -46,7 +42,7 @@ final class Score implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         String name = model;
-        ScoringModel model = latest(kafka, modelsTopic, name, "scoring");
+        ScoringModel model = latest(kafka, modelsTopic.name, name, "scoring");
         if (model == null) {
             return 1;
         }
