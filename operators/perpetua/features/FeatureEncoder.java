@@ -1,7 +1,6 @@
 package perpetua.features;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -75,25 +74,14 @@ public final class FeatureEncoder {
     private final float[] rowScratch;
     // The last encoded row's dense values as the running state scales them.
     private final float[] learnScratch;
-    private int[] slotScratch = new int[8];
-    private float[] valueScratch = new float[8];
-    private int slotCount;
-    private int[] factorScratch = new int[8];
-    private float[] factorValueScratch = new float[8];
-    private int factorCount;
+    private final RowScratch scratch = new RowScratch();
     private final List<String> valueParts = new ArrayList<>(4);
     private final int[] bagEnds;
-    private final FeatureHasher.Stream hash = new FeatureHasher.Stream();
-    // The hashes of the categoricals seen last, by the hash codes of their name and value.
-    private static final int HASH_CACHE = 1024;
-    private final String[] cachedNames = new String[HASH_CACHE];
-    private final String[] cachedValues = new String[HASH_CACHE];
-    private final int[] cachedHashes = new int[HASH_CACHE];
+    private final CategoricalHashes hashes = new CategoricalHashes();
     // Where each numeric feature was in the last event's map: events name them in one order.
     private final int[] numericAt;
     // The name strings found there: decoded events share them, so identity confirms a position.
     private final String[] numericSeen;
-    private int[] idScratch = new int[8];
 
     /** Creates an encoder for {@code spec} whose numerics and dense columns have not been seen. */
     public FeatureEncoder(ModelSpec spec) {
@@ -303,8 +291,7 @@ public final class FeatureEncoder {
 
     private void addRow(Event event, MicroBatch batch, float[] denseRow, EncodedInputs names) {
         Map<String, String> categorical = event.getCategorical();
-        slotCount = 0;
-        factorCount = 0;
+        scratch.reset();
         if (wide || factorBits > 0) {
             if (categorical instanceof EventCategoricals values) {
                 for (int c = 0; c < values.size(); c++) {
@@ -317,7 +304,8 @@ public final class FeatureEncoder {
             }
             // In slot order, so that a row sums its weights in one order whatever order its map
             // gave the categoricals: a decoded event and one built by hand predict the same.
-            sortSlots(names);
+            // The categoricals' slots are the first of the row.
+            scratch.sortSlots(names == null ? null : names.slots);
         }
         List<String> tokens = null;
         if (wide) {
@@ -332,20 +320,17 @@ public final class FeatureEncoder {
                 tokens = Tokenizer.tokens(event.getText());
                 float value = tokens.isEmpty() ? 0f : (float) (1.0 / Math.sqrt(tokens.size()));
                 for (int t = 0; t < tokens.size(); t++) {
-                    addSlot(FeatureHasher.slotOf(hash(TEXT_FIELD, tokens.get(t)), hashBits), value);
+                    scratch.addSlot(
+                            FeatureHasher.slotOf(hashes.of(TEXT_FIELD, tokens.get(t)), hashBits),
+                            value);
                     if (names != null) {
                         names.slots.add(TEXT_FIELD + '=' + tokens.get(t));
                     }
                     if (textNgrams > 1 && t > 0) {
                         // The bigram "previous next", hashed without building it.
-                        addSlot(
-                                hash.reset()
-                                        .add(TEXT_FIELD)
-                                        .add('\u0001')
-                                        .add(tokens.get(t - 1))
-                                        .add(' ')
-                                        .add(tokens.get(t))
-                                        .slot(hashBits),
+                        scratch.addSlot(
+                                hashes.bigramSlot(
+                                        TEXT_FIELD, tokens.get(t - 1), tokens.get(t), hashBits),
                                 value);
                         if (names != null) {
                             names.slots.add(
@@ -364,9 +349,10 @@ public final class FeatureEncoder {
                 }
                 for (String token : tokens) {
                     idCount =
-                            addId(
+                            scratch.addId(
                                     idCount,
-                                    FeatureHasher.slotOf(hash(TEXT_FIELD, token), embeddingBits));
+                                    FeatureHasher.slotOf(
+                                            hashes.of(TEXT_FIELD, token), embeddingBits));
                     if (names != null) {
                         names.bagIds.add(TEXT_FIELD + '=' + token);
                     }
@@ -376,7 +362,9 @@ public final class FeatureEncoder {
                 if (value != null) {
                     for (String v : values(name, value)) {
                         idCount =
-                                addId(idCount, FeatureHasher.slotOf(hash(name, v), embeddingBits));
+                                scratch.addId(
+                                        idCount,
+                                        FeatureHasher.slotOf(hashes.of(name, v), embeddingBits));
                         if (names != null) {
                             names.bagIds.add(name + '=' + v);
                         }
@@ -388,14 +376,14 @@ public final class FeatureEncoder {
         float label = labelOf(event);
         batch.addRow(
                 denseRow,
-                slotScratch,
-                valueScratch,
-                slotCount,
+                scratch.slots,
+                scratch.slotValues,
+                scratch.slotCount,
                 bagEnds.length == 0 ? null : bagEnds,
-                idScratch,
-                factorScratch,
-                factorValueScratch,
-                factorCount,
+                scratch.ids,
+                scratch.factors,
+                scratch.factorValues,
+                scratch.factorCount,
                 label,
                 event.getWeight());
     }
@@ -413,16 +401,16 @@ public final class FeatureEncoder {
         List<String> values = values(name, raw);
         float x = values.size() == 1 ? 1f : (float) (1.0 / Math.sqrt(values.size()));
         for (String v : values) {
-            int hash = hash(name, v);
+            int hash = hashes.of(name, v);
             String input = names == null ? null : name + '=' + v;
             if (wide) {
-                addSlot(FeatureHasher.slotOf(hash, hashBits), x);
+                scratch.addSlot(FeatureHasher.slotOf(hash, hashBits), x);
                 if (names != null) {
                     names.slots.add(input);
                 }
             }
             if (factored) {
-                addFactor(FeatureHasher.slotOf(hash, factorBits), x);
+                scratch.addFactor(FeatureHasher.slotOf(hash, factorBits), x);
                 if (names != null) {
                     names.factorIds.add(input);
                 }
@@ -433,7 +421,7 @@ public final class FeatureEncoder {
     /** The crossed slots of an interaction A*B: every pair of their values. */
     private void cross(String[] pair, String a, String b, EncodedInputs names) {
         if (!multiValued.contains(pair[0]) && !multiValued.contains(pair[1])) {
-            addSlot(crossSlot(pair, a, b), 1f);
+            scratch.addSlot(hashes.crossSlot(pair, a, b, hashBits), 1f);
             if (names != null) {
                 names.slots.add(pair[0] + '*' + pair[1] + '=' + a + ',' + b);
             }
@@ -448,7 +436,7 @@ public final class FeatureEncoder {
         float x = (float) (1.0 / Math.sqrt((double) as.size() * bs.size()));
         for (String va : as) {
             for (String vb : bs) {
-                addSlot(crossSlot(pair, va, vb), x);
+                scratch.addSlot(hashes.crossSlot(pair, va, vb, hashBits), x);
                 if (names != null) {
                     names.slots.add(crossName + '=' + va + ',' + vb);
                 }
@@ -483,94 +471,6 @@ public final class FeatureEncoder {
             }
             from = to + 1;
         }
-    }
-
-    /** The slot of the name "A*B" and the value "a\u0001b", hashed without building either. */
-    private int crossSlot(String[] pair, String a, String b) {
-        return hash.reset()
-                .add(pair[0])
-                .add('*')
-                .add(pair[1])
-                .add('\u0001')
-                .add(a)
-                .add('\u0001')
-                .add(b)
-                .slot(hashBits);
-    }
-
-    /**
-     * The hash of a categorical (name, value), as {@link FeatureHasher#hash}: from a small cache of
-     * the pairs seen last, since a stream names the same few values again and again (decoded events
-     * even share the very strings), else hashed without building the joined string.
-     */
-    private int hash(String name, String value) {
-        int at = (name.hashCode() * 31 + value.hashCode()) & (HASH_CACHE - 1);
-        String cachedValue = cachedValues[at];
-        if (cachedValue != null
-                && (cachedValue == value || cachedValue.equals(value))
-                && (cachedNames[at] == name || cachedNames[at].equals(name))) {
-            return cachedHashes[at];
-        }
-        int h = hash.reset().add(name).add('\u0001').add(value).hash();
-        cachedNames[at] = name;
-        cachedValues[at] = value;
-        cachedHashes[at] = h;
-        return h;
-    }
-
-    /**
-     * Puts the categoricals' wide slots, the first of the row, in slot order with their values and,
-     * when given, their names: few enough that an insertion sort is the quick one.
-     */
-    private void sortSlots(EncodedInputs names) {
-        List<String> slotNames = names == null ? null : names.slots;
-        for (int i = 1; i < slotCount; i++) {
-            int slot = slotScratch[i];
-            float value = valueScratch[i];
-            String name = slotNames == null ? null : slotNames.get(i);
-            int j = i - 1;
-            while (j >= 0 && slotScratch[j] > slot) {
-                slotScratch[j + 1] = slotScratch[j];
-                valueScratch[j + 1] = valueScratch[j];
-                if (slotNames != null) {
-                    slotNames.set(j + 1, slotNames.get(j));
-                }
-                j--;
-            }
-            slotScratch[j + 1] = slot;
-            valueScratch[j + 1] = value;
-            if (slotNames != null) {
-                slotNames.set(j + 1, name);
-            }
-        }
-    }
-
-    private void addFactor(int id, float value) {
-        if (factorCount == factorScratch.length) {
-            factorScratch = Arrays.copyOf(factorScratch, factorCount * 2);
-            factorValueScratch = Arrays.copyOf(factorValueScratch, factorCount * 2);
-        }
-        factorScratch[factorCount] = id;
-        factorValueScratch[factorCount] = value;
-        factorCount++;
-    }
-
-    private void addSlot(int slot, float value) {
-        if (slotCount == slotScratch.length) {
-            slotScratch = Arrays.copyOf(slotScratch, slotCount * 2);
-            valueScratch = Arrays.copyOf(valueScratch, slotCount * 2);
-        }
-        slotScratch[slotCount] = slot;
-        valueScratch[slotCount] = value;
-        slotCount++;
-    }
-
-    private int addId(int count, int id) {
-        if (count == idScratch.length) {
-            idScratch = Arrays.copyOf(idScratch, count * 2);
-        }
-        idScratch[count] = id;
-        return count + 1;
     }
 
     /** The committed state takes the running one: every row encoded so far now scales the next. */

@@ -1,0 +1,49 @@
+package perpetua.features;
+
+/**
+ * The hashes {@link FeatureEncoder} gives categorical values, crosses and text bigrams, computed as
+ * {@link FeatureHasher#hash} would from the joined strings but without building them, and the pairs
+ * seen last cached, since a stream names the same few values again and again (decoded events even
+ * share the very strings).
+ */
+final class CategoricalHashes {
+    private static final int CACHE = 1024;
+    private final FeatureHasher.Stream hash = new FeatureHasher.Stream();
+    private final String[] cachedNames = new String[CACHE];
+    private final String[] cachedValues = new String[CACHE];
+    private final int[] cachedHashes = new int[CACHE];
+
+    /** The hash of a categorical (name, value). */
+    int of(String name, String value) {
+        int at = (name.hashCode() * 31 + value.hashCode()) & (CACHE - 1);
+        String cachedValue = cachedValues[at];
+        if (cachedValue != null
+                && (cachedValue == value || cachedValue.equals(value))
+                && (cachedNames[at] == name || cachedNames[at].equals(name))) {
+            return cachedHashes[at];
+        }
+        int h = hash.reset().add(name).add('\u0001').add(value).hash();
+        cachedNames[at] = name;
+        cachedValues[at] = value;
+        cachedHashes[at] = h;
+        return h;
+    }
+
+    /** The slot of the name "A*B" and the value "a\u0001b". */
+    int crossSlot(String[] pair, String a, String b, int bits) {
+        return hash.reset()
+                .add(pair[0])
+                .add('*')
+                .add(pair[1])
+                .add('\u0001')
+                .add(a)
+                .add('\u0001')
+                .add(b)
+                .slot(bits);
+    }
+
+    /** The slot of the bigram "previous next" of the text field {@code field}. */
+    int bigramSlot(String field, String previous, String next, int bits) {
+        return hash.reset().add(field).add('\u0001').add(previous).add(' ').add(next).slot(bits);
+    }
+}
