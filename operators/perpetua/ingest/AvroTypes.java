@@ -1,6 +1,5 @@
 package perpetua.ingest;
 
-import java.util.Objects;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.flink.api.common.serialization.SerializerConfig;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -22,67 +21,21 @@ public final class AvroTypes {
     }
 
     /** An opaque type serialized with {@link AvroSerializer}. */
-    static final class AvroRecordType<T extends SpecificRecordBase> extends TypeInformation<T> {
+    static final class AvroRecordType<T extends SpecificRecordBase> extends OpaqueType<T> {
         private static final long serialVersionUID = 1L;
-        private final Class<T> type;
 
         AvroRecordType(Class<T> type) {
-            this.type = Objects.requireNonNull(type);
-        }
-
-        @Override
-        public boolean isBasicType() {
-            return false;
-        }
-
-        @Override
-        public boolean isTupleType() {
-            return false;
-        }
-
-        @Override
-        public int getArity() {
-            return 1;
-        }
-
-        @Override
-        public int getTotalFields() {
-            return 1;
-        }
-
-        @Override
-        public Class<T> getTypeClass() {
-            return type;
-        }
-
-        @Override
-        public boolean isKeyType() {
-            return false;
+            super(type);
         }
 
         @Override
         public TypeSerializer<T> createSerializer(SerializerConfig config) {
-            return new AvroSerializer<>(type);
+            return new AvroSerializer<>(getTypeClass());
         }
 
         @Override
         public String toString() {
-            return "Avro<" + type.getName() + ">";
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof AvroRecordType<?> other && other.type.equals(type);
-        }
-
-        @Override
-        public int hashCode() {
-            return type.hashCode();
-        }
-
-        @Override
-        public boolean canEqual(Object o) {
-            return o instanceof AvroRecordType<?>;
+            return "Avro<" + getTypeClass().getName() + ">";
         }
     }
 }

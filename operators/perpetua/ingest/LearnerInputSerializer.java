@@ -255,37 +255,11 @@ public final class LearnerInputSerializer extends TypeSerializer<LearnerInput> {
     }
 
     /** The type information that creates this serializer. */
-    static final class LearnerInputType extends TypeInformation<LearnerInput> {
+    static final class LearnerInputType extends OpaqueType<LearnerInput> {
         private static final long serialVersionUID = 1L;
 
-        @Override
-        public boolean isBasicType() {
-            return false;
-        }
-
-        @Override
-        public boolean isTupleType() {
-            return false;
-        }
-
-        @Override
-        public int getArity() {
-            return 1;
-        }
-
-        @Override
-        public int getTotalFields() {
-            return 1;
-        }
-
-        @Override
-        public Class<LearnerInput> getTypeClass() {
-            return LearnerInput.class;
-        }
-
-        @Override
-        public boolean isKeyType() {
-            return false;
+        LearnerInputType() {
+            super(LearnerInput.class);
         }
 
         @Override
@@ -296,21 +270,6 @@ public final class LearnerInputSerializer extends TypeSerializer<LearnerInput> {
         @Override
         public String toString() {
             return "LearnerInput";
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof LearnerInputType;
-        }
-
-        @Override
-        public int hashCode() {
-            return LearnerInputType.class.hashCode();
-        }
-
-        @Override
-        public boolean canEqual(Object o) {
-            return o instanceof LearnerInputType;
         }
     }
 }
