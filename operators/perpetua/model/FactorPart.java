@@ -67,7 +67,7 @@ final class FactorPart {
      * grad}, with {@code l2} on each table row once, and lists each row the batch touched as
      * active.
      */
-    void backward(MicroBatch batch, float[] outGrad, float[] grad, float l2, ForwardBackward fb) {
+    void backward(MicroBatch batch, float[] outGrad, float[] grad, float l2, SparseBlocks active) {
         if (++mark == 0) {
             Arrays.fill(rowMark, 0);
             mark = 1;
@@ -84,7 +84,7 @@ final class FactorPart {
                 int base = offset + id * dim;
                 if (rowMark[id] != mark) {
                     rowMark[id] = mark;
-                    fb.activateSparse(base, dim);
+                    active.activate(base, dim);
                     if (l2 > 0) {
                         for (int d = 0; d < dim; d++) {
                             grad[base + d] += l2 * params[base + d];

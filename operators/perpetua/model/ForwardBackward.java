@@ -1,6 +1,5 @@
 package perpetua.model;
 
-import java.util.Arrays;
 import perpetua.features.MicroBatch;
 import perpetua.schemas.Activation;
 import perpetua.schemas.Kernel;
@@ -14,10 +13,10 @@ import perpetua.schemas.ModelSpec;
  * each hidden layer {@code act(A W^T + b)} with inverted dropout while learning, the output layer
  * plus the wide part, then the task's activation. Backward: dLoss/dz from the loss, through the
  * layers by their kernels, into a gradient laid out as the parameters: dense blocks fully, wide and
- * embedding weights (and factor vectors, see {@link FactorPart}) scattered onto the indices the
- * batch used (listed as active), L2 on every weight but the biases. Working buffers grow to the
- * largest batch seen and are never state; the last forward pass is reused when learning follows a
- * prediction of the same batch and weights.
+ * embedding weights ({@link SparseBlocks}) and factor vectors ({@link FactorPart}) scattered onto
+ * the indices the batch used (listed as active), L2 on every weight but the biases. Working buffers
+ * grow to the largest batch seen and are never state; the last forward pass is reused when learning
+ * follows a prediction of the same batch and weights.
  */
 final class ForwardBackward {
     private final ParameterLayout p;
@@ -32,15 +31,8 @@ final class ForwardBackward {
     /** The gradient, laid out as the parameters; sparse blocks only at the active indices. */
     final float[] grad;
 
-    /** Indices of wide weights the last backward pass used, {@link #wideCount} of them. */
-    int[] activeWide = new int[64];
-
-    int wideCount;
-
-    /** Indices of embedding weights the last backward pass used, {@link #embCount} of them. */
-    int[] activeEmb = new int[64];
-
-    int embCount;
+    /** The wide weights and embedding tables, and the indices of them the last pass used. */
+    final SparseBlocks sparse;
 
     /** A regression label is learned as {@code (y - targetShift) / targetScale}. */
     float targetShift;
@@ -55,9 +47,6 @@ final class ForwardBackward {
     private float[] logits = new float[0];
     private float[] out = new float[0];
     private float[] outGrad = new float[0];
-    private final int[] slotMark;
-    private final int[] rowMark;
-    private int mark;
     // What the last forward pass ran on, so that learning right after predicting the same batch
     // with the same weights reuses it (only without dropout, which changes the pass).
     private MicroBatch forwardBatch;
@@ -70,8 +59,7 @@ final class ForwardBackward {
         this.params = params;
         this.l2 = spec.getL2();
         this.grad = new float[params.length];
-        this.slotMark = new int[layout.hashSize];
-        this.rowMark = new int[layout.tableOffset.length * layout.embRows];
+        this.sparse = new SparseBlocks(layout, params, grad, l2);
         this.factors = layout.factorDim > 0 ? new FactorPart(layout, params) : null;
         this.kernels = new DenseKernel[layout.layers + 1];
         for (int l = 0; l <= layout.layers; l++) {
@@ -135,7 +123,7 @@ final class ForwardBackward {
         // A pass with dropout differs from the next one; without, it is the same computation.
         forwardReusable = !p.anyDropout;
         if (p.fields > 0) {
-            gatherEmbeddings(batch);
+            sparse.gatherEmbeddings(batch, acts[0]);
         }
         float[] input = input(batch);
         for (int l = 0; l < p.layers; l++) {
@@ -154,7 +142,7 @@ final class ForwardBackward {
         kernels[p.layers].forward(
                 inputOf(p.layers, input, training), n, params, k, 0, Activation.IDENTITY, logits);
         if (p.wide) {
-            addWide(batch);
+            sparse.addWide(batch, logits);
         }
         if (factors != null) {
             factors.forward(batch, logits);
@@ -174,56 +162,6 @@ final class ForwardBackward {
             default:
                 System.arraycopy(logits, 0, out, 0, size);
                 break;
-        }
-    }
-
-    // row r, field f: acts[0][r, column_f ..] = mean of the table rows of the bag's ids
-    private void gatherEmbeddings(MicroBatch batch) {
-        int n = batch.size();
-        int in = p.width[0];
-        float[] a = acts[0];
-        float[] dense = batch.dense();
-        int[] bagStart = batch.bagStart();
-        int[] ids = batch.bagIds();
-        for (int r = 0; r < n; r++) {
-            System.arraycopy(dense, r * p.denseWidth, a, r * in, p.denseWidth);
-            for (int f = 0; f < p.fields; f++) {
-                int col = r * in + p.fieldColumn[f];
-                int dim = p.fieldDim[f];
-                Arrays.fill(a, col, col + dim, 0f);
-                int from = bagStart[r * p.fields + f];
-                int to = bagStart[r * p.fields + f + 1];
-                if (to == from) {
-                    continue;
-                }
-                float scale = 1f / (to - from);
-                int table = p.tableOffset[p.fieldTable[f]];
-                for (int j = from; j < to; j++) {
-                    int base = table + ids[j] * dim;
-                    for (int d = 0; d < dim; d++) {
-                        a[col + d] += scale * params[base + d];
-                    }
-                }
-            }
-        }
-    }
-
-    // z[r, c] += sum_j value_j W_h[c, slot_j]
-    private void addWide(MicroBatch batch) {
-        int n = batch.size();
-        int k = p.k;
-        int[] start = batch.slotStart();
-        int[] slots = batch.slots();
-        float[] values = batch.slotValues();
-        for (int r = 0; r < n; r++) {
-            for (int c = 0; c < k; c++) {
-                int base = p.hashedOffset + c * p.hashSize;
-                float z = 0f;
-                for (int j = start[r]; j < start[r + 1]; j++) {
-                    z += values[j] * params[base + slots[j]];
-                }
-                logits[r * k + c] += z;
-            }
         }
     }
 
@@ -330,115 +268,11 @@ final class ForwardBackward {
                 }
             }
         }
-        if (++mark == 0) {
-            // The marker wrapped around: old marks could collide with new ones.
-            Arrays.fill(slotMark, 0);
-            Arrays.fill(rowMark, 0);
-            mark = 1;
-        }
-        if (p.wide) {
-            scatterWide(batch);
-        }
-        embCount = 0;
-        if (p.fields > 0) {
-            scatterEmbeddings(batch);
-        }
+        sparse.scatter(batch, outGrad, dActs[0]);
         if (factors != null) {
-            factors.backward(batch, outGrad, grad, l2, this);
+            factors.backward(batch, outGrad, grad, l2, sparse);
         }
         return value;
-    }
-
-    /**
-     * Lists {@code count} sparse weights from {@code from} as used by this backward pass: the
-     * optimizer updates them, and only them, with the embedding rows.
-     */
-    void activateSparse(int from, int count) {
-        activeEmb = ensure(activeEmb, embCount + count);
-        for (int d = 0; d < count; d++) {
-            activeEmb[embCount++] = from + d;
-        }
-    }
-
-    private void scatterWide(MicroBatch batch) {
-        int n = batch.size();
-        int k = p.k;
-        int[] start = batch.slotStart();
-        int[] slots = batch.slots();
-        float[] values = batch.slotValues();
-        wideCount = 0;
-        for (int r = 0; r < n; r++) {
-            for (int j = start[r]; j < start[r + 1]; j++) {
-                int s = slots[j];
-                if (slotMark[s] != mark) {
-                    slotMark[s] = mark;
-                    activeWide = ensure(activeWide, wideCount + k);
-                    for (int c = 0; c < k; c++) {
-                        activeWide[wideCount++] = p.hashedOffset + c * p.hashSize + s;
-                    }
-                }
-                float v = values[j];
-                for (int c = 0; c < k; c++) {
-                    grad[p.hashedOffset + c * p.hashSize + s] += v * outGrad[r * k + c];
-                }
-            }
-        }
-        for (int a = 0; a < wideCount; a++) {
-            int i = activeWide[a];
-            grad[i] += l2 * params[i];
-        }
-    }
-
-    private void scatterEmbeddings(MicroBatch batch) {
-        int n = batch.size();
-        int in = p.width[0];
-        float[] da = dActs[0];
-        int[] bagStart = batch.bagStart();
-        int[] ids = batch.bagIds();
-        for (int r = 0; r < n; r++) {
-            for (int f = 0; f < p.fields; f++) {
-                int from = bagStart[r * p.fields + f];
-                int to = bagStart[r * p.fields + f + 1];
-                if (to == from) {
-                    continue;
-                }
-                float scale = 1f / (to - from);
-                int dim = p.fieldDim[f];
-                int col = r * in + p.fieldColumn[f];
-                int table = p.fieldTable[f];
-                for (int j = from; j < to; j++) {
-                    int id = ids[j];
-                    int base = p.tableOffset[table] + id * dim;
-                    int m = table * p.embRows + id;
-                    if (rowMark[m] != mark) {
-                        rowMark[m] = mark;
-                        activeEmb = ensure(activeEmb, embCount + dim);
-                        for (int d = 0; d < dim; d++) {
-                            activeEmb[embCount++] = base + d;
-                        }
-                    }
-                    for (int d = 0; d < dim; d++) {
-                        grad[base + d] += scale * da[col + d];
-                    }
-                }
-            }
-        }
-        for (int a = 0; a < embCount; a++) {
-            int i = activeEmb[a];
-            grad[i] += l2 * params[i];
-        }
-    }
-
-    /** Zeroes the sparse part of the gradient and forgets the active indices. */
-    void clearSparseGradient() {
-        for (int a = 0; a < wideCount; a++) {
-            grad[activeWide[a]] = 0f;
-        }
-        for (int a = 0; a < embCount; a++) {
-            grad[activeEmb[a]] = 0f;
-        }
-        wideCount = 0;
-        embCount = 0;
     }
 
     /** {@code 0.5 l2 ||w||^2} over every weight but the biases. */
@@ -480,11 +314,5 @@ final class ForwardBackward {
         out = new float[capacity * p.k];
         outGrad = new float[capacity * p.k];
         rowCapacity = capacity;
-    }
-
-    private static int[] ensure(int[] array, int needed) {
-        return needed > array.length
-                ? Arrays.copyOf(array, Math.max(needed, array.length * 2))
-                : array;
     }
 }

@@ -23,6 +23,7 @@ final class GuardedStep {
     private final ParameterLayout p;
     private final float[] params;
     private final ForwardBackward passes;
+    private final SparseBlocks sparse;
     final Optimizer optimizer;
     final Optimizer wideOptimizer;
     private final boolean l1Prox;
@@ -47,6 +48,7 @@ final class GuardedStep {
         this.p = layout;
         this.params = params;
         this.passes = passes;
+        this.sparse = passes.sparse;
         this.l1 = spec.getL1();
         this.optimizer = Optimizer.create(spec.getOptimizer(), spec, 0, params.length);
         OptimizerKind wideKind = spec.getWideOptimizer();
@@ -111,15 +113,15 @@ final class GuardedStep {
         optimizer.update(params, grad, 0, p.hashedOffset, t, mainLr);
         optimizer.update(params, grad, p.layersOffset, params.length, t, mainLr);
         if (wideOptimizer != null) {
-            wideOptimizer.updateSparse(params, grad, passes.activeWide, passes.wideCount, t, lr);
+            wideOptimizer.updateSparse(params, grad, sparse.activeWide, sparse.wideCount, t, lr);
         } else {
-            optimizer.updateSparse(params, grad, passes.activeWide, passes.wideCount, t, mainLr);
+            optimizer.updateSparse(params, grad, sparse.activeWide, sparse.wideCount, t, mainLr);
         }
-        optimizer.updateSparse(params, grad, passes.activeEmb, passes.embCount, t, mainLr);
+        optimizer.updateSparse(params, grad, sparse.activeEmb, sparse.embCount, t, mainLr);
         if (l1Prox) {
             shrink(lr * l1);
         }
-        passes.clearSparseGradient();
+        sparse.clearGradient();
         passes.weightsChanged();
         if (bound > 0) {
             double norm = weightNorm();
@@ -224,7 +226,7 @@ final class GuardedStep {
     }
 
     private double refuse(double value, String why) {
-        passes.clearSparseGradient();
+        sparse.clearGradient();
         unhealthy++;
         lastProblem = why;
         return value;
@@ -234,11 +236,11 @@ final class GuardedStep {
         float[] grad = passes.grad;
         double sum = sumOfSquares(grad, 0, p.hashedOffset);
         sum += sumOfSquares(grad, p.layersOffset, params.length);
-        for (int a = 0; a < passes.wideCount; a++) {
-            sum += (double) grad[passes.activeWide[a]] * grad[passes.activeWide[a]];
+        for (int a = 0; a < sparse.wideCount; a++) {
+            sum += (double) grad[sparse.activeWide[a]] * grad[sparse.activeWide[a]];
         }
-        for (int a = 0; a < passes.embCount; a++) {
-            sum += (double) grad[passes.activeEmb[a]] * grad[passes.activeEmb[a]];
+        for (int a = 0; a < sparse.embCount; a++) {
+            sum += (double) grad[sparse.activeEmb[a]] * grad[sparse.activeEmb[a]];
         }
         return sum;
     }
@@ -270,11 +272,11 @@ final class GuardedStep {
         for (int i = p.layersOffset; i < params.length; i++) {
             grad[i] *= factor;
         }
-        for (int a = 0; a < passes.wideCount; a++) {
-            grad[passes.activeWide[a]] *= factor;
+        for (int a = 0; a < sparse.wideCount; a++) {
+            grad[sparse.activeWide[a]] *= factor;
         }
-        for (int a = 0; a < passes.embCount; a++) {
-            grad[passes.activeEmb[a]] *= factor;
+        for (int a = 0; a < sparse.embCount; a++) {
+            grad[sparse.activeEmb[a]] *= factor;
         }
     }
 
@@ -289,12 +291,12 @@ final class GuardedStep {
             }
         }
         if (wideOptimizer == null || spec.getWideOptimizer() != OptimizerKind.FTRL) {
-            for (int a = 0; a < passes.wideCount; a++) {
-                params[passes.activeWide[a]] = softThreshold(params[passes.activeWide[a]], amount);
+            for (int a = 0; a < sparse.wideCount; a++) {
+                params[sparse.activeWide[a]] = softThreshold(params[sparse.activeWide[a]], amount);
             }
         }
-        for (int a = 0; a < passes.embCount; a++) {
-            params[passes.activeEmb[a]] = softThreshold(params[passes.activeEmb[a]], amount);
+        for (int a = 0; a < sparse.embCount; a++) {
+            params[sparse.activeEmb[a]] = softThreshold(params[sparse.activeEmb[a]], amount);
         }
     }
 

@@ -440,19 +440,20 @@ public final class NeuralModel {
     public float[] gradient(MicroBatch batch) {
         passes.backward(batch, step.steps + 1);
         float[] grad = passes.grad;
+        SparseBlocks sparse = passes.sparse;
         float[] full = grad.clone();
         // Inactive sparse weights feel only the L2 pull; the active ones already include it.
         float l2 = spec.getL2();
         for (int i = layout.hashedOffset; i < layout.layersOffset; i++) {
             full[i] = l2 * params[i];
         }
-        for (int a = 0; a < passes.wideCount; a++) {
-            full[passes.activeWide[a]] = grad[passes.activeWide[a]];
+        for (int a = 0; a < sparse.wideCount; a++) {
+            full[sparse.activeWide[a]] = grad[sparse.activeWide[a]];
         }
-        for (int a = 0; a < passes.embCount; a++) {
-            full[passes.activeEmb[a]] = grad[passes.activeEmb[a]];
+        for (int a = 0; a < sparse.embCount; a++) {
+            full[sparse.activeEmb[a]] = grad[sparse.activeEmb[a]];
         }
-        passes.clearSparseGradient();
+        sparse.clearGradient();
         return full;
     }
 }
