@@ -36,16 +36,13 @@ import perpetua.schemas.Tensor;
  * bit-identical, {@link #unhealthyBatches()} counts it and {@link #lastProblem()} says why.
  *
  * <p>Three parts do the work: {@link ParameterLayout} (where each parameter lives, the tensors, the
- * seeded start), {@link ForwardBackward} (the passes and their working buffers) and {@link
- * GuardedStep} (the optimizers and the guard). Not thread-safe; one instance serves one operator
- * thread.
+ * seeded start), {@link ForwardBackward} (the passes and their working buffers, with {@link
+ * SparseBlocks} for the wide and embedding weights) and {@link GuardedStep} (the optimizers and the
+ * guard). Not thread-safe; one instance serves one operator thread.
  */
 public final class NeuralModel {
 
     private static final Logger LOG = LoggerFactory.getLogger(NeuralModel.class);
-
-    /** The parameter tensor of a regression model's label moments: weight, mean, m2. */
-    static final String TARGET_TENSOR = "target";
 
     private final ModelSpec spec;
     private final ParameterLayout layout;
@@ -90,19 +87,8 @@ public final class NeuralModel {
         model.layout.read(parameters, model.params);
         model.step.readTensors(optimizerState);
         model.step.steps = steps;
-        model.setTargetMoments(readTarget(parameters));
+        model.step.target = TargetScaler.fromTensors(parameters);
         return model;
-    }
-
-    // A snapshot of a model that learned before target scaling existed has no "target" tensor.
-    private static double[] readTarget(List<Tensor> parameters) {
-        for (Tensor t : parameters) {
-            if (t.getName().equals(TARGET_TENSOR)) {
-                float[] v = Tensors.toFloats(t);
-                return new double[] {v[0], v[1], v[2]};
-            }
-        }
-        return null;
     }
 
     /**
@@ -262,43 +248,7 @@ public final class NeuralModel {
 
     /** Returns the shape and kernels in words, as logged when the model is created. */
     public String describe() {
-        ParameterLayout p = layout;
-        DenseKernel[] kernels = passes.kernels();
-        StringBuilder b = new StringBuilder();
-        b.append(p.task).append(", input ").append(p.denseWidth).append(" dense");
-        for (int f = 0; f < p.fields; f++) {
-            b.append(" + ")
-                    .append(spec.getEmbeddings().get(f).getFeature())
-                    .append(':')
-                    .append(p.fieldDim[f]);
-        }
-        for (int l = 0; l < p.layers; l++) {
-            b.append(", layer ")
-                    .append(p.width[l])
-                    .append('x')
-                    .append(p.width[l + 1])
-                    .append(' ')
-                    .append(p.activation[l])
-                    .append(" on ")
-                    .append(kernels[l].name());
-        }
-        b.append(", output ")
-                .append(p.width[p.layers])
-                .append('x')
-                .append(p.k)
-                .append(" on ")
-                .append(kernels[p.layers].name());
-        if (p.wide) {
-            b.append(", wide 2^").append(spec.getHashBits());
-        }
-        if (p.factorDim > 0) {
-            b.append(", factors 2^").append(spec.getFactorBits()).append('x').append(p.factorDim);
-        }
-        b.append(", ")
-                .append(params.length)
-                .append(" parameters; kernel rule ")
-                .append(Kernels.rule());
-        return b.toString();
+        return ModelDescription.of(spec, layout, passes.kernels(), params.length);
     }
 
     /** Returns a copy of the flat parameters. */
@@ -340,13 +290,8 @@ public final class NeuralModel {
     public List<Tensor> parameterTensors() {
         List<Tensor> tensors = layout.tensors(params);
         if (step.target != null) {
-            double[] m = step.target.moments();
             tensors = new ArrayList<>(tensors);
-            tensors.add(
-                    Tensors.toTensor(
-                            TARGET_TENSOR,
-                            new int[] {3},
-                            new float[] {(float) m[0], (float) m[1], (float) m[2]}));
+            tensors.add(step.target.toTensor());
         }
         return tensors;
     }

@@ -1,6 +1,8 @@
 package perpetua.model;
 
+import java.util.List;
 import perpetua.features.MicroBatch;
+import perpetua.schemas.Tensor;
 
 /**
  * The running mean and standard deviation of a regression model's label, so that the model learns
@@ -12,6 +14,9 @@ import perpetua.features.MicroBatch;
  * prediction of one model version uses the same ones.
  */
 final class TargetScaler {
+    /** The parameter tensor of a regression model's label moments: weight, mean, m2. */
+    static final String TENSOR = "target";
+
     /** Below this variance the label is treated as constant: centred, not scaled. */
     private static final double MIN_VARIANCE = 1e-12;
 
@@ -61,5 +66,25 @@ final class TargetScaler {
     /** Weight, mean and sum of squared deviations, for state and snapshots. */
     double[] moments() {
         return new double[] {weight, mean, m2};
+    }
+
+    /** The moments as the parameter tensor {@link #TENSOR} {@code [3]}: weight, mean, m2. */
+    Tensor toTensor() {
+        return Tensors.toTensor(
+                TENSOR, new int[] {3}, new float[] {(float) weight, (float) mean, (float) m2});
+    }
+
+    /**
+     * The scaler whose moments are among {@code parameters}, or null when they hold none: a
+     * snapshot of a model that learned before target scaling existed has no such tensor.
+     */
+    static TargetScaler fromTensors(List<Tensor> parameters) {
+        for (Tensor t : parameters) {
+            if (t.getName().equals(TENSOR)) {
+                float[] v = Tensors.toFloats(t);
+                return new TargetScaler(new double[] {v[0], v[1], v[2]});
+            }
+        }
+        return null;
     }
 }
