@@ -5,13 +5,11 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.apache.avro.generic.PrimitivesArrays;
 import perpetua.schemas.Embedding;
 import perpetua.schemas.Event;
 import perpetua.schemas.ModelSpec;
 import perpetua.schemas.OptimizerKind;
 import perpetua.wire.EventCategoricals;
-import perpetua.wire.EventNumerics;
 
 /**
  * Turns events into rows of a {@link MicroBatch} as a model's spec describes them.
@@ -34,13 +32,14 @@ import perpetua.wire.EventNumerics;
  * magnitude its column has had ({@link MaxAbsScaler}), so that the model sees dense inputs within
  * [-1, 1].
  *
- * <p>The scaling state is kept twice. The <em>committed</em> moments and magnitudes scale the rows
- * that are predicted: {@link #commitMoments()} brings them up to date, which the Learner does once
- * per micro-batch after predicting it, so that a prediction depends only on the model and the
- * scaling of the last snapshot, and a scorer outside Flink that never commits reproduces it
- * exactly. The <em>running</em> state takes every event in the order it is encoded, and scales the
- * copy of a labelled row that is learned ({@link #learningRow}): so what a model learns depends on
- * the events and their order, not on where the micro-batches happened to end.
+ * <p>The scaling state is kept twice ({@link DenseScaling}). The <em>committed</em> moments and
+ * magnitudes scale the rows that are predicted: {@link #commitMoments()} brings them up to date,
+ * which the Learner does once per micro-batch after predicting it, so that a prediction depends
+ * only on the model and the scaling of the last snapshot, and a scorer outside Flink that never
+ * commits reproduces it exactly. The <em>running</em> state takes every event in the order it is
+ * encoded, and scales the copy of a labelled row that is learned ({@link #learningRow}): so what a
+ * model learns depends on the events and their order, not on where the micro-batches happened to
+ * end.
  */
 public final class FeatureEncoder {
 
@@ -50,12 +49,8 @@ public final class FeatureEncoder {
     /** Separates the values of a multi-valued categorical ({@code Comedy|Romance}). */
     public static final char VALUE_SEPARATOR = '|';
 
-    private final int denseSize;
-    private final float denseScale;
     private final int hashBits;
     private final boolean wide;
-    private final String[] numericNames;
-    private final boolean scaleDense;
     private final String[][] interactions;
     private final int textNgrams;
     private final String[] fieldNames;
@@ -66,22 +61,12 @@ public final class FeatureEncoder {
     /** The categoricals with factor vectors; null: every one. */
     private final Set<String> factorFeatures;
 
-    private final OnlineStandardizer standardizer;
-    private final OnlineStandardizer running;
-    private final MaxAbsScaler denseScaler;
-    private final MaxAbsScaler runningDense;
+    private final DenseScaling dense;
     // Per-event scratch, reused so that encoding allocates only the hashed key strings.
-    private final float[] rowScratch;
-    // The last encoded row's dense values as the running state scales them.
-    private final float[] learnScratch;
     private final RowScratch scratch = new RowScratch();
     private final List<String> valueParts = new ArrayList<>(4);
     private final int[] bagEnds;
     private final CategoricalHashes hashes = new CategoricalHashes();
-    // Where each numeric feature was in the last event's map: events name them in one order.
-    private final int[] numericAt;
-    // The name strings found there: decoded events share them, so identity confirms a position.
-    private final String[] numericSeen;
 
     /** Creates an encoder for {@code spec} whose numerics and dense columns have not been seen. */
     public FeatureEncoder(ModelSpec spec) {
@@ -110,26 +95,9 @@ public final class FeatureEncoder {
      */
     public FeatureEncoder(
             ModelSpec spec, OnlineStandardizer standardizer, MaxAbsScaler denseScaler) {
-        List<String> names = spec.getNumericFeatures();
-        if (standardizer.size() != names.size()) {
-            throw new IllegalArgumentException(
-                    "standardizer has "
-                            + standardizer.size()
-                            + " features, the spec names "
-                            + names.size());
-        }
-        this.denseSize = spec.getDenseSize();
-        if (denseScaler != null && denseScaler.size() != denseSize) {
-            throw new IllegalArgumentException(
-                    "dense scaler has "
-                            + denseScaler.size()
-                            + " columns, the spec has "
-                            + denseSize);
-        }
-        this.denseScale = spec.getDenseScale();
+        this.dense = new DenseScaling(spec, standardizer, denseScaler);
         this.hashBits = spec.getHashBits();
         this.wide = spec.getWide();
-        this.numericNames = names.toArray(new String[0]);
         this.interactions = new String[spec.getInteractions().size()][];
         for (int i = 0; i < interactions.length; i++) {
             interactions[i] = interactionPair(spec.getInteractions().get(i));
@@ -146,21 +114,11 @@ public final class FeatureEncoder {
         this.factorFeatures =
                 spec.getFactorFeatures().isEmpty() ? null : new HashSet<>(spec.getFactorFeatures());
         this.bagEnds = new int[fieldNames.length];
-        this.scaleDense = denseScaler != null;
-        this.standardizer = standardizer;
-        this.running = new OnlineStandardizer(names.size());
-        running.copyFrom(standardizer);
-        this.denseScaler = denseScaler;
-        this.runningDense = denseScaler == null ? null : new MaxAbsScaler(denseScaler.maxAbs());
-        this.rowScratch = new float[denseWidth()];
-        this.learnScratch = new float[denseWidth()];
-        this.numericAt = new int[numericNames.length];
-        this.numericSeen = new String[numericNames.length];
     }
 
     /** Returns the number of dense values per encoded row: dense size plus named numerics. */
     public int denseWidth() {
-        return denseSize + numericNames.length;
+        return dense.width();
     }
 
     /** Returns a new empty batch whose rows fit this encoder. */
@@ -182,12 +140,12 @@ public final class FeatureEncoder {
 
     /** Returns the committed moments of the numeric features; live, not a copy. */
     public OnlineStandardizer standardizer() {
-        return standardizer;
+        return dense.standardizer();
     }
 
     /** Returns the committed magnitudes of the dense columns, or null without dense scaling. */
     public MaxAbsScaler denseScaler() {
-        return denseScaler;
+        return dense.denseScaler();
     }
 
     /**
@@ -208,33 +166,8 @@ public final class FeatureEncoder {
         if (names != null) {
             names.clear();
         }
-        List<Float> dense = event.getDense();
-        PrimitivesArrays.FloatArray floats =
-                dense instanceof PrimitivesArrays.FloatArray f ? f : null;
-        for (int j = 0; j < denseSize; j++) {
-            float v = (floats != null ? floats.getFloat(j) : dense.get(j)) * denseScale;
-            if (scaleDense) {
-                rowScratch[j] = denseScaler.scale(j, v);
-                runningDense.update(j, v);
-                learnScratch[j] = runningDense.scale(j, v);
-            } else {
-                rowScratch[j] = v;
-                learnScratch[j] = v;
-            }
-        }
-        Map<String, Double> numeric = event.getNumeric();
-        for (int i = 0; i < numericNames.length; i++) {
-            double value = numeric(numeric, i);
-            if (Double.isNaN(value)) {
-                rowScratch[denseSize + i] = 0f;
-                learnScratch[denseSize + i] = 0f;
-            } else {
-                rowScratch[denseSize + i] = (float) standardizer.standardize(i, value);
-                learnScratch[denseSize + i] = (float) running.standardize(i, value);
-                running.update(i, value);
-            }
-        }
-        addRow(event, batch, rowScratch, names);
+        dense.scale(event);
+        addRow(event, batch, dense.committedRow, names);
     }
 
     /**
@@ -242,7 +175,7 @@ public final class FeatureEncoder {
      * values as the running state scaled them when its event came: the row as it is learned.
      */
     public void learningRow(MicroBatch from, MicroBatch to) {
-        to.addRowFrom(from, from.size() - 1, learnScratch);
+        to.addRowFrom(from, from.size() - 1, dense.runningRow);
     }
 
     /**
@@ -250,43 +183,8 @@ public final class FeatureEncoder {
      * leaves as it is: a late label, whose event was counted when it was predicted.
      */
     public void encodeCounted(Event event, MicroBatch batch) {
-        List<Float> dense = event.getDense();
-        PrimitivesArrays.FloatArray floats =
-                dense instanceof PrimitivesArrays.FloatArray f ? f : null;
-        for (int j = 0; j < denseSize; j++) {
-            float v = (floats != null ? floats.getFloat(j) : dense.get(j)) * denseScale;
-            learnScratch[j] = scaleDense ? runningDense.scale(j, v) : v;
-        }
-        Map<String, Double> numeric = event.getNumeric();
-        for (int i = 0; i < numericNames.length; i++) {
-            double value = numeric(numeric, i);
-            learnScratch[denseSize + i] =
-                    Double.isNaN(value) ? 0f : (float) running.standardize(i, value);
-        }
-        addRow(event, batch, learnScratch, null);
-    }
-
-    /**
-     * The value of the spec's {@code i}-th numeric feature in {@code numeric}, NaN when missing
-     * (validated events have finite values only). A decoded event's numerics are found where the
-     * last event had them, confirmed by the identity of the shared name string, without boxing.
-     */
-    private double numeric(Map<String, Double> numeric, int i) {
-        if (numeric instanceof EventNumerics numerics) {
-            int at = numericAt[i];
-            if (at >= numerics.size() || numerics.name(at) != numericSeen[i]) {
-                // Not where the last event had it, or another string: search by name.
-                at = numerics.indexOf(numericNames[i], at);
-                if (at < 0) {
-                    return Double.NaN;
-                }
-                numericAt[i] = at;
-                numericSeen[i] = numerics.name(at);
-            }
-            return numerics.value(at);
-        }
-        Double boxed = numeric.get(numericNames[i]);
-        return boxed == null ? Double.NaN : boxed;
+        dense.scaleCounted(event);
+        addRow(event, batch, dense.runningRow, null);
     }
 
     private void addRow(Event event, MicroBatch batch, float[] denseRow, EncodedInputs names) {
@@ -475,10 +373,7 @@ public final class FeatureEncoder {
 
     /** The committed state takes the running one: every row encoded so far now scales the next. */
     public void commitMoments() {
-        standardizer.copyFrom(running);
-        if (scaleDense) {
-            denseScaler.copyFrom(runningDense);
-        }
+        dense.commit();
     }
 
     /**
@@ -486,10 +381,7 @@ public final class FeatureEncoder {
      * commit: what a scorer that never learns calls after each batch.
      */
     public void discardPending() {
-        running.copyFrom(standardizer);
-        if (scaleDense) {
-            runningDense.copyFrom(denseScaler);
-        }
+        dense.discardPending();
     }
 
     /** Returns the event's label as a float: class index or value, NaN when unknown. */
