@@ -1,6 +1,5 @@
 package perpetua.metrics;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 import perpetua.schemas.Metrics;
 import perpetua.schemas.MetricsWindowKind;
@@ -30,37 +29,19 @@ import perpetua.schemas.Task;
  *       emitting does not clear the sums.
  * </ul>
  *
- * <p>Metrics by task (all weighted by the example weights, except AUC):
- *
- * <ul>
- *   <li>BINARY (positive class 1): accuracy, precision, recall, F1, log loss and ROC AUC. AUC is
- *       <em>unweighted</em> by example weights (a rank statistic; a fading window weighs pairs by
- *       their fading weights only). It is exact (Mann–Whitney with mid-ranks for ties) over count
- *       windows and over time windows of up to {@link #EXACT_AUC_LIMIT} labelled events. A fading
- *       window (or a larger time window) estimates it from a histogram of the scores in {@link
- *       RocAuc#BINS} bins of equal width in logit space, counting a positive and a negative in the
- *       same bin as a tie; only those pairs can be misjudged, each by at most 1/2, so {@code |auc -
- *       exact| <= 1/2 * sum_b pos_b * neg_b / (P * N)}, which every record states as {@code
- *       aucErrorBound} (0 when exact).
- *   <li>MULTICLASS: accuracy, log loss, macro-F1 and Cohen's kappa, from a weighted confusion
- *       matrix.
- *   <li>REGRESSION: MAE, RMSE and R² (weighted; the label variance by West's incremental update).
- * </ul>
+ * <p>The metrics follow the task: accuracy, precision, recall, F1, log loss and ROC AUC (BINARY);
+ * accuracy, log loss, macro-F1 and Cohen's kappa (MULTICLASS); MAE, RMSE and R² (REGRESSION). All
+ * but AUC are weighted by the example weights, and one that is 0/0 in the window is null rather
+ * than a misleading number; {@link TaskSums} says how each is computed.
  *
  * <p>A recommender also ranks each event's item among sampled candidates before it learns the event
  * ({@link #addRank}): hit rate and NDCG at k and MRR over the window's ranked events ({@link
  * RankingSums}), whatever its task.
  *
- * <p>A metric that is 0/0 in the window is emitted as null rather than as a misleading number:
- * every metric of a window with zero total weight; AUC when the window holds a single class;
- * precision when nothing was predicted positive; recall when no label was positive; F1 when neither
- * (with positive labels but no positive prediction F1 is 0, well defined); kappa when every label
- * and prediction is the same class; R² when the labels do not vary. Macro-F1 averages over the
- * classes that occur in the window as a label or a prediction.
- *
  * <p>The state is a Flink POJO (public no-arg constructor, public primitive fields, enums and
  * primitive arrays) so that it can live in keyed {@code ValueState} without Kryo. It keeps the
- * window here and the labelled events' sums in {@link TaskSums}.
+ * window here and the labelled events' sums in {@link TaskSums}; {@link WindowReport} builds the
+ * record of a window and the summary of the last one.
  */
 public class PrequentialEvaluator implements Cloneable {
 
@@ -369,51 +350,10 @@ public class PrequentialEvaluator implements Cloneable {
         } else {
             start = started ? windowStart : now;
         }
-        long durationMs = end - start;
-        // A window that opened and closed in the same millisecond has no meaningful rate.
-        double eventsPerSecond = durationMs > 0 ? events / (durationMs / 1000.0) : 0.0;
-
-        Metrics.Builder b =
-                Metrics.newBuilder()
-                        .setModel(model)
-                        .setTask(task)
-                        .setVersionFrom(started ? versionFrom : versionTo)
-                        .setVersionTo(versionTo)
-                        .setWindowStart(start)
-                        .setWindowEnd(end)
-                        .setEvents(events)
-                        .setLabelled(labelled)
-                        .setEventsPerSecond(eventsPerSecond)
-                        .setWindow(windowName());
-        sums.figures(task, b, labelled, aucAllKept());
-        if (ranking != null) {
-            ranking.figures(b);
-        }
-        Metrics metrics = b.build();
-        remember(metrics);
+        Metrics metrics = WindowReport.record(this, model, versionTo, start, end);
+        WindowReport.remember(this, metrics);
         reset();
         return metrics;
-    }
-
-    private void remember(Metrics metrics) {
-        emitted = true;
-        lastEvents = metrics.getEvents();
-        lastLabelled = metrics.getLabelled();
-        lastEventsPerSecond = metrics.getEventsPerSecond();
-        lastAccuracy = orNaN(metrics.getAccuracy());
-        lastAuc = orNaN(metrics.getAuc());
-        lastLogLoss = orNaN(metrics.getLogLoss());
-        lastMae = orNaN(metrics.getMae());
-        lastRmse = orNaN(metrics.getRmse());
-        lastPrecision = orNaN(metrics.getPrecision());
-        lastRecall = orNaN(metrics.getRecall());
-        lastF1 = orNaN(metrics.getF1());
-        lastMacroF1 = orNaN(metrics.getMacroF1());
-        lastKappa = orNaN(metrics.getKappa());
-        lastR2 = orNaN(metrics.getR2());
-        lastHitRate = orNaN(metrics.getHitRate());
-        lastNdcg = orNaN(metrics.getNdcg());
-        lastMrr = orNaN(metrics.getMrr());
     }
 
     /**
@@ -422,28 +362,7 @@ public class PrequentialEvaluator implements Cloneable {
      * <p>Null metrics are left out; the map is empty before the first window is emitted.
      */
     public Map<String, Double> summary() {
-        Map<String, Double> summary = new LinkedHashMap<>();
-        if (!emitted) {
-            return summary;
-        }
-        summary.put("events", (double) lastEvents);
-        summary.put("labelled", (double) lastLabelled);
-        summary.put("eventsPerSecond", lastEventsPerSecond);
-        putIfDefined(summary, "accuracy", lastAccuracy);
-        putIfDefined(summary, "auc", lastAuc);
-        putIfDefined(summary, "logLoss", lastLogLoss);
-        putIfDefined(summary, "mae", lastMae);
-        putIfDefined(summary, "rmse", lastRmse);
-        putIfDefined(summary, "precision", lastPrecision);
-        putIfDefined(summary, "recall", lastRecall);
-        putIfDefined(summary, "f1", lastF1);
-        putIfDefined(summary, "macroF1", lastMacroF1);
-        putIfDefined(summary, "kappa", lastKappa);
-        putIfDefined(summary, "r2", lastR2);
-        putIfDefined(summary, "hitRate", lastHitRate);
-        putIfDefined(summary, "ndcg", lastNdcg);
-        putIfDefined(summary, "mrr", lastMrr);
-        return summary;
+        return WindowReport.summary(this);
     }
 
     /** The window's AUC, exact or from the histogram, or null when it holds a single class. */
@@ -453,7 +372,7 @@ public class PrequentialEvaluator implements Cloneable {
     }
 
     /** Whether the exact AUC kept every labelled event of the window. */
-    private boolean aucAllKept() {
+    boolean aucAllKept() {
         return kind() == MetricsWindowKind.COUNT || labelled <= aucLimit();
     }
 
@@ -480,15 +399,5 @@ public class PrequentialEvaluator implements Cloneable {
         windowStart = 0L;
         events = 0L;
         labelled = 0;
-    }
-
-    private static double orNaN(Double value) {
-        return value == null ? Double.NaN : value;
-    }
-
-    private static void putIfDefined(Map<String, Double> map, String key, double value) {
-        if (!Double.isNaN(value)) {
-            map.put(key, value);
-        }
     }
 }

@@ -12,6 +12,30 @@ import perpetua.schemas.Task;
  * <p>Under FADING every stored sum is divided by {@link #scale}, the product of the fading factors
  * so far, so fading touches no array per event; they are renormalized when the scale gets small.
  * Tumbling windows keep scale 1.
+ *
+ * <p>Metrics by task (all weighted by the example weights, except AUC):
+ *
+ * <ul>
+ *   <li>BINARY (positive class 1): accuracy, precision, recall, F1, log loss and ROC AUC. AUC is
+ *       <em>unweighted</em> by example weights (a rank statistic; a fading window weighs pairs by
+ *       their fading weights only). It is exact (Mann–Whitney with mid-ranks for ties) over count
+ *       windows and over time windows of up to {@link PrequentialEvaluator#EXACT_AUC_LIMIT}
+ *       labelled events. A fading window (or a larger time window) estimates it from a histogram of
+ *       the scores in {@link RocAuc#BINS} bins of equal width in logit space, counting a positive
+ *       and a negative in the same bin as a tie; only those pairs can be misjudged, each by at most
+ *       1/2, so {@code |auc - exact| <= 1/2 * sum_b pos_b * neg_b / (P * N)}, which every record
+ *       states as {@code aucErrorBound} (0 when exact).
+ *   <li>MULTICLASS: accuracy, log loss, macro-F1 and Cohen's kappa, from a weighted confusion
+ *       matrix.
+ *   <li>REGRESSION: MAE, RMSE and R² (weighted; the label variance by West's incremental update).
+ * </ul>
+ *
+ * <p>A metric that is 0/0 in the window is emitted as null rather than as a misleading number:
+ * every metric of a window with zero total weight; AUC when the window holds a single class;
+ * precision when nothing was predicted positive; recall when no label was positive; F1 when neither
+ * (with positive labels but no positive prediction F1 is 0, well defined); kappa when every label
+ * and prediction is the same class; R² when the labels do not vary. Macro-F1 averages over the
+ * classes that occur in the window as a label or a prediction.
  */
 public class TaskSums implements Cloneable {
     /** Probabilities are clamped to [EPS, 1 - EPS] so that one confident miss stays finite. */
