@@ -139,7 +139,7 @@ final class ChampionPolicy {
      * promotionWindows}; the first in spec order on a tie.
      */
     void decidePromotion(ModelRuntime m, long now) {
-        if (m.rungDue()) {
+        if (m.search().rungEnded()) {
             endRung(m, now);
             return;
         }
@@ -210,7 +210,7 @@ final class ChampionPolicy {
         int keep = SuccessiveHalving.kept(ranked.size());
         Variant best = ranked.get(0);
         Variant old = m.champion();
-        int rung = m.searchRung();
+        int rung = m.search().rung();
         List<Variant> others = new ArrayList<>(ranked.subList(1, keep));
         List<ModelSpec> candidates = new ArrayList<>();
         for (Variant v : others) {

@@ -33,14 +33,9 @@ final class SuccessiveHalving {
                 v.tally("rmse".equals(metric) ? value * value : value);
             }
         }
-        if (closed.contains(m.champion()) && m.rungWindowClosed() >= rungLength(m)) {
-            m.rungEnded();
+        if (closed.contains(m.champion())) {
+            m.search().championWindowClosed(m.spec().getSearch().getRungWindows());
         }
-    }
-
-    /** Windows in the model's current rung. */
-    static int rungLength(ModelRuntime m) {
-        return m.spec().getSearch().getRungWindows() << Math.min(m.searchRung(), 20);
     }
 
     /** The learners best first by their rung's mean; one without a window there ranks last. */
