@@ -34,9 +34,9 @@ final class BackgroundReplacement {
      */
     void react(ModelRuntime m, long now) {
         Variant champion = m.champion();
-        if (champion.drifted()) {
+        if (champion.drift().drifted()) {
             if (m.background() == null) {
-                startBackground(m, "a drift", champion.driftedAt());
+                startBackground(m, "a drift", champion.drift().driftedAt());
             }
             m.replacementIsDue();
         }
@@ -44,7 +44,7 @@ final class BackgroundReplacement {
                 && m.background().examplesSeen() >= Math.max(1, m.spec().getDriftMinInstances())) {
             replace(m, now);
         }
-        long warningSince = m.champion().monitor().warningSince;
+        long warningSince = m.champion().drift().monitor().warningSince;
         boolean warning = warningSince >= 0;
         if (m.background() == null && warning) {
             startBackground(m, "a warning", warningSince);
@@ -107,7 +107,7 @@ final class BackgroundReplacement {
                         .setEvent("replacement")
                         .setDetail(detail)
                         .setDetector(detector == null ? null : detector.name())
-                        .setPosition(next.monitor().position())
+                        .setPosition(next.drift().monitor().position())
                         .build());
         out.counters(m.name()).replacements.inc();
         out.snapshot(m.snapshot(out.now(), "replaced", ModelState.LEARNING));

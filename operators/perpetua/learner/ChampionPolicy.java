@@ -46,11 +46,12 @@ final class ChampionPolicy {
      * end of the batch's measuring ({@link #react}).
      */
     void watch(ModelRuntime m, Variant v, float prediction, float label, long now) {
-        Signal signal = v.watch(m.spec().getTask(), prediction, label);
-        if (signal != Signal.DRIFT && !(signal == Signal.WARNING && v.warningStarted())) {
+        Signal signal = v.drift().watch(m.spec().getTask(), prediction, label);
+        if (signal != Signal.DRIFT && !(signal == Signal.WARNING && v.drift().warningStarted())) {
             return;
         }
-        Metrics record = v.monitor().record(m.name(), m.spec().getTask(), m.version(), now, signal);
+        Metrics record =
+                v.drift().monitor().record(m.name(), m.spec().getTask(), m.version(), now, signal);
         boolean champion = v == m.champion();
         if (!champion) {
             record.setVariant(v.name());
@@ -82,7 +83,7 @@ final class ChampionPolicy {
         // Asked after every labelled event, and a window seldom closes: no list until one does.
         List<Variant> closed = null;
         for (Variant v : m.variants()) {
-            Metrics window = v.closeWindowIfDue(m.name(), m.version(), now);
+            Metrics window = v.scorecard().closeWindowIfDue(m.name(), m.version(), now);
             if (window != null) {
                 if (closed == null) {
                     closed = new ArrayList<>();
@@ -123,16 +124,19 @@ final class ChampionPolicy {
         String metric = SpecRules.promotionMetric(m.spec());
         boolean higher = SpecRules.higherIsBetter(metric);
         float margin = m.spec().getPromotionMargin();
-        Double champion = value(m.champion().lastWindow(), metric);
+        Double champion = value(m.champion().scorecard().lastWindow(), metric);
         for (Variant c : closed) {
             if (c == m.champion()) {
                 continue;
             }
-            Double mine = value(c.lastWindow(), metric);
-            c.judged(
-                    champion != null
-                            && mine != null
-                            && (higher ? mine >= champion + margin : mine <= champion - margin));
+            Double mine = value(c.scorecard().lastWindow(), metric);
+            c.scorecard()
+                    .judged(
+                            champion != null
+                                    && mine != null
+                                    && (higher
+                                            ? mine >= champion + margin
+                                            : mine <= champion - margin));
         }
     }
 
@@ -151,8 +155,8 @@ final class ChampionPolicy {
         }
         Variant best = null;
         for (Variant c : m.challengers()) {
-            if (c.winStreak() >= m.spec().getPromotionWindows()
-                    && (best == null || c.winStreak() > best.winStreak())) {
+            if (c.scorecard().winStreak() >= m.spec().getPromotionWindows()
+                    && (best == null || c.scorecard().winStreak() > best.scorecard().winStreak())) {
                 best = c;
             }
         }
@@ -172,10 +176,10 @@ final class ChampionPolicy {
                         challenger,
                         m.name(),
                         m.version(),
-                        winner.winStreak(),
+                        winner.scorecard().winStreak(),
                         metric,
-                        value(winner.lastWindow(), metric),
-                        value(m.champion().lastWindow(), metric));
+                        value(winner.scorecard().lastWindow(), metric),
+                        value(m.champion().scorecard().lastWindow(), metric));
         List<ModelSpec> remaining = new ArrayList<>();
         for (Variant c : m.challengers()) {
             if (c != winner) {
@@ -189,7 +193,8 @@ final class ChampionPolicy {
         }
         m.promote(winner, promoted);
         out.counters(m.name()).promotions.inc();
-        Metrics record = Metrics.newBuilder(winner.lastWindow()).setEvent("promotion").build();
+        Metrics record =
+                Metrics.newBuilder(winner.scorecard().lastWindow()).setEvent("promotion").build();
         record.setDetail(detail);
         record.setVariant(challenger);
         out.metrics(record);
@@ -235,7 +240,7 @@ final class ChampionPolicy {
             Metrics record =
                     event(
                             m,
-                            v.lastWindow(),
+                            v.scorecard().lastWindow(),
                             "retirement",
                             String.format(
                                     Locale.ROOT,
@@ -255,7 +260,7 @@ final class ChampionPolicy {
         if (best != old && m.background() != null) {
             BackgroundReplacement.drop(m, "the search chose another learner");
         }
-        Metrics promoted = best == old ? null : best.lastWindow();
+        Metrics promoted = best == old ? null : best.scorecard().lastWindow();
         long version = m.version();
         m.endRung(best, others, served);
         for (Metrics r : retirements) {
@@ -334,7 +339,8 @@ final class ChampionPolicy {
      */
     void react(ModelRuntime m, long now) {
         for (Variant v : m.variants()) {
-            if (v.drifted() && v.spec().getDriftReaction() == DriftReaction.BOOST_LEARNING_RATE) {
+            if (v.drift().drifted()
+                    && v.spec().getDriftReaction() == DriftReaction.BOOST_LEARNING_RATE) {
                 v.boost(v.spec().getDriftBoostFactor(), v.spec().getDriftBoostBatches());
                 LOG.info(
                         "model '{}' ({}): learning rate x{} for {} batches after a drift",
@@ -348,7 +354,7 @@ final class ChampionPolicy {
             replacement.react(m, now);
         }
         for (Variant v : m.variants()) {
-            v.driftAnswered();
+            v.drift().answered();
         }
     }
 

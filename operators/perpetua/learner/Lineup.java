@@ -164,7 +164,7 @@ final class Lineup {
     void promote(Variant winner, ModelSpec promoted) {
         challengers.remove(winner);
         winner.conform(promoted);
-        winner.endStreak();
+        winner.scorecard().endStreak();
         champion = winner;
         lineUp();
     }
@@ -176,14 +176,14 @@ final class Lineup {
      */
     void endRung(Variant best, List<Variant> others, ModelSpec served) {
         best.conform(served);
-        best.endStreak();
+        best.scorecard().endStreak();
         champion = best;
         challengers.clear();
         List<ModelSpec> specs = served.getChallengers();
         for (int i = 0; i < others.size(); i++) {
             Variant v = others.get(i);
             v.conform(specs.get(i));
-            v.endStreak();
+            v.scorecard().endStreak();
             challengers.add(v);
         }
         lineUp();
@@ -193,7 +193,7 @@ final class Lineup {
     /** Every variant's tally starts again, for a new rung of the search. */
     void resetTallies() {
         for (Variant v : variants) {
-            v.resetTally();
+            v.scorecard().resetTally();
         }
     }
 
@@ -229,7 +229,7 @@ final class Lineup {
         background = null;
         replacementDue = false;
         for (Variant c : challengers) {
-            c.endStreak();
+            c.scorecard().endStreak();
         }
         lineUp();
         return detector;
