@@ -17,10 +17,10 @@ import perpetua.schemas.ModelState;
 import perpetua.wire.WireFormat;
 
 /**
- * The live working copy of one model inside a Learner subtask: its spec, its champion and
- * challengers, its drift background model, its open micro-batch, its served version line and its
- * snapshot schedule, and for a recommender its {@link RecommenderRows}. Transient: rebuilt from
- * {@link LearnerState} after a restore.
+ * The live working copy of one model inside a Learner subtask: its spec, its learners (a {@link
+ * Lineup}), its open micro-batch, its served version line, where its search stands ({@link
+ * SearchProgress}) and its {@link SnapshotSchedule}, and for a recommender its {@link
+ * RecommenderRows}. Transient: rebuilt from {@link LearnerState} after a restore.
  *
  * <p>It changes only through methods named for what happens to a model (a row added, a batch
  * learned, a challenger promoted, the background model replacing the champion), so that no caller
