@@ -130,13 +130,11 @@ final class ChampionPolicy {
                 continue;
             }
             Double mine = value(c.scorecard().lastWindow(), metric);
-            c.scorecard()
-                    .judged(
-                            champion != null
-                                    && mine != null
-                                    && (higher
-                                            ? mine >= champion + margin
-                                            : mine <= champion - margin));
+            boolean won =
+                    champion != null
+                            && mine != null
+                            && (higher ? mine >= champion + margin : mine <= champion - margin);
+            c.scorecard().judged(won);
         }
     }
 
