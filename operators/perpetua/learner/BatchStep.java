@@ -294,10 +294,10 @@ final class BatchStep {
      * by time: a batch or the timer itself, whichever comes first, publishes it.
      */
     void snapshotIfDue(ModelRuntime m, long now) {
-        if (m.snapshotDue(now)) {
+        if (m.snapshots().due(m.spec(), now)) {
             out.snapshot(m.snapshot(out.now(), null, ModelState.LEARNING));
         }
-        long due = m.snapshotDueAt();
+        long due = m.snapshots().dueAt(m.spec());
         if (due != Long.MAX_VALUE) {
             // One timer per model and time: registering the same one again is a no-op.
             out.wakeAt(SNAPSHOT, due);

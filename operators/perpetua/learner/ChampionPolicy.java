@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import perpetua.drift.DriftDetector;
 import perpetua.drift.DriftDetector.Signal;
 import perpetua.schemas.DriftReaction;
 import perpetua.schemas.Metrics;
@@ -17,7 +16,8 @@ import perpetua.spec.SpecRules;
 /**
  * Who serves a model: the champion, challengers that may take its place, and the background model
  * of the REPLACE drift reaction. It watches every learner's errors, closes their metrics windows,
- * judges challengers window by window, promotes one that won enough windows, and answers drifts.
+ * judges challengers window by window, promotes one that won enough windows, ends the search's
+ * rungs, and answers drifts (the REPLACE reaction through {@link BackgroundReplacement}).
  *
  * <p>The champion changes only between batches: a promotion or a replacement decided during a batch
  * serves from the next batch on, so that every prediction of a batch comes from the champion that
@@ -31,9 +31,11 @@ final class ChampionPolicy {
     static final String WINDOW = "w:";
 
     private final LearnerOutput out;
+    private final BackgroundReplacement replacement;
 
     ChampionPolicy(LearnerOutput out) {
         this.out = out;
+        this.replacement = new BackgroundReplacement(out);
     }
 
     // ---------------------------------------------------------------- watch
@@ -44,11 +46,12 @@ final class ChampionPolicy {
      * end of the batch's measuring ({@link #react}).
      */
     void watch(ModelRuntime m, Variant v, float prediction, float label, long now) {
-        Signal signal = v.watch(m.spec().getTask(), prediction, label);
-        if (signal != Signal.DRIFT && !(signal == Signal.WARNING && v.warningStarted())) {
+        Signal signal = v.drift().watch(m.spec().getTask(), prediction, label);
+        if (signal != Signal.DRIFT && !(signal == Signal.WARNING && v.drift().warningStarted())) {
             return;
         }
-        Metrics record = v.monitor().record(m.name(), m.spec().getTask(), m.version(), now, signal);
+        Metrics record =
+                v.drift().monitor().record(m.name(), m.spec().getTask(), m.version(), now, signal);
         boolean champion = v == m.champion();
         if (!champion) {
             record.setVariant(v.name());
@@ -80,7 +83,7 @@ final class ChampionPolicy {
         // Asked after every labelled event, and a window seldom closes: no list until one does.
         List<Variant> closed = null;
         for (Variant v : m.variants()) {
-            Metrics window = v.closeWindowIfDue(m.name(), m.version(), now);
+            Metrics window = v.scorecard().closeWindowIfDue(m.name(), m.version(), now);
             if (window != null) {
                 if (closed == null) {
                     closed = new ArrayList<>();
@@ -121,16 +124,17 @@ final class ChampionPolicy {
         String metric = SpecRules.promotionMetric(m.spec());
         boolean higher = SpecRules.higherIsBetter(metric);
         float margin = m.spec().getPromotionMargin();
-        Double champion = value(m.champion().lastWindow(), metric);
+        Double champion = value(m.champion().scorecard().lastWindow(), metric);
         for (Variant c : closed) {
             if (c == m.champion()) {
                 continue;
             }
-            Double mine = value(c.lastWindow(), metric);
-            c.judged(
+            Double mine = value(c.scorecard().lastWindow(), metric);
+            boolean won =
                     champion != null
                             && mine != null
-                            && (higher ? mine >= champion + margin : mine <= champion - margin));
+                            && (higher ? mine >= champion + margin : mine <= champion - margin);
+            c.scorecard().judged(won);
         }
     }
 
@@ -139,7 +143,7 @@ final class ChampionPolicy {
      * promotionWindows}; the first in spec order on a tie.
      */
     void decidePromotion(ModelRuntime m, long now) {
-        if (m.rungDue()) {
+        if (m.search().rungEnded()) {
             endRung(m, now);
             return;
         }
@@ -149,8 +153,8 @@ final class ChampionPolicy {
         }
         Variant best = null;
         for (Variant c : m.challengers()) {
-            if (c.winStreak() >= m.spec().getPromotionWindows()
-                    && (best == null || c.winStreak() > best.winStreak())) {
+            if (c.scorecard().winStreak() >= m.spec().getPromotionWindows()
+                    && (best == null || c.scorecard().winStreak() > best.scorecard().winStreak())) {
                 best = c;
             }
         }
@@ -170,10 +174,10 @@ final class ChampionPolicy {
                         challenger,
                         m.name(),
                         m.version(),
-                        winner.winStreak(),
+                        winner.scorecard().winStreak(),
                         metric,
-                        value(winner.lastWindow(), metric),
-                        value(m.champion().lastWindow(), metric));
+                        value(winner.scorecard().lastWindow(), metric),
+                        value(m.champion().scorecard().lastWindow(), metric));
         List<ModelSpec> remaining = new ArrayList<>();
         for (Variant c : m.challengers()) {
             if (c != winner) {
@@ -183,11 +187,12 @@ final class ChampionPolicy {
         ModelSpec promoted = PromotedSpec.of(m.spec(), winner.spec(), remaining);
         if (m.background() != null) {
             // It learned in the shadow of the champion that is gone; the new one has its own.
-            dropBackground(m, "a challenger was promoted");
+            BackgroundReplacement.drop(m, "a challenger was promoted");
         }
         m.promote(winner, promoted);
         out.counters(m.name()).promotions.inc();
-        Metrics record = Metrics.newBuilder(winner.lastWindow()).setEvent("promotion").build();
+        Metrics record =
+                Metrics.newBuilder(winner.scorecard().lastWindow()).setEvent("promotion").build();
         record.setDetail(detail);
         record.setVariant(challenger);
         out.metrics(record);
@@ -210,7 +215,7 @@ final class ChampionPolicy {
         int keep = SuccessiveHalving.kept(ranked.size());
         Variant best = ranked.get(0);
         Variant old = m.champion();
-        int rung = m.searchRung();
+        int rung = m.search().rung();
         List<Variant> others = new ArrayList<>(ranked.subList(1, keep));
         List<ModelSpec> candidates = new ArrayList<>();
         for (Variant v : others) {
@@ -233,7 +238,7 @@ final class ChampionPolicy {
             Metrics record =
                     event(
                             m,
-                            v.lastWindow(),
+                            v.scorecard().lastWindow(),
                             "retirement",
                             String.format(
                                     Locale.ROOT,
@@ -251,9 +256,9 @@ final class ChampionPolicy {
             retirements.add(record);
         }
         if (best != old && m.background() != null) {
-            dropBackground(m, "the search chose another learner");
+            BackgroundReplacement.drop(m, "the search chose another learner");
         }
-        Metrics promoted = best == old ? null : best.lastWindow();
+        Metrics promoted = best == old ? null : best.scorecard().lastWindow();
         long version = m.version();
         m.endRung(best, others, served);
         for (Metrics r : retirements) {
@@ -328,11 +333,12 @@ final class ChampionPolicy {
      * champion and for a challenger alike: the learner's learning rate is multiplied by the factor
      * for the next {@code driftBoostBatches} batches it learns, this one included, and a new drift
      * starts the count again. REPLACE concerns the champion only (a challenger already learns in
-     * the shadow, and replaces the champion by promotion): see {@link #replaceOnDrift}.
+     * the shadow, and replaces the champion by promotion): see {@link BackgroundReplacement}.
      */
     void react(ModelRuntime m, long now) {
         for (Variant v : m.variants()) {
-            if (v.drifted() && v.spec().getDriftReaction() == DriftReaction.BOOST_LEARNING_RATE) {
+            if (v.drift().drifted()
+                    && v.spec().getDriftReaction() == DriftReaction.BOOST_LEARNING_RATE) {
                 v.boost(v.spec().getDriftBoostFactor(), v.spec().getDriftBoostBatches());
                 LOG.info(
                         "model '{}' ({}): learning rate x{} for {} batches after a drift",
@@ -343,104 +349,11 @@ final class ChampionPolicy {
             }
         }
         if (m.spec().getDriftReaction() == DriftReaction.REPLACE) {
-            replaceOnDrift(m, now);
+            replacement.react(m, now);
         }
         for (Variant v : m.variants()) {
-            v.driftAnswered();
+            v.drift().answered();
         }
-    }
-
-    /**
-     * REPLACE, the adaptive-random-forest way. A warning starts a background model: a fresh model
-     * of the champion's spec that learns every batch in the shadow from the next one on, and is
-     * dropped if the warning clears without a drift. A drift makes the replacement due; it happens
-     * as soon as the background has learned {@code driftMinInstances} labelled examples, at once
-     * when the warning came early enough. A drift without a warning (ADWIN, Page-Hinkley, or DDM
-     * jumping straight past its drift level) starts the background at the drift, and the old
-     * champion serves until the background has learned those examples: an untrained model would
-     * serve the prior (P = 0.5) instead. The replacement is a new version of the served line, a
-     * {@code replacement} record on the metrics topic and a {@code replaced} snapshot.
-     */
-    private void replaceOnDrift(ModelRuntime m, long now) {
-        Variant champion = m.champion();
-        if (champion.drifted()) {
-            if (m.background() == null) {
-                startBackground(m, "a drift", champion.driftedAt());
-            }
-            m.replacementIsDue();
-        }
-        if (m.replacementDue()
-                && m.background().examplesSeen() >= Math.max(1, m.spec().getDriftMinInstances())) {
-            replace(m, now);
-        }
-        long warningSince = m.champion().monitor().warningSince;
-        boolean warning = warningSince >= 0;
-        if (m.background() == null && warning) {
-            startBackground(m, "a warning", warningSince);
-        } else if (m.background() != null && !m.replacementDue() && !warning) {
-            dropBackground(m, "the warning cleared");
-        }
-    }
-
-    /** A fresh model of the champion's spec; it learns from the next batch on. */
-    private static void startBackground(ModelRuntime m, String why, long position) {
-        m.startBackground(position);
-        LOG.info(
-                "model '{}' at version {}: background model started at {} (position {})",
-                m.name(),
-                m.version(),
-                why,
-                position);
-    }
-
-    /** The background model is dropped, for {@code why}. */
-    static void dropBackground(ModelRuntime m, String why) {
-        LOG.info(
-                "model '{}': background model started at position {} discarded after {} examples:"
-                        + " {}",
-                m.name(),
-                m.backgroundSince(),
-                m.background().examplesSeen(),
-                why);
-        m.dropBackground();
-    }
-
-    /**
-     * The background model becomes the champion. The served line keeps its metrics window and its
-     * drift detector (reset, so that the new model is judged on its own errors) and goes on with a
-     * new version. Challengers stay as they are, but their win streaks start again: they were won
-     * against the model that is gone.
-     */
-    private void replace(ModelRuntime m, long now) {
-        long was = m.version();
-        long since = m.backgroundSince();
-        DriftDetector detector = m.replaceChampion();
-        Variant next = m.champion();
-        String detail =
-                String.format(
-                        "background model replaced the champion of '%s' at version %d: it started"
-                                + " at position %d and learned %d labelled examples; the served"
-                                + " line goes on at version %d",
-                        m.name(), was, since, next.examplesSeen(), m.version());
-        out.metrics(
-                Metrics.newBuilder()
-                        .setModel(m.name())
-                        .setTask(m.spec().getTask())
-                        .setVersionFrom(was)
-                        .setVersionTo(m.version())
-                        .setWindowStart(now)
-                        .setWindowEnd(now)
-                        .setEvents(0L)
-                        .setLabelled(0L)
-                        .setEventsPerSecond(0.0)
-                        .setEvent("replacement")
-                        .setDetail(detail)
-                        .setDetector(detector == null ? null : detector.name())
-                        .setPosition(next.monitor().position())
-                        .build());
-        out.counters(m.name()).replacements.inc();
-        out.snapshot(m.snapshot(out.now(), "replaced", ModelState.LEARNING));
-        LOG.info(detail);
     }
 
     /** The value of {@code metric} in a window, or null when it has none. */

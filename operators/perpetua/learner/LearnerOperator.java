@@ -347,7 +347,7 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
     public void finish() throws Exception {
         flushAll();
         for (ModelRuntime m : models.values()) {
-            if (m.batchesSinceSnapshot() > 0) {
+            if (m.snapshots().batchesSince() > 0) {
                 emit(SNAPSHOTS, m.snapshot(now(), "final", ModelState.LEARNING));
             }
         }

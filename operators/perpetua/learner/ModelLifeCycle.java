@@ -229,7 +229,7 @@ final class ModelLifeCycle {
         }
         if (m.background() != null
                 && (incompatible != null || stored.getDriftReaction() != DriftReaction.REPLACE)) {
-            ChampionPolicy.dropBackground(m, "the spec changed");
+            BackgroundReplacement.drop(m, "the spec changed");
         }
         m.respec(
                 stored,

@@ -2,7 +2,6 @@ package perpetua.learner;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 import perpetua.catalog.InteractionMemory;
@@ -18,10 +17,10 @@ import perpetua.schemas.ModelState;
 import perpetua.wire.WireFormat;
 
 /**
- * The live working copy of one model inside a Learner subtask: its spec, its champion and
- * challengers, its drift background model, its open micro-batch, its served version line and its
- * snapshot schedule, and for a recommender its {@link RecommenderRows}. Transient: rebuilt from
- * {@link LearnerState} after a restore.
+ * The live working copy of one model inside a Learner subtask: its spec, its learners (a {@link
+ * Lineup}), its open micro-batch, its served version line, where its search stands ({@link
+ * SearchProgress}) and its {@link SnapshotSchedule}, and for a recommender its {@link
+ * RecommenderRows}. Transient: rebuilt from {@link LearnerState} after a restore.
  *
  * <p>It changes only through methods named for what happens to a model (a row added, a batch
  * learned, a challenger promoted, the background model replacing the champion), so that no caller
@@ -33,49 +32,19 @@ final class ModelRuntime {
 
     private final String name;
     private ModelSpec spec;
-    private Variant champion;
-    private final List<Variant> challengers = new ArrayList<>();
-
-    /**
-     * A fresh model of the champion's spec learning the same batches in the shadow, from a drift
-     * warning (or a drift without one) on, under the REPLACE reaction; null otherwise. It serves
-     * nothing and is not measured.
-     */
-    private Variant background;
-
-    /** Position in the champion's error stream of the signal that started {@link #background}. */
-    private long backgroundSince;
-
-    /** A drift came: {@link #background} replaces the champion once it has learned enough. */
-    private boolean replacementDue;
-
-    /**
-     * {@link #variants()} and {@link #learners()}, asked for per labelled event: lined up again, as
-     * new lists, whenever a variant comes or goes, so that a list a batch holds stays as it was.
-     */
-    private List<Variant> variants = List.of();
-
-    private List<Variant> learners = List.of();
+    private final Lineup lineup;
 
     /** Served version: learned batches of whichever variant was champion. */
     private long version;
 
-    /** The search's current rung (0 first), and the windows the champion closed in it. */
-    private int searchRung;
-
-    private int rungWindows;
-
-    /** The rung's last window closed during this batch: the learners are ranked after it. */
-    private boolean rungEnded;
+    private final SearchProgress search;
+    private final SnapshotSchedule snapshots;
 
     /** New events of the open batch, in the order of its rows. */
     private LearnerInput[] pending;
 
     /** Late labels of the open batch. */
     private final List<Joined> joined = new ArrayList<>();
-
-    private int batchesSinceSnapshot;
-    private long lastSnapshotAt;
 
     /** Served events and early labels of this model waiting in the label join. */
     private long pendingLabels;
@@ -90,28 +59,24 @@ final class ModelRuntime {
     private long served;
 
     ModelRuntime(ModelSpec spec, Variant champion, long version, long now) {
-        this.name = spec.getModel();
-        this.spec = spec;
-        this.champion = champion;
-        this.version = version;
-        this.lastSnapshotAt = now;
-        this.pending = new LearnerInput[Math.max(1, spec.getMaxBatch())];
-        for (ModelSpec c : spec.getChallengers()) {
-            challengers.add(Variant.fresh(c));
-        }
-        this.recommender = new RecommenderRows(spec, null, pending.length);
-        lineUp();
+        this(spec, new Lineup(spec, champion), version, new SearchProgress(), 0, now);
     }
 
-    private void lineUp() {
-        List<Variant> all = new ArrayList<>(2 + challengers.size());
-        all.add(champion);
-        all.addAll(challengers);
-        variants = Collections.unmodifiableList(new ArrayList<>(all));
-        if (background != null) {
-            all.add(background);
-        }
-        learners = Collections.unmodifiableList(all);
+    private ModelRuntime(
+            ModelSpec spec,
+            Lineup lineup,
+            long version,
+            SearchProgress search,
+            int batchesSinceSnapshot,
+            long lastSnapshotAt) {
+        this.name = spec.getModel();
+        this.spec = spec;
+        this.lineup = lineup;
+        this.version = version;
+        this.search = search;
+        this.snapshots = new SnapshotSchedule(batchesSinceSnapshot, lastSnapshotAt);
+        this.pending = new LearnerInput[Math.max(1, spec.getMaxBatch())];
+        this.recommender = new RecommenderRows(spec, null, pending.length);
     }
 
     static ModelRuntime restore(LearnerState s, WireFormat.Codec<ModelSpec> specs)
@@ -119,23 +84,14 @@ final class ModelRuntime {
         ModelSpec spec = specs.decode(s.spec);
         ModelRuntime m =
                 new ModelRuntime(
-                        spec, Variant.restore(spec, s.champion), s.version, s.lastSnapshotAt);
-        m.challengers.clear();
-        List<ModelSpec> cs = spec.getChallengers();
-        for (int i = 0; i < cs.size(); i++) {
-            m.challengers.add(Variant.restore(cs.get(i), s.challengers[i]));
-        }
-        m.batchesSinceSnapshot = s.batchesSinceSnapshot;
+                        spec,
+                        Lineup.restore(spec, s),
+                        s.version,
+                        new SearchProgress(s.searchRung, s.rungWindows),
+                        s.batchesSinceSnapshot,
+                        s.lastSnapshotAt);
         m.pendingLabels = s.pendingLabels;
-        m.searchRung = s.searchRung;
-        m.rungWindows = s.rungWindows;
-        if (s.background != null) {
-            m.background = Variant.restore(spec, s.background);
-            m.backgroundSince = s.backgroundSince;
-            m.replacementDue = s.replacementDue;
-        }
         m.recommender.restore(spec, s.interactions);
-        m.lineUp();
         return m;
     }
 
@@ -144,21 +100,12 @@ final class ModelRuntime {
         LearnerState s = new LearnerState();
         s.spec = specs.encode(spec);
         s.version = version;
-        s.champion = champion.toState(monitors);
-        s.challengers = new VariantState[challengers.size()];
-        for (int i = 0; i < challengers.size(); i++) {
-            s.challengers[i] = challengers.get(i).toState(monitors);
-        }
-        s.batchesSinceSnapshot = batchesSinceSnapshot;
-        s.lastSnapshotAt = lastSnapshotAt;
+        lineup.writeTo(s, monitors);
+        s.batchesSinceSnapshot = snapshots.batchesSince();
+        s.lastSnapshotAt = snapshots.lastAt();
         s.pendingLabels = pendingLabels;
-        s.searchRung = searchRung;
-        s.rungWindows = rungWindows;
-        if (background != null) {
-            s.background = background.toState(monitors);
-            s.backgroundSince = backgroundSince;
-            s.replacementDue = replacementDue;
-        }
+        s.searchRung = search.rung();
+        s.rungWindows = search.windows();
         s.interactions = recommender.toBytes();
         return s;
     }
@@ -178,23 +125,24 @@ final class ModelRuntime {
     }
 
     Variant champion() {
-        return champion;
+        return lineup.champion();
     }
 
     List<Variant> challengers() {
-        return Collections.unmodifiableList(challengers);
+        return lineup.challengers();
     }
 
+    /** The background model of the REPLACE reaction, or null. */
     Variant background() {
-        return background;
+        return lineup.background();
     }
 
     long backgroundSince() {
-        return backgroundSince;
+        return lineup.backgroundSince();
     }
 
     boolean replacementDue() {
-        return replacementDue;
+        return lineup.replacementDue();
     }
 
     long pendingLabels() {
@@ -215,18 +163,24 @@ final class ModelRuntime {
         recommender.remember(spec, record);
     }
 
-    int batchesSinceSnapshot() {
-        return batchesSinceSnapshot;
-    }
-
     /** Every variant: the champion first, then the challengers. */
     List<Variant> variants() {
-        return variants;
+        return lineup.variants();
     }
 
     /** Every variant that learns: {@link #variants()} and the background model, if any. */
     List<Variant> learners() {
-        return learners;
+        return lineup.learners();
+    }
+
+    /** Where the architecture search stands, when the spec has one. */
+    SearchProgress search() {
+        return search;
+    }
+
+    /** When the next scheduled snapshot is due. */
+    SnapshotSchedule snapshots() {
+        return snapshots;
     }
 
     // ---------------------------------------------------------------- the open batch
@@ -310,7 +264,7 @@ final class ModelRuntime {
 
     /** Events of the open batch still to be predicted. */
     int newRows() {
-        return champion.batch().size();
+        return champion().batch().size();
     }
 
     /** Sampled negatives of the open batch, already in the learning queues. */
@@ -334,7 +288,7 @@ final class ModelRuntime {
         joined.clear();
         recommender.clear();
         version += championSteps;
-        batchesSinceSnapshot += championSteps;
+        snapshots.learned(championSteps);
         batchSeq++;
     }
 
@@ -357,35 +311,10 @@ final class ModelRuntime {
      * {@code anew}; a background model still here follows the change (the caller drops one that
      * cannot); a challenger of the same name and a compatible spec keeps what it learned.
      */
-    void respec(ModelSpec next, boolean anew, ChallengerMatch compatible) {
-        if (anew) {
-            champion = Variant.fresh(next);
-        } else {
-            champion.update(next);
-        }
-        if (background != null) {
-            background.update(next);
-        }
+    void respec(ModelSpec next, boolean anew, Lineup.ChallengerMatch compatible) {
+        lineup.respec(next, anew, compatible);
         recommender.respec(spec, next);
         spec = next;
-        List<Variant> previous = new ArrayList<>(challengers);
-        challengers.clear();
-        for (ModelSpec c : next.getChallengers()) {
-            Variant kept = null;
-            for (Variant v : previous) {
-                if (v.name().equals(c.getModel()) && compatible.test(v.spec(), c)) {
-                    v.update(c);
-                    kept = v;
-                }
-            }
-            challengers.add(kept != null ? kept : Variant.fresh(c));
-        }
-        lineUp();
-    }
-
-    /** Whether a challenger's spec can carry over what the challenger learned. */
-    interface ChallengerMatch {
-        boolean test(ModelSpec was, ModelSpec next);
     }
 
     /**
@@ -393,12 +322,8 @@ final class ModelRuntime {
      * with; the version line goes on.
      */
     void promote(Variant winner, ModelSpec promoted) {
-        challengers.remove(winner);
-        winner.conform(promoted);
-        winner.endStreak();
-        champion = winner;
+        lineup.promote(winner, promoted);
         spec = promoted;
-        lineUp();
     }
 
     // ---------------------------------------------------------------- the search
@@ -408,32 +333,10 @@ final class ModelRuntime {
         return SuccessiveHalving.running(spec);
     }
 
-    int searchRung() {
-        return searchRung;
-    }
-
-    /** The champion closed one more window of the rung; returns the rung's windows so far. */
-    int rungWindowClosed() {
-        return ++rungWindows;
-    }
-
-    /** The rung's last window closed: the learners are ranked before the next batch is served. */
-    void rungEnded() {
-        rungEnded = true;
-    }
-
-    boolean rungDue() {
-        return rungEnded;
-    }
-
     /** The search starts over at its first rung, as for a spec whose search changed. */
     void searchStarts() {
-        searchRung = 0;
-        rungWindows = 0;
-        rungEnded = false;
-        for (Variant v : variants()) {
-            v.resetTally();
-        }
+        search.restart();
+        lineup.resetTallies();
     }
 
     /**
@@ -443,44 +346,25 @@ final class ModelRuntime {
      * goes on, and the next rung starts.
      */
     void endRung(Variant best, List<Variant> others, ModelSpec served) {
-        best.conform(served);
-        best.endStreak();
-        champion = best;
-        challengers.clear();
-        List<ModelSpec> specs = served.getChallengers();
-        for (int i = 0; i < others.size(); i++) {
-            Variant v = others.get(i);
-            v.conform(specs.get(i));
-            v.endStreak();
-            challengers.add(v);
-        }
-        lineUp();
+        lineup.endRung(best, others, served);
         spec = served;
-        searchRung++;
-        rungWindows = 0;
-        rungEnded = false;
-        for (Variant v : variants()) {
-            v.resetTally();
-        }
+        search.nextRung();
     }
+
+    // ---------------------------------------------------------------- the background model
 
     /** A fresh model of the champion's spec starts learning in the shadow. */
     void startBackground(long position) {
-        background = Variant.fresh(spec);
-        backgroundSince = position;
-        replacementDue = false;
-        lineUp();
+        lineup.startBackground(spec, position);
     }
 
     void dropBackground() {
-        background = null;
-        replacementDue = false;
-        lineUp();
+        lineup.dropBackground();
     }
 
     /** A drift came: the background model replaces the champion once it has learned enough. */
     void replacementIsDue() {
-        replacementDue = true;
+        lineup.replacementIsDue();
     }
 
     /**
@@ -490,50 +374,19 @@ final class ModelRuntime {
      * @return the reset detector of the served line, or null when the spec names none
      */
     DriftDetector replaceChampion() {
-        Variant next = background;
-        DriftDetector detector = next.takeOverServedLine(champion);
-        champion = next;
-        background = null;
-        replacementDue = false;
-        for (Variant c : challengers) {
-            c.endStreak();
-        }
+        DriftDetector detector = lineup.replaceChampion();
         version++;
-        lineUp();
         return detector;
     }
 
     // ---------------------------------------------------------------- snapshots
 
-    /** Whether the schedule asks for a snapshot now: enough learned batches, or enough time. */
-    boolean snapshotDue(long now) {
-        if (batchesSinceSnapshot == 0) {
-            return false;
-        }
-        int everyBatches = spec.getSnapshotEveryBatches();
-        int everySeconds = spec.getSnapshotEverySeconds();
-        return (everyBatches > 0 && batchesSinceSnapshot >= everyBatches)
-                || (everySeconds > 0 && now - lastSnapshotAt >= everySeconds * 1000L);
-    }
-
-    /**
-     * When the time schedule asks for the next snapshot, or {@link Long#MAX_VALUE} when it asks for
-     * none: nothing learned since the last, or no {@code snapshotEverySeconds}.
-     */
-    long snapshotDueAt() {
-        int everySeconds = spec.getSnapshotEverySeconds();
-        return batchesSinceSnapshot == 0 || everySeconds <= 0
-                ? Long.MAX_VALUE
-                : lastSnapshotAt + everySeconds * 1000L;
-    }
-
     /**
      * The champion's snapshot, everything to resume or score; the schedule starts again from it.
      */
     ModelSnapshot snapshot(long now, String event, ModelState state) {
-        batchesSinceSnapshot = 0;
-        lastSnapshotAt = now;
-        Variant v = champion;
+        snapshots.taken(now);
+        Variant v = champion();
         return ModelSnapshot.newBuilder()
                 .setModel(name)
                 .setVersion(version)

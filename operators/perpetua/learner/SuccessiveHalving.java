@@ -27,20 +27,15 @@ final class SuccessiveHalving {
     static void windowsClosed(ModelRuntime m, List<Variant> closed) {
         String metric = SpecRules.promotionMetric(m.spec());
         for (Variant v : closed) {
-            Double value = ChampionPolicy.value(v.lastWindow(), metric);
+            Double value = ChampionPolicy.value(v.scorecard().lastWindow(), metric);
             if (value != null) {
                 // RMSE is averaged as the mean squared error, so that the rung's mean is its RMSE.
-                v.tally("rmse".equals(metric) ? value * value : value);
+                v.scorecard().tally("rmse".equals(metric) ? value * value : value);
             }
         }
-        if (closed.contains(m.champion()) && m.rungWindowClosed() >= rungLength(m)) {
-            m.rungEnded();
+        if (closed.contains(m.champion())) {
+            m.search().championWindowClosed(m.spec().getSearch().getRungWindows());
         }
-    }
-
-    /** Windows in the model's current rung. */
-    static int rungLength(ModelRuntime m) {
-        return m.spec().getSearch().getRungWindows() << Math.min(m.searchRung(), 20);
     }
 
     /** The learners best first by their rung's mean; one without a window there ranks last. */
@@ -64,7 +59,7 @@ final class SuccessiveHalving {
 
     /** A learner's mean of {@code metric} over the rung; NaN before its first window there. */
     static double score(Variant v, String metric) {
-        double mean = v.tallyMean();
+        double mean = v.scorecard().tallyMean();
         return "rmse".equals(metric) ? Math.sqrt(mean) : mean;
     }
 

@@ -2,7 +2,6 @@ package perpetua.learner;
 
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 import perpetua.drift.DriftDetector;
-import perpetua.drift.DriftDetector.Signal;
 import perpetua.drift.DriftMonitor;
 import perpetua.features.FeatureEncoder;
 import perpetua.features.LearningQueue;
@@ -17,19 +16,17 @@ import perpetua.model.ModelRecords;
 import perpetua.model.NeuralModel;
 import perpetua.schemas.DriftReaction;
 import perpetua.schemas.Event;
-import perpetua.schemas.Metrics;
 import perpetua.schemas.ModelSnapshot;
 import perpetua.schemas.ModelSpec;
-import perpetua.schemas.Task;
 import perpetua.spec.SpecRules;
 
 /**
  * One learner of a model: the served champion, a challenger learning in its shadow, or a background
  * model learning in the champion's shadow after a drift warning. It owns its model, its encoder
  * (its input encoding may differ), its open batch, the labelled rows it has yet to learn, its
- * evaluator, its drift monitor, its win streak and the countdown of a learning-rate boost; it
- * changes them itself, and takes over the served line's evaluator and monitor when it replaces the
- * champion.
+ * {@link Scorecard} (metrics window, win streak, search tally), its {@link DriftWatch} and the
+ * countdown of a learning-rate boost; it changes them itself, and takes over the served line's
+ * metrics window and drift monitor when it replaces the champion.
  *
  * <p>The open batch holds the new events to predict; every labelled row also joins the learning
  * queue, which is learned in groups of {@code learnBatch} rows in arrival order, so that what the
@@ -49,29 +46,14 @@ final class Variant {
      */
     private boolean batchIsGroup = true;
 
-    private PrequentialEvaluator evaluator;
+    private final Scorecard scorecard;
+    private final DriftWatch drift;
     private float[] scores = new float[0];
     private float[] predicted = new float[0];
     private long examplesSeen;
 
-    /** Consecutive windows this challenger beat the champion by the margin. */
-    private int winStreak;
-
-    /** The main metric summed over the search's current rung, and its windows there. */
-    private double tallyTotal;
-
-    private int tallyWindows;
-
-    private Metrics lastWindow;
-
-    /** The spec's drift detector on this learner's error stream. */
-    private DriftMonitor monitor;
-
     /** Learned batches left at a boosted learning rate; 0 when not boosted. */
     private int boostBatchesLeft;
-
-    /** Position of a DRIFT in the batch being flushed, its reaction still to come; else -1. */
-    private long driftedAt = -1;
 
     /** The rank of each new row's item among its candidates; 0 where a row is not ranked. */
     private int[] ranks = new int[0];
@@ -87,8 +69,8 @@ final class Variant {
         this.encoder = encoder;
         this.batch = encoder.newBatch();
         this.queue = new LearningQueue(encoder, SpecRules.learningGroup(spec));
-        this.evaluator = ev;
-        this.monitor = DriftMonitor.forSpec(spec);
+        this.scorecard = new Scorecard(ev);
+        this.drift = new DriftWatch(spec);
     }
 
     static Variant fresh(ModelSpec spec) {
@@ -115,13 +97,8 @@ final class Variant {
         v.queue.addRows(s.learnRows);
         v.examplesSeen = s.examplesSeen;
         v.model.setUnhealthyBatches(s.unhealthyBatches);
-        v.winStreak = s.winStreak;
-        v.tallyTotal = s.tallyTotal;
-        v.tallyWindows = s.tallyWindows;
-        if (s.monitor != null) {
-            // State written before drift detection had none: the spec's detector starts afresh.
-            v.monitor = s.monitor;
-        }
+        v.scorecard.restore(s);
+        v.drift.restore(s.monitor);
         if (s.boostBatchesLeft > 0 && s.learningRateBoost > 0) {
             v.boostBatchesLeft = s.boostBatchesLeft;
             v.model.setLearningRateBoost(s.learningRateBoost);
@@ -175,7 +152,17 @@ final class Variant {
     }
 
     PrequentialEvaluator evaluator() {
-        return evaluator;
+        return scorecard.evaluator();
+    }
+
+    /** How this learner is judged: its windows, its win streak and its search tally. */
+    Scorecard scorecard() {
+        return scorecard;
+    }
+
+    /** The drift detector on this learner's errors, and this batch's drift. */
+    DriftWatch drift() {
+        return drift;
     }
 
     /** The class probabilities of the open batch's rows, {@link NeuralModel#scoreWidth} a row. */
@@ -192,32 +179,9 @@ final class Variant {
         return examplesSeen;
     }
 
-    int winStreak() {
-        return winStreak;
-    }
-
-    /** The last metrics window this learner closed, or null before its first. */
-    Metrics lastWindow() {
-        return lastWindow;
-    }
-
-    DriftMonitor monitor() {
-        return monitor;
-    }
-
     /** Learned batches left at a boosted learning rate; 0 when not boosted. */
     int boostBatchesLeft() {
         return boostBatchesLeft;
-    }
-
-    /** Whether a drift came in the batch being flushed, its reaction still to come. */
-    boolean drifted() {
-        return driftedAt >= 0;
-    }
-
-    /** Position in this learner's error stream of the drift of this batch; -1 if none. */
-    long driftedAt() {
-        return driftedAt;
     }
 
     /** Applies a compatible spec change in place, keeping what was learned. */
@@ -310,12 +274,8 @@ final class Variant {
      */
     void conform(ModelSpec next) {
         queue.resize(SpecRules.learningGroup(next));
-        if (!evaluator.sameWindow(next)) {
-            evaluator = PrequentialEvaluator.forSpec(next);
-        }
-        if (!monitor.sameDetector(next)) {
-            monitor = DriftMonitor.forSpec(next);
-        }
+        scorecard.conform(next);
+        drift.conform(next);
         if (next.getDriftReaction() != DriftReaction.BOOST_LEARNING_RATE) {
             endBoost();
         }
@@ -329,15 +289,8 @@ final class Variant {
      * @return the monitor's detector, or null when the spec names none
      */
     DriftDetector takeOverServedLine(Variant old) {
-        evaluator = old.evaluator;
-        lastWindow = old.lastWindow;
-        monitor = old.monitor;
-        DriftDetector detector = monitor.detector();
-        if (detector != null) {
-            detector.reset();
-        }
-        monitor.warningSince = -1;
-        return detector;
+        scorecard.takeOverServedLine(old.scorecard);
+        return drift.takeOverServedLine(old.drift);
     }
 
     /** Predicts the rows of the open batch into {@link #scores} and {@link #predicted}. */
@@ -353,63 +306,6 @@ final class Variant {
         if (n > 0) {
             model.predict(batch, scores, predicted);
         }
-    }
-
-    /**
-     * Feeds one labelled example's error to the drift monitor, and remembers where a drift came.
-     */
-    Signal watch(Task task, float prediction, float label) {
-        Signal signal = monitor.update(DriftMonitor.error(task, prediction, label));
-        if (signal == Signal.DRIFT) {
-            driftedAt = monitor.position();
-        }
-        return signal;
-    }
-
-    /** Whether the monitor's last signal began a warning episode. */
-    boolean warningStarted() {
-        return monitor.warningSince >= 0 && monitor.warningSince == monitor.position();
-    }
-
-    /** The batch's drift has had its reaction. */
-    void driftAnswered() {
-        driftedAt = -1;
-    }
-
-    /** Closes this learner's metrics window if it is due, and keeps it as the last; else null. */
-    Metrics closeWindowIfDue(String model, long version, long now) {
-        Metrics window = evaluator.closeIfDue(model, version, now);
-        if (window != null) {
-            lastWindow = window;
-        }
-        return window;
-    }
-
-    /** One more window judged against the champion's: won by the margin, or the streak ends. */
-    void judged(boolean won) {
-        winStreak = won ? winStreak + 1 : 0;
-    }
-
-    /** The streak starts again: it was won against a champion that is gone. */
-    void endStreak() {
-        winStreak = 0;
-    }
-
-    /** One more window of the search's rung, with its value of the main metric. */
-    void tally(double value) {
-        tallyTotal += value;
-        tallyWindows++;
-    }
-
-    /** The mean of the rung's tallied values; NaN before the first. */
-    double tallyMean() {
-        return tallyWindows == 0 ? Double.NaN : tallyTotal / tallyWindows;
-    }
-
-    /** A new rung begins. */
-    void resetTally() {
-        tallyTotal = 0;
-        tallyWindows = 0;
     }
 
     /** What one learner's complete groups came to in one flush. */
@@ -497,11 +393,8 @@ final class Variant {
         s.denseMaxAbs = dense == null ? null : dense.maxAbs();
         s.targetMoments = model.targetMoments();
         s.learnRows = queue.waiting() == 0 ? null : queue.toRows();
-        s.evaluator = evaluator.copy();
-        s.winStreak = winStreak;
-        s.tallyTotal = tallyTotal;
-        s.tallyWindows = tallyWindows;
-        s.monitor = monitors.copy(monitor);
+        scorecard.writeTo(s);
+        s.monitor = monitors.copy(drift.monitor());
         s.boostBatchesLeft = boostBatchesLeft;
         s.learningRateBoost = model.learningRateBoost();
         return s;
