@@ -15,9 +15,8 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import perpetua.features.FeatureEncoder;
 import perpetua.features.MicroBatch;
@@ -25,7 +24,6 @@ import perpetua.features.OnlineStandardizer;
 import perpetua.model.NeuralModel;
 import perpetua.model.ScoringModel;
 import perpetua.model.Tensors;
-import perpetua.runtime.KafkaBroker;
 import perpetua.runtime.ModelRegistry;
 import perpetua.runtime.Topics;
 import perpetua.schemas.Event;
@@ -35,6 +33,7 @@ import perpetua.schemas.Prediction;
 import perpetua.schemas.SpecAction;
 import perpetua.schemas.Tensor;
 import perpetua.scoring.Scorer;
+import perpetua.testing.KafkaBrokerExtension;
 import perpetua.testing.Streams;
 import perpetua.wire.WireFormat;
 
@@ -42,20 +41,9 @@ import perpetua.wire.WireFormat;
 class ModelsCommandITCase {
     private static final String MODEL = "m";
 
+    @RegisterExtension static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
+
     @TempDir static Path kafkaDir;
-    private static KafkaBroker broker;
-
-    @BeforeAll
-    static void startKafka() {
-        broker = KafkaBroker.start(kafkaDir, 0);
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        if (broker != null) {
-            broker.close();
-        }
-    }
 
     /** Trains a model two steps, returning the snapshots at version 1 and 2. */
     private static List<ModelSnapshot> trainedSnapshots(ModelSpec spec, List<Event> events) {
@@ -117,7 +105,7 @@ class ModelsCommandITCase {
 
     @Test
     void listCreateRetireAndScore() throws Exception {
-        String bootstrap = broker.bootstrapServers();
+        String bootstrap = KAFKA.bootstrapServers();
         String run = UUID.randomUUID().toString().substring(0, 8);
         String control = "control-" + run;
         String models = "models-" + run;

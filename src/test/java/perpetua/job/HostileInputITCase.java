@@ -2,7 +2,6 @@ package perpetua.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -27,12 +26,8 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
-import perpetua.runtime.KafkaBroker;
 import perpetua.schemas.DeadLetter;
 import perpetua.schemas.Event;
 import perpetua.schemas.Feedback;
@@ -41,6 +36,7 @@ import perpetua.schemas.Prediction;
 import perpetua.schemas.SpecAction;
 import perpetua.schemas.Task;
 import perpetua.testing.HostileRecords;
+import perpetua.testing.KafkaBrokerExtension;
 import perpetua.testing.Streams;
 import perpetua.testing.TopicTail;
 import perpetua.wire.WireFormat;
@@ -66,20 +62,7 @@ class HostileInputITCase {
                             .setNumberSlotsPerTaskManager(1)
                             .build());
 
-    @TempDir static Path kafkaDir;
-    private static KafkaBroker broker;
-
-    @BeforeAll
-    static void startKafka() throws Exception {
-        broker = KafkaBroker.start(kafkaDir, 0);
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        if (broker != null) {
-            broker.close();
-        }
-    }
+    @RegisterExtension static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
 
     /**
      * A record published on purpose, where it landed, and the reason its dead letter must give
@@ -135,7 +118,7 @@ class HostileInputITCase {
         List<DeadLetter> dead;
         try (var tail =
                 new TopicTail<>(
-                        broker.bootstrapServers(),
+                        KAFKA.bootstrapServers(),
                         hostile.get(JobOptions.DEADLETTERS_TOPIC),
                         DeadLetter.class)) {
             dead = tail.all();
@@ -523,7 +506,7 @@ class HostileInputITCase {
         Publisher(JobOptions options) {
             this.options = options;
             Properties p = new Properties();
-            p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+            p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
             p.put(ProducerConfig.ACKS_CONFIG, "all");
             p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
             p.put(
@@ -564,7 +547,7 @@ class HostileInputITCase {
         String run = name + "-" + UUID.randomUUID().toString().substring(0, 8);
         JobOptions o =
                 JobOptions.fromArgs(
-                        "--bootstrap-servers", broker.bootstrapServers(),
+                        "--bootstrap-servers", KAFKA.bootstrapServers(),
                         "--topic.events", "events-" + run,
                         "--topic.feedback", "feedback-" + run,
                         "--topic.control", "control-" + run,
@@ -606,7 +589,7 @@ class HostileInputITCase {
     private static List<Prediction> predictions(JobOptions o) {
         try (var tail =
                 new TopicTail<>(
-                        broker.bootstrapServers(),
+                        KAFKA.bootstrapServers(),
                         o.get(JobOptions.PREDICTIONS_TOPIC),
                         Prediction.class)) {
             return tail.all();
@@ -626,7 +609,7 @@ class HostileInputITCase {
                 Admin.create(
                         Map.of(
                                 AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                                broker.bootstrapServers()))) {
+                                KAFKA.bootstrapServers()))) {
             ConfigResource r = new ConfigResource(ConfigResource.Type.TOPIC, topic);
             Config c = admin.describeConfigs(List.of(r)).all().get().get(r);
             return Integer.parseInt(c.get("max.message.bytes").value());

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 import static perpetua.testing.Cli.perpetua;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -17,13 +16,10 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 import perpetua.cli.EventPublisher;
-import perpetua.runtime.KafkaBroker;
 import perpetua.schemas.DeadLetter;
 import perpetua.schemas.Event;
 import perpetua.schemas.Feedback;
@@ -32,6 +28,7 @@ import perpetua.schemas.ModelSnapshot;
 import perpetua.schemas.ModelState;
 import perpetua.schemas.Prediction;
 import perpetua.scoring.Scorer;
+import perpetua.testing.KafkaBrokerExtension;
 import perpetua.testing.Streams;
 import perpetua.testing.TopicTail;
 import perpetua.wire.WireFormat;
@@ -52,21 +49,12 @@ class ModelLifeCycleITCase {
                             .setNumberSlotsPerTaskManager(2)
                             .build());
 
-    @TempDir static Path kafkaDir;
-    private static KafkaBroker broker;
+    @RegisterExtension static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
     private static String bootstrap;
 
     @BeforeAll
-    static void startKafka() throws Exception {
-        broker = KafkaBroker.start(kafkaDir, 0);
-        bootstrap = broker.bootstrapServers();
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        if (broker != null) {
-            broker.close();
-        }
+    static void startKafka() {
+        bootstrap = KAFKA.bootstrapServers();
     }
 
     /** Topics of one test. */

@@ -1,10 +1,8 @@
 package perpetua.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static perpetua.testing.TopicTail.drain;
 
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -17,14 +15,9 @@ import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 import perpetua.cli.EventPublisher;
-import perpetua.runtime.KafkaBroker;
-import perpetua.runtime.TopicReader;
 import perpetua.runtime.Topics;
 import perpetua.schemas.DeadLetter;
 import perpetua.schemas.Event;
@@ -32,6 +25,7 @@ import perpetua.schemas.Metrics;
 import perpetua.schemas.ModelSnapshot;
 import perpetua.schemas.ModelSpec;
 import perpetua.schemas.Prediction;
+import perpetua.testing.KafkaBrokerExtension;
 import perpetua.testing.Streams;
 import perpetua.wire.WireFormat;
 
@@ -50,20 +44,7 @@ class OnlineLearningJobITCase {
                             .setNumberSlotsPerTaskManager(PARALLELISM)
                             .build());
 
-    @TempDir static Path kafkaDir;
-    private static KafkaBroker broker;
-
-    @BeforeAll
-    static void startKafka() throws Exception {
-        broker = KafkaBroker.start(kafkaDir, 0);
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        if (broker != null) {
-            broker.close();
-        }
-    }
+    @RegisterExtension static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
 
     @Test
     void tenThousandEventsWithOnePercentCorruptedGiveExactlyOnceOutputs() throws Exception {
@@ -74,7 +55,7 @@ class OnlineLearningJobITCase {
         String models = "models-" + run;
         String deadletters = "deadletters-" + run;
         String history = "history-" + run;
-        String bootstrap = broker.bootstrapServers();
+        String bootstrap = KAFKA.bootstrapServers();
         Topics.create(bootstrap, 2, events, predictions, metrics, deadletters);
         Topics.create(bootstrap, 1, Map.of("cleanup.policy", "compact"), models);
         Topics.create(bootstrap, 1, history, "feedback-" + run, "control-" + run);
@@ -238,24 +219,5 @@ class OnlineLearningJobITCase {
             }
         }
         return reason;
-    }
-
-    private static <T extends org.apache.avro.specific.SpecificRecord> List<T> drain(
-            String bootstrap, String topic, Class<T> type) throws Exception {
-        WireFormat.Codec<T> codec = WireFormat.codec(type);
-        List<T> out = new ArrayList<>();
-        try (TopicReader reader = new TopicReader(bootstrap, topic, true)) {
-            reader.read(
-                    Duration.ofSeconds(3),
-                    r -> {
-                        try {
-                            out.add(codec.decode(r.value()));
-                        } catch (java.io.IOException ex) {
-                            throw new AssertionError(ex);
-                        }
-                        return true;
-                    });
-        }
-        return out;
     }
 }

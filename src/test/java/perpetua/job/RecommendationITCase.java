@@ -2,6 +2,7 @@ package perpetua.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
+import static perpetua.testing.TopicTail.drain;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -15,22 +16,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import perpetua.cli.EventPublisher;
 import perpetua.model.Explainer;
 import perpetua.model.ScoringModel;
-import perpetua.runtime.KafkaBroker;
-import perpetua.runtime.TopicReader;
 import perpetua.runtime.Topics;
 import perpetua.schemas.Event;
 import perpetua.schemas.Metrics;
@@ -43,8 +39,8 @@ import perpetua.schemas.RecommendedItem;
 import perpetua.schemas.Task;
 import perpetua.scoring.Scorer;
 import perpetua.testing.Cli;
+import perpetua.testing.KafkaBrokerExtension;
 import perpetua.testing.SyntheticRatings;
-import perpetua.wire.WireFormat;
 
 /**
  * A recommender in the whole job on a real KRaft broker and a Flink MiniCluster: every request
@@ -66,20 +62,9 @@ class RecommendationITCase {
                             .setNumberSlotsPerTaskManager(2)
                             .build());
 
+    @RegisterExtension static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
+
     @TempDir static Path kafkaDir;
-    private static KafkaBroker broker;
-
-    @BeforeAll
-    static void startKafka() {
-        broker = KafkaBroker.start(kafkaDir, 0);
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        if (broker != null) {
-            broker.close();
-        }
-    }
 
     private static ModelSpec spec() {
         return ModelSpec.newBuilder()
@@ -110,7 +95,7 @@ class RecommendationITCase {
         String metrics = "metrics-" + run;
         String models = "models-" + run;
         String recommendations = "recommendations-" + run;
-        String bootstrap = broker.bootstrapServers();
+        String bootstrap = KAFKA.bootstrapServers();
         Topics.create(bootstrap, 2, events, predictions, metrics, recommendations);
         Topics.create(bootstrap, 1, Map.of("cleanup.policy", "compact"), models);
         Topics.create(
@@ -342,24 +327,5 @@ class RecommendationITCase {
 
     private static String item(Event e) {
         return e.getCategorical().get("item");
-    }
-
-    private static <T extends SpecificRecord> List<T> drain(
-            String bootstrap, String topic, Class<T> type) throws Exception {
-        WireFormat.Codec<T> codec = WireFormat.codec(type);
-        List<T> out = new ArrayList<>();
-        try (TopicReader reader = new TopicReader(bootstrap, topic, true)) {
-            reader.read(
-                    Duration.ofSeconds(3),
-                    r -> {
-                        try {
-                            out.add(codec.decode(r.value()));
-                        } catch (java.io.IOException ex) {
-                            throw new AssertionError(ex);
-                        }
-                        return true;
-                    });
-        }
-        return out;
     }
 }

@@ -4,12 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.operators.ProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 import perpetua.ingest.DecodeAndValidate;
@@ -27,28 +24,13 @@ import perpetua.wire.WireFormat;
 class LearnerOperatorTest {
     private static final String MODEL = "m";
 
-    private static KeyedOneInputStreamOperatorTestHarness<String, LearnerInput, Prediction> harness(
-            ModelSpec spec) throws Exception {
-        KeyedOneInputStreamOperatorTestHarness<String, LearnerInput, Prediction> h =
-                new KeyedOneInputStreamOperatorTestHarness<>(
-                        new LearnerOperator(Map.of(spec.getModel(), spec)),
-                        LearnerInput::model,
-                        Types.STRING);
-        h.setup();
-        return h;
-    }
-
-    private static StreamRecord<LearnerInput> record(Event e) {
-        return new StreamRecord<>(LearnerInput.of(e));
-    }
-
     @Test
     void predictsBeforeItLearnsFromTheSameEvent() throws Exception {
-        var h = harness(Streams.binarySpec(MODEL, 1, 1000));
+        var h = LearnerHarness.of(Streams.binarySpec(MODEL, 1, 1000));
         h.open();
         Event e = Streams.binaryEvents(MODEL, 1, 1).get(0);
-        h.processElement(record(e));
-        h.processElement(record(e));
+        h.processElement(LearnerHarness.record(e));
+        h.processElement(LearnerHarness.record(e));
         List<Prediction> out = h.extractOutputValues();
         assertThat(out).hasSize(2);
         // The first prediction comes from the untrained model: version 0, P(1) = 0.5.
@@ -63,14 +45,14 @@ class LearnerOperatorTest {
 
     @Test
     void batchFlushesWhenItReachesMaxBatch() throws Exception {
-        var h = harness(Streams.binarySpec(MODEL, 4, 10_000));
+        var h = LearnerHarness.of(Streams.binarySpec(MODEL, 4, 10_000));
         h.open();
         List<Event> events = Streams.binaryEvents(MODEL, 4, 2);
         for (int i = 0; i < 3; i++) {
-            h.processElement(record(events.get(i)));
+            h.processElement(LearnerHarness.record(events.get(i)));
         }
         assertThat(h.extractOutputValues()).isEmpty();
-        h.processElement(record(events.get(3)));
+        h.processElement(LearnerHarness.record(events.get(3)));
         List<Prediction> out = h.extractOutputValues();
         assertThat(out)
                 .extracting(Prediction::getEventId)
@@ -81,13 +63,13 @@ class LearnerOperatorTest {
 
     @Test
     void batchFlushesOnTheTimerAfterMaxDelay() throws Exception {
-        var h = harness(Streams.binarySpec(MODEL, 100, 50));
+        var h = LearnerHarness.of(Streams.binarySpec(MODEL, 100, 50));
         h.setProcessingTime(1_000);
         h.open();
         List<Event> events = Streams.binaryEvents(MODEL, 2, 3);
-        h.processElement(record(events.get(0)));
+        h.processElement(LearnerHarness.record(events.get(0)));
         h.setProcessingTime(1_030);
-        h.processElement(record(events.get(1)));
+        h.processElement(LearnerHarness.record(events.get(1)));
         h.setProcessingTime(1_049);
         assertThat(h.extractOutputValues()).isEmpty();
         h.setProcessingTime(1_050);
@@ -99,22 +81,22 @@ class LearnerOperatorTest {
     void snapshotThenRestoreGivesIdenticalPredictions() throws Exception {
         ModelSpec spec = Streams.binarySpec(MODEL, 16, 10_000);
         List<Event> events = Streams.binaryEvents(MODEL, 800, 4);
-        var original = harness(spec);
+        var original = LearnerHarness.of(spec);
         original.open();
         for (Event e : events.subList(0, 700)) {
-            original.processElement(record(e));
+            original.processElement(LearnerHarness.record(e));
         }
         original.prepareSnapshotPreBarrier(1);
         OperatorSubtaskState state = original.snapshot(1, 1);
 
-        var restored = harness(spec);
+        var restored = LearnerHarness.of(spec);
         restored.initializeState(state);
         restored.open();
 
         int before = original.extractOutputValues().size();
         for (Event e : events.subList(700, 800)) {
-            original.processElement(record(e));
-            restored.processElement(record(e));
+            original.processElement(LearnerHarness.record(e));
+            restored.processElement(LearnerHarness.record(e));
         }
         original.prepareSnapshotPreBarrier(2);
         restored.prepareSnapshotPreBarrier(2);
@@ -134,10 +116,10 @@ class LearnerOperatorTest {
     void aRestoredModelPublishesTheVersionItGoesOnFrom() throws Exception {
         ModelSpec spec = Streams.binarySpec(MODEL, 16, 10_000);
         List<Event> events = Streams.binaryEvents(MODEL, 400, 9);
-        var original = harness(spec);
+        var original = LearnerHarness.of(spec);
         original.open();
         for (Event e : events.subList(0, 320)) {
-            original.processElement(record(e));
+            original.processElement(LearnerHarness.record(e));
         }
         original.prepareSnapshotPreBarrier(1);
         OperatorSubtaskState state = original.snapshot(1, 1);
@@ -146,11 +128,11 @@ class LearnerOperatorTest {
                         .get(original.extractOutputValues().size() - 1)
                         .getModelVersion();
 
-        var restored = harness(spec);
+        var restored = LearnerHarness.of(spec);
         restored.initializeState(state);
         restored.open();
         assertThat(values(restored.getSideOutput(LearnerOperator.SNAPSHOTS))).isEmpty();
-        restored.processElement(record(events.get(320)));
+        restored.processElement(LearnerHarness.record(events.get(320)));
         restored.prepareSnapshotPreBarrier(2);
 
         List<ModelSnapshot> snapshots = values(restored.getSideOutput(LearnerOperator.SNAPSHOTS));
@@ -165,10 +147,10 @@ class LearnerOperatorTest {
 
     @Test
     void emitsMetricsPerWindowAndSnapshotsEveryNBatches() throws Exception {
-        var h = harness(Streams.binarySpec(MODEL, 10, 10_000));
+        var h = LearnerHarness.of(Streams.binarySpec(MODEL, 10, 10_000));
         h.open();
         for (Event e : Streams.binaryEvents(MODEL, 1000, 5)) {
-            h.processElement(record(e));
+            h.processElement(LearnerHarness.record(e));
         }
         List<Metrics> metrics = values(h.getSideOutput(LearnerOperator.METRICS));
         List<ModelSnapshot> snapshots = values(h.getSideOutput(LearnerOperator.SNAPSHOTS));
@@ -229,7 +211,7 @@ class LearnerOperatorTest {
         List<String> reasons = new ArrayList<>();
         values(decode.getSideOutput(DecodeAndValidate.DEAD_LETTERS))
                 .forEach(d -> reasons.add(d.getReason()));
-        var learn = harness(spec);
+        var learn = LearnerHarness.of(spec);
         learn.open();
         for (LearnerInput o : decode.extractOutputValues()) {
             learn.processElement(new StreamRecord<>(o));

@@ -8,9 +8,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
-import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 import perpetua.ingest.LearnerInput;
@@ -57,21 +55,6 @@ class RecommenderTest {
                 .build();
     }
 
-    private static KeyedOneInputStreamOperatorTestHarness<String, LearnerInput, Prediction> harness(
-            ModelSpec spec) throws Exception {
-        var h =
-                new KeyedOneInputStreamOperatorTestHarness<>(
-                        new LearnerOperator(Map.of(spec.getModel(), spec)),
-                        LearnerInput::model,
-                        Types.STRING);
-        h.setup();
-        return h;
-    }
-
-    private static StreamRecord<LearnerInput> record(Event e) {
-        return new StreamRecord<>(LearnerInput.of(e));
-    }
-
     private static <T> List<T> side(
             KeyedOneInputStreamOperatorTestHarness<String, LearnerInput, Prediction> h,
             org.apache.flink.util.OutputTag<T> tag) {
@@ -86,10 +69,10 @@ class RecommenderTest {
     @Test
     void everyEventsItemIsRankedBeforeItIsLearnedAndBetterAsTheModelLearns() throws Exception {
         SyntheticRatings stream = SyntheticRatings.of(100, 300, 6000, MODEL, 2);
-        var h = harness(ratings(32));
+        var h = LearnerHarness.of(ratings(32));
         h.open();
         for (Event e : stream.events) {
-            h.processElement(record(e));
+            h.processElement(LearnerHarness.record(e));
         }
         h.prepareSnapshotPreBarrier(1);
 
@@ -180,10 +163,10 @@ class RecommenderTest {
     @Test
     void aRequestGetsTheTopItemsOfItsUserFromTheBatchItCameIn() throws Exception {
         SyntheticRatings stream = SyntheticRatings.of(40, 150, 2000, MODEL, 4);
-        var h = harness(ratings(50));
+        var h = LearnerHarness.of(ratings(50));
         h.open();
         for (Event e : stream.events.subList(0, 1990)) {
-            h.processElement(record(e));
+            h.processElement(LearnerHarness.record(e));
         }
         Event request =
                 Event.newBuilder()
@@ -193,9 +176,9 @@ class RecommenderTest {
                         .setCategorical(Map.of("user", "u3"))
                         .setRecommend(5)
                         .build();
-        h.processElement(record(request));
+        h.processElement(LearnerHarness.record(request));
         for (Event e : stream.events.subList(1990, 2000)) {
-            h.processElement(record(e));
+            h.processElement(LearnerHarness.record(e));
         }
         h.prepareSnapshotPreBarrier(1);
 
@@ -233,14 +216,16 @@ class RecommenderTest {
     @Test
     void aRequestAModelCannotAnswerIsADeadLetter() throws Exception {
         ModelSpec plain = ModelSpec.newBuilder(ratings(10)).setItemFeature(null).build();
-        var h = harness(plain);
+        var h = LearnerHarness.of(plain);
         h.open();
         Event.Builder request =
                 Event.newBuilder().setId("ask").setModel(MODEL).setTime(0L).setRecommend(3);
-        h.processElement(record(request.setCategorical(Map.of("user", "u1")).build()));
-        var other = harness(ratings(10));
+        h.processElement(
+                LearnerHarness.record(request.setCategorical(Map.of("user", "u1")).build()));
+        var other = LearnerHarness.of(ratings(10));
         other.open();
-        other.processElement(record(request.setCategorical(Map.of("who", "u1")).build()));
+        other.processElement(
+                LearnerHarness.record(request.setCategorical(Map.of("who", "u1")).build()));
 
         assertThat(side(h, LearnerOperator.DEAD_LETTERS))
                 .extracting(DeadLetter::getReason)
@@ -259,10 +244,10 @@ class RecommenderTest {
         SyntheticRatings stream = SyntheticRatings.of(20, 50, 100, MODEL, 5);
         ModelSpec spec =
                 ModelSpec.newBuilder(ratings(10)).setExplainEvery(4).setExplainTop(3).build();
-        var h = harness(spec);
+        var h = LearnerHarness.of(spec);
         h.open();
         for (Event e : stream.events) {
-            h.processElement(record(e));
+            h.processElement(LearnerHarness.record(e));
         }
         List<Prediction> predictions = h.extractOutputValues();
         assertThat(predictions).hasSize(100);
@@ -284,20 +269,20 @@ class RecommenderTest {
     void aRestoredRecommenderRanksAsTheOriginalWould() throws Exception {
         SyntheticRatings stream = SyntheticRatings.of(60, 200, 3000, MODEL, 6);
         ModelSpec spec = ratings(25);
-        var original = harness(spec);
+        var original = LearnerHarness.of(spec);
         original.open();
         for (Event e : stream.events.subList(0, 2500)) {
-            original.processElement(record(e));
+            original.processElement(LearnerHarness.record(e));
         }
         original.prepareSnapshotPreBarrier(1);
         OperatorSubtaskState state = original.snapshot(1, 1);
-        var restored = harness(spec);
+        var restored = LearnerHarness.of(spec);
         restored.initializeState(state);
         restored.open();
         int before = original.extractOutputValues().size();
         for (Event e : stream.events.subList(2500, 3000)) {
-            original.processElement(record(e));
-            restored.processElement(record(e));
+            original.processElement(LearnerHarness.record(e));
+            restored.processElement(LearnerHarness.record(e));
         }
         original.prepareSnapshotPreBarrier(2);
         restored.prepareSnapshotPreBarrier(2);

@@ -3,8 +3,6 @@ package perpetua.learner;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
-import java.util.Map;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
@@ -41,17 +39,6 @@ class SearchTest {
                 .build();
     }
 
-    private static KeyedOneInputStreamOperatorTestHarness<String, LearnerInput, Prediction>
-            harness() throws Exception {
-        var h =
-                new KeyedOneInputStreamOperatorTestHarness<>(
-                        new LearnerOperator(Map.of(MODEL, spec())),
-                        LearnerInput::model,
-                        Types.STRING);
-        h.setup();
-        return h;
-    }
-
     private static void send(
             KeyedOneInputStreamOperatorTestHarness<String, LearnerInput, Prediction> h,
             List<Event> events)
@@ -71,7 +58,7 @@ class SearchTest {
 
     @Test
     void theBestLearnerServesTheRestAreRetiredAndTheVersionLineGoesOn() throws Exception {
-        var h = harness();
+        var h = LearnerHarness.of(spec());
         h.open();
         List<Event> stream = Streams.binaryEvents(MODEL, 400, 21);
         send(h, stream);
@@ -118,12 +105,12 @@ class SearchTest {
     @Test
     void aSearchGoesOnFromItsCheckpointAsIfNothingHappened() throws Exception {
         List<Event> stream = Streams.binaryEvents(MODEL, 300, 22);
-        var straight = harness();
+        var straight = LearnerHarness.of(spec());
         straight.open();
         send(straight, stream);
         ModelRuntime expected = ((LearnerOperator) straight.getOperator()).live(MODEL);
 
-        var first = harness();
+        var first = LearnerHarness.of(spec());
         first.open();
         // 75 events: rung 1 is over, rung 2 has one of its two windows.
         send(first, stream.subList(0, 75));
@@ -131,7 +118,7 @@ class SearchTest {
         OperatorSubtaskState saved = first.snapshot(1L, 1L);
         assertThat(((LearnerOperator) first.getOperator()).live(MODEL).challengers()).hasSize(1);
         first.close();
-        var second = harness();
+        var second = LearnerHarness.of(spec());
         second.initializeState(saved);
         second.open();
         send(second, stream.subList(75, stream.size()));

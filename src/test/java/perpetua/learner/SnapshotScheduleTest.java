@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
@@ -27,17 +25,6 @@ class SnapshotScheduleTest {
                     .setSnapshotEveryBatches(0)
                     .setSnapshotEverySeconds(5)
                     .build();
-
-    private static KeyedOneInputStreamOperatorTestHarness<String, LearnerInput, Prediction>
-            harness() throws Exception {
-        KeyedOneInputStreamOperatorTestHarness<String, LearnerInput, Prediction> h =
-                new KeyedOneInputStreamOperatorTestHarness<>(
-                        new LearnerOperator(Map.of(MODEL, SPEC)),
-                        LearnerInput::model,
-                        Types.STRING);
-        h.setup();
-        return h;
-    }
 
     private static List<ModelSnapshot> scheduled(
             KeyedOneInputStreamOperatorTestHarness<String, LearnerInput, Prediction> h) {
@@ -63,7 +50,7 @@ class SnapshotScheduleTest {
 
     @Test
     void aSnapshotFollowsTheLastLearnedBatchWhenNoEventComes() throws Exception {
-        var h = harness();
+        var h = LearnerHarness.of(SPEC);
         h.open();
         h.setProcessingTime(1_000);
         learnOneBatch(h, 1);
@@ -85,7 +72,7 @@ class SnapshotScheduleTest {
 
     @Test
     void theTimerSurvivesARestore() throws Exception {
-        var h = harness();
+        var h = LearnerHarness.of(SPEC);
         h.open();
         h.setProcessingTime(1_000);
         learnOneBatch(h, 1);
@@ -94,7 +81,7 @@ class SnapshotScheduleTest {
         OperatorSubtaskState state = h.snapshot(1, 2_500);
         h.close();
 
-        var restored = harness();
+        var restored = LearnerHarness.of(SPEC);
         restored.initializeState(state);
         restored.open();
         restored.setProcessingTime(5_999);

@@ -4,19 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 import perpetua.ingest.LearnerInput;
 import perpetua.schemas.Event;
 import perpetua.schemas.Layer;
 import perpetua.schemas.ModelSpec;
 import perpetua.schemas.OptimizerKind;
-import perpetua.schemas.Prediction;
 import perpetua.schemas.Task;
 import perpetua.testing.Streams;
 
@@ -33,21 +29,10 @@ class StableLearningTest {
         boolean after(int event);
     }
 
-    private static KeyedOneInputStreamOperatorTestHarness<String, LearnerInput, Prediction> harness(
-            ModelSpec spec) throws Exception {
-        var h =
-                new KeyedOneInputStreamOperatorTestHarness<>(
-                        new LearnerOperator(Map.of(spec.getModel(), spec)),
-                        LearnerInput::model,
-                        Types.STRING);
-        h.setup();
-        return h;
-    }
-
     /** Replays the events with a timer of {@code maxDelayMs} fired where the plan says. */
     private static Variant learn(ModelSpec spec, List<Event> events, Flushes plan)
             throws Exception {
-        var h = harness(spec);
+        var h = LearnerHarness.of(spec);
         h.open();
         long now = 0;
         for (int i = 0; i < events.size(); i++) {
@@ -141,7 +126,7 @@ class StableLearningTest {
                 ModelSpec.newBuilder(Streams.binarySpec(MODEL, 4, 20)).setLearnBatch(10).build();
         Variant straight = learn(spec, events, i -> false);
 
-        var first = harness(spec);
+        var first = LearnerHarness.of(spec);
         first.open();
         for (Event e : events.subList(0, 105)) {
             first.processElement(new StreamRecord<>(LearnerInput.of(e)));
@@ -153,7 +138,7 @@ class StableLearningTest {
                 .isEqualTo(5);
         first.close();
 
-        var second = harness(spec);
+        var second = LearnerHarness.of(spec);
         second.initializeState(saved);
         second.open();
         for (Event e : events.subList(105, events.size())) {

@@ -7,16 +7,14 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.stream.IntStream;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 import perpetua.ingest.LearnerInput;
 import perpetua.job.ModelSpecs;
-import perpetua.learner.LearnerOperator;
+import perpetua.learner.LearnerHarness;
 import perpetua.metrics.PrequentialEvaluator;
 import perpetua.runtime.CsvEvents;
 import perpetua.schemas.Event;
@@ -74,10 +72,7 @@ class QualitySliceTest {
         ArrayDeque<Event> waiting = new ArrayDeque<>();
         long version = 0;
         try (KeyedOneInputStreamOperatorTestHarness<String, LearnerInput, Prediction> h =
-                new KeyedOneInputStreamOperatorTestHarness<>(
-                        new LearnerOperator(Map.of(replay.getModel(), replay)),
-                        LearnerInput::model,
-                        Types.STRING)) {
+                LearnerHarness.of(replay)) {
             h.open();
             int n = 0;
             for (Event e : events) {

@@ -12,6 +12,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import perpetua.runtime.TopicReader;
 import perpetua.wire.WireFormat;
 
 /** Follows a topic from its beginning with read_committed and keeps every decoded record. */
@@ -20,6 +21,29 @@ public final class TopicTail<T extends SpecificRecord> implements AutoCloseable 
     private final WireFormat.Codec<T> codec;
     private final List<TopicPartition> parts = new ArrayList<>();
     private final List<T> seen = new ArrayList<>();
+
+    /**
+     * Every record of {@code topic} that a read_committed consumer sees from the beginning until
+     * three seconds pass without a new one, decoded.
+     */
+    public static <T extends SpecificRecord> List<T> drain(
+            String bootstrap, String topic, Class<T> type) throws Exception {
+        WireFormat.Codec<T> codec = WireFormat.codec(type);
+        List<T> out = new ArrayList<>();
+        try (TopicReader reader = new TopicReader(bootstrap, topic, true)) {
+            reader.read(
+                    Duration.ofSeconds(3),
+                    r -> {
+                        try {
+                            out.add(codec.decode(r.value()));
+                        } catch (java.io.IOException ex) {
+                            throw new AssertionError(ex);
+                        }
+                        return true;
+                    });
+        }
+        return out;
+    }
 
     public TopicTail(String bootstrap, String topic, Class<T> type) {
         Properties p = new Properties();
