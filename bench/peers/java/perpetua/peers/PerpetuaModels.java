@@ -62,16 +62,16 @@ final class PerpetuaModels {
                 out.add(
                         new Model(
                                 "Perpetua wide and deep",
-                                "wd: hashed 2^20 + 4 crosses, embeddings 8/8/4/4, hidden 64,32,"
-                                        + " Adam 0.002, maxBatch 64",
+                                "wd: hashed 2^20 + 4 crosses, embeddings 8/8/4/4, hidden 16,"
+                                        + " Adam 0.008, maxBatch 64",
                                 """
                                 {"model":"wd","task":"BINARY","numericFeatures":["distance"],\
                                 "hashBits":20,"embeddings":[{"feature":"origin","dim":8},\
                                 {"feature":"destination","dim":8},{"feature":"hour","dim":4},\
                                 {"feature":"dow","dim":4}],"embeddingBits":12,\
                                 "interactions":["origin*destination","origin*hour",\
-                                "destination*hour","hour*dow"],"hidden":[64,32],\
-                                "optimizer":"ADAM","learningRate":0.002,"maxBatch":64}"""));
+                                "destination*hour","hour*dow"],"hidden":[16],\
+                                "optimizer":"ADAM","learningRate":0.008,"maxBatch":64}"""));
             }
             case "letter" -> {
                 String numerics = quoted(s.numeric);
@@ -87,11 +87,11 @@ final class PerpetuaModels {
                 out.add(
                         new Model(
                                 "Perpetua MLP",
-                                "hidden 256,128, Adam 0.005, maxBatch 16",
+                                "hidden 128, Adam 0.01, maxBatch 16",
                                 """
                                 {"model":"letter-mlp","task":"MULTICLASS","classes":26,\
-                                "numericFeatures":%s,"hidden":[256,128],"optimizer":"ADAM",\
-                                "learningRate":0.005,"maxBatch":16}"""
+                                "numericFeatures":%s,"hidden":[128],"optimizer":"ADAM",\
+                                "learningRate":0.01,"maxBatch":16}"""
                                         .formatted(numerics)));
             }
             case "mnist" -> {
