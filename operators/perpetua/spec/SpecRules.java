@@ -218,6 +218,9 @@ public final class SpecRules {
             if (s.getNegativeSamples() != 0) {
                 return "negativeSamples need a recommender: name its itemFeature";
             }
+            if (s.getRecentItems() != 0 || s.getItemActivity()) {
+                return "recentItems and itemActivity need a recommender: name its itemFeature";
+            }
             return null;
         }
         if (item.isBlank() || s.getUserFeature().isBlank() || item.equals(s.getUserFeature())) {
@@ -241,6 +244,11 @@ public final class SpecRules {
         }
         if (s.getCatalogSize() < 1 || s.getCatalogSize() > MAX_CATALOG) {
             return "catalogSize in 1.." + MAX_CATALOG;
+        }
+        if (s.getRecentItems() < 0 || s.getRecentItems() > s.getUserHistory()) {
+            return "recentItems in 0..userHistory ("
+                    + s.getUserHistory()
+                    + "): the recent items come from the user's history";
         }
         if (s.getHistoryUsers() < 1
                 || s.getUserHistory() < 0
