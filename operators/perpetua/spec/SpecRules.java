@@ -123,6 +123,14 @@ public final class SpecRules {
                         + "' must name the same itemFeature and userFeature (they share the"
                         + " catalog)";
             }
+            if (c.getRecentItems() != s.getRecentItems()
+                    || c.getItemActivity() != s.getItemActivity()) {
+                return m
+                        + "challenger '"
+                        + c.getModel()
+                        + "' must have the same recentItems and itemActivity (an event carries"
+                        + " them once, for every learner)";
+            }
             if (!c.getChallengers().isEmpty()) {
                 return m + "challenger '" + c.getModel() + "' cannot have challengers";
             }

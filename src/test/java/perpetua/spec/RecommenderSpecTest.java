@@ -76,6 +76,13 @@ class RecommenderSpecTest {
                 ModelSpec.newBuilder(MF).setModel("other").setItemFeature("title").build();
         assertThat(problem(ModelSpec.newBuilder(MF).setChallengers(List.of(challenger))))
                 .contains("same itemFeature and userFeature");
+        ModelSpec withoutContext = ModelSpec.newBuilder(MF).setModel("plain").build();
+        assertThat(
+                        problem(
+                                ModelSpec.newBuilder(MF)
+                                        .setRecentItems(5)
+                                        .setChallengers(List.of(withoutContext))))
+                .contains("same recentItems and itemActivity");
     }
 
     @Test
