@@ -200,7 +200,7 @@ class CandidateScorerTest {
     }
 
     @Test
-    void recentItemsAndActivityAreTheSameInputsForRankingRecommendingAndScoring() {
+    void recentItemsAndActivityAreTheSameInputsForRankingRecommendingAndScoring() throws Exception {
         ModelSpec spec =
                 ModelSpec.newBuilder(SPEC)
                         .setTask(Task.BINARY)
@@ -270,7 +270,12 @@ class CandidateScorerTest {
                         .setFeatureState(ModelRecords.featureTensors(l.encoder().standardizer()))
                         .setInteractions(memory.toRecord())
                         .build();
-        ScoringModel scoring = ScoringModel.of(snapshot);
+        // As the models topic carries it: the spec keeps its context.
+        var codec = perpetua.wire.WireFormat.codec(ModelSnapshot.class);
+        ModelSnapshot published = codec.decode(codec.encode(snapshot));
+        assertThat(published.getSpec().getRecentItems()).isEqualTo(3);
+        assertThat(published.getSpec().getItemActivity()).isTrue();
+        ScoringModel scoring = ScoringModel.of(published);
         Event base = CandidateScorer.userEvent(spec, memory, user, null);
         assertThat(base.getCategorical()).containsEntry(InteractionMemory.RECENT_FEATURE, recent);
         List<RecommendedItem> top = scoring.recommend(user, 5, 0L).getItems();
