@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import perpetua.schemas.CatalogItem;
 import perpetua.schemas.Interactions;
+import perpetua.schemas.ModelSpec;
 import perpetua.schemas.UserItems;
 
 /**
@@ -35,6 +36,25 @@ import perpetua.schemas.UserItems;
  * harness. Not thread-safe.
  */
 public final class InteractionMemory {
+    /**
+     * The multi-valued categorical that carries a user's recent items into an event (spec {@code
+     * recentItems}).
+     */
+    public static final String RECENT_FEATURE = "@recent";
+
+    /**
+     * The categorical that says how many interactions an item has had (spec {@code itemActivity}).
+     */
+    public static final String COUNT_FEATURE = "@count";
+
+    /**
+     * The categorical that says how long ago an item's last interaction was ({@code itemActivity}).
+     */
+    public static final String IDLE_FEATURE = "@idle";
+
+    /** Separates the items of {@link #RECENT_FEATURE}, as any multi-valued categorical's values. */
+    public static final char VALUE_SEPARATOR = '|';
+
     private final int catalogSize;
     private final int historyUsers;
     private final int userHistory;
@@ -198,6 +218,85 @@ public final class InteractionMemory {
     public Set<String> history(String user) {
         User u = users.get(user);
         return u == null ? Set.of() : Collections.unmodifiableSet(u.items);
+    }
+
+    /**
+     * The last {@code n} items {@code user} interacted with, oldest first, joined by {@link
+     * #VALUE_SEPARATOR}; empty for a user it does not know or {@code n <= 0}.
+     */
+    public String recent(String user, int n) {
+        User u = users.get(user);
+        if (u == null || n <= 0 || u.items.isEmpty()) {
+            return "";
+        }
+        int skip = u.items.size() - n;
+        StringBuilder out = new StringBuilder();
+        for (String item : u.items) {
+            if (skip-- > 0) {
+                continue;
+            }
+            if (out.length() > 0) {
+                out.append(VALUE_SEPARATOR);
+            }
+            out.append(item);
+        }
+        return out.toString();
+    }
+
+    /**
+     * How many interactions {@code item} has had, as a bit length (1 for one, 2 for two or three, 3
+     * for four to seven...); an item the catalog does not hold counts as one, so that a new item
+     * looks like the rarest items the catalog holds.
+     */
+    public int countBucket(String item) {
+        return 64 - Long.numberOfLeadingZeros(Math.max(1, count(item)));
+    }
+
+    /**
+     * The interactions between {@code item}'s last one and the {@code asOf}-th, as a bit length (0
+     * when it is the latest, or came after); for an item the catalog does not hold, all {@code
+     * asOf}.
+     */
+    public int idleBucket(String item, long asOf) {
+        Integer slot = slots.get(item);
+        long idle = slot == null ? asOf : Math.max(0, asOf - itemStats.get(slot)[1]);
+        return 64 - Long.numberOfLeadingZeros(idle);
+    }
+
+    /**
+     * Puts {@code item}'s activity into {@code categorical}: {@link #COUNT_FEATURE} its {@link
+     * #countBucket}, {@link #IDLE_FEATURE} its {@link #idleBucket} as of the {@code asOf}-th
+     * interaction.
+     */
+    public void putActivity(String item, long asOf, Map<String, String> categorical) {
+        categorical.put(COUNT_FEATURE, Integer.toString(countBucket(item)));
+        categorical.put(IDLE_FEATURE, Integer.toString(idleBucket(item, asOf)));
+    }
+
+    /**
+     * An interaction's categoricals with what this memory knows around it as the spec asks, as of
+     * now (before the interaction is recorded): {@link #RECENT_FEATURE}, the last {@code
+     * recentItems} items of its user, and {@link #putActivity its item's activity} ({@code
+     * itemActivity}). {@code categorical} itself when the spec asks for neither; else a new map, in
+     * which these replace any the event carried.
+     */
+    public Map<String, String> withContext(ModelSpec spec, Map<String, String> categorical) {
+        if (spec.getRecentItems() <= 0 && !spec.getItemActivity()) {
+            return categorical;
+        }
+        Map<String, String> out = new HashMap<>(categorical);
+        out.remove(RECENT_FEATURE);
+        out.remove(COUNT_FEATURE);
+        out.remove(IDLE_FEATURE);
+        String user = categorical.get(spec.getUserFeature());
+        if (spec.getRecentItems() > 0 && user != null) {
+            out.put(RECENT_FEATURE, recent(user, spec.getRecentItems()));
+        }
+        String item = spec.getItemFeature() == null ? null : categorical.get(spec.getItemFeature());
+        if (spec.getItemActivity() && item != null) {
+            putActivity(item, interactions, out);
+        }
+        return out;
     }
 
     /** The other categoricals of {@code user} as last seen; empty for a user it does not know. */

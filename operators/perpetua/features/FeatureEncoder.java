@@ -5,6 +5,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import perpetua.catalog.InteractionMemory;
 import perpetua.schemas.Embedding;
 import perpetua.schemas.Event;
 import perpetua.schemas.ModelSpec;
@@ -110,6 +111,9 @@ public final class FeatureEncoder {
         }
         this.embeddingBits = spec.getEmbeddingBits();
         this.multiValued = new HashSet<>(spec.getMultiValued());
+        if (spec.getRecentItems() > 0) {
+            multiValued.add(InteractionMemory.RECENT_FEATURE);
+        }
         this.factorBits = spec.getFactors() > 0 ? spec.getFactorBits() : 0;
         this.factorFeatures =
                 spec.getFactorFeatures().isEmpty() ? null : new HashSet<>(spec.getFactorFeatures());

@@ -224,6 +224,11 @@ final class ModelRuntime {
         return recommender.candidates(row);
     }
 
+    /** The interactions the memory had recorded when row {@code row}'s candidates were drawn. */
+    long candidatesDrawnAt(int row) {
+        return recommender.drawnAt(row);
+    }
+
     /** The new event of row {@code row}, left in the batch. */
     Event newEvent(int row) {
         return pending[row].event;

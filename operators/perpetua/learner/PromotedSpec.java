@@ -108,6 +108,8 @@ final class PromotedSpec {
                     "catalogSize",
                     "historyUsers",
                     "userHistory",
+                    "recentItems",
+                    "itemActivity",
                     "explainEvery",
                     "explainTop");
 

@@ -31,6 +31,14 @@ final class RecommenderRows {
     /** Per new row of the open batch: the items its item is ranked against, or null. */
     private String[][] candidates;
 
+    /**
+     * Per new row of the open batch: the interactions the memory had recorded when it was drawn.
+     */
+    private long[] drawnAt;
+
+    /** The interactions recorded before the event {@link #observe} saw last. */
+    private long observedAt;
+
     /** The sampled negatives of the open batch (implicit feedback): learned, never served. */
     private final List<Event> negatives = new ArrayList<>();
 
@@ -40,6 +48,7 @@ final class RecommenderRows {
     RecommenderRows(ModelSpec spec, Interactions was, int rows) {
         this.memory = memoryFor(spec, was);
         this.candidates = new String[rows][];
+        this.drawnAt = new long[rows];
     }
 
     /** The memory a spec asks for: none, or one within its bounds holding what {@code was} held. */
@@ -103,7 +112,9 @@ final class RecommenderRows {
     /**
      * An interaction (an event with an item) of a recommender: its ranking candidates, drawn from
      * the items its user had not interacted with (for a positive or unlabelled event, any rating),
-     * its negatives (implicit feedback, a positive label), then the memory records it.
+     * its negatives (implicit feedback, a positive label), then the memory records it. With {@code
+     * recentItems} or {@code itemActivity} the event itself first gains what the memory knows
+     * around it ({@link InteractionMemory#withContext}), and so do its negatives.
      *
      * @return the ranking candidates, or null when the event is not ranked or the model is no
      *     recommender
@@ -118,6 +129,14 @@ final class RecommenderRows {
             return null;
         }
         String user = categorical.get(spec.getUserFeature());
+        observedAt = memory.interactions();
+        if (spec.getRecentItems() > 0 || spec.getItemActivity()) {
+            // What the memory knows around the interaction is an input of the event itself, so
+            // that its prediction, its learning, its negatives, its candidates and a label that
+            // comes later all see it as it was before the event.
+            categorical = memory.withContext(spec, categorical);
+            e.setCategorical(categorical);
+        }
         Object label = e.getLabel();
         boolean binary = spec.getTask() == Task.BINARY;
         boolean positive = label != null && ((Number) label).doubleValue() >= 0.5;
@@ -140,6 +159,9 @@ final class RecommenderRows {
         Map<String, String> userSide = new HashMap<>(categorical);
         userSide.remove(spec.getItemFeature());
         userSide.remove(spec.getUserFeature());
+        userSide.remove(InteractionMemory.RECENT_FEATURE);
+        userSide.remove(InteractionMemory.COUNT_FEATURE);
+        userSide.remove(InteractionMemory.IDLE_FEATURE);
         for (String f : spec.getItemFeatures()) {
             String v = userSide.remove(f);
             if (v != null) {
@@ -161,6 +183,9 @@ final class RecommenderRows {
             categorical.putAll(features);
         }
         categorical.put(spec.getItemFeature(), item);
+        if (spec.getItemActivity()) {
+            memory.putActivity(item, memory.interactions(), categorical);
+        }
         return Event.newBuilder(e)
                 .setId(e.getId() + "#negative" + index)
                 .setCategorical(categorical)
@@ -168,12 +193,19 @@ final class RecommenderRows {
                 .build();
     }
 
-    /** Row {@code row}'s ranking candidates, or null. */
+    /** Row {@code row}'s ranking candidates, or null, drawn by the last {@link #observe}. */
     void place(int row, String[] drawn) {
         if (row >= candidates.length) {
             candidates = Arrays.copyOf(candidates, Math.max(row + 1, candidates.length * 2));
+            drawnAt = Arrays.copyOf(drawnAt, candidates.length);
         }
         candidates[row] = drawn;
+        drawnAt[row] = observedAt;
+    }
+
+    /** The interactions the memory had recorded when row {@code row}'s candidates were drawn. */
+    long drawnAt(int row) {
+        return drawnAt[row];
     }
 
     /** The candidates row {@code row}'s item is ranked against, or null. */

@@ -246,7 +246,9 @@ final class Variant {
                 ranks[r] = 0;
                 continue;
             }
-            float[] s = scorer().scoreAgainst(m.newEvent(r), candidates, m.memory());
+            float[] s =
+                    scorer().scoreAgainst(
+                                    m.newEvent(r), candidates, m.memory(), m.candidatesDrawnAt(r));
             ranks[r] = Ranking.rank(s[0], s, 1, candidates.length);
         }
     }

@@ -75,6 +75,17 @@ public final class CandidateScorer {
      * it is now.
      */
     public float[] scoreAgainst(Event event, String[] candidates, InteractionMemory memory) {
+        return scoreAgainst(event, candidates, memory, memory.interactions());
+    }
+
+    /**
+     * As {@link #scoreAgainst(Event, String[], InteractionMemory)}, with the candidates' activity
+     * ({@code itemActivity}) as of the {@code drawnAt}-th interaction, when they were drawn: an
+     * event's item and its candidates are then seen at the same moment, however many interactions
+     * its micro-batch recorded since.
+     */
+    public float[] scoreAgainst(
+            Event event, String[] candidates, InteractionMemory memory, long drawnAt) {
         int total = candidates.length + 1;
         float[] all = new float[total];
         for (int from = 0; from < total; from += CHUNK) {
@@ -84,7 +95,8 @@ public final class CandidateScorer {
                 if (i == 0) {
                     encoder.encode(event, batch);
                 } else {
-                    encodeCandidate(candidates[i - 1], memory.features(candidates[i - 1]));
+                    encodeCandidate(
+                            candidates[i - 1], memory.features(candidates[i - 1]), memory, drawnAt);
                 }
             }
             System.arraycopy(finish(), 0, all, from, to - from);
@@ -122,7 +134,7 @@ public final class CandidateScorer {
                 if (seen.contains(item)) {
                     excluded++;
                 } else {
-                    encodeCandidate(item, memory.features(slot));
+                    encodeCandidate(item, memory.features(slot), memory, memory.interactions());
                     slots[rows++] = slot;
                 }
                 slot++;
@@ -172,6 +184,7 @@ public final class CandidateScorer {
             categorical.putAll(request.getCategorical());
         }
         categorical.put(spec.getUserFeature(), user);
+        categorical = memory.withContext(spec, categorical);
         if (request != null) {
             return Event.newBuilder(request).setCategorical(categorical).build();
         }
@@ -209,7 +222,9 @@ public final class CandidateScorer {
         batch.clear();
         categorical.clear();
         for (Map.Entry<String, String> e : base.getCategorical().entrySet()) {
-            if (!itemSide.contains(e.getKey())) {
+            if (!itemSide.contains(e.getKey())
+                    && !e.getKey().equals(InteractionMemory.COUNT_FEATURE)
+                    && !e.getKey().equals(InteractionMemory.IDLE_FEATURE)) {
                 categorical.put(e.getKey(), e.getValue());
             }
         }
@@ -224,7 +239,8 @@ public final class CandidateScorer {
         candidate.setRecommend(0);
     }
 
-    private void encodeCandidate(String item, Map<String, String> features) {
+    private void encodeCandidate(
+            String item, Map<String, String> features, InteractionMemory memory, long asOf) {
         row.clear();
         row.putAll(categorical);
         if (features != null) {
@@ -235,6 +251,9 @@ public final class CandidateScorer {
             }
         }
         row.put(itemFeature, item);
+        if (spec.getItemActivity()) {
+            memory.putActivity(item, asOf, row);
+        }
         candidate.setCategorical(row);
         encoder.encode(candidate, batch);
     }

@@ -2,6 +2,7 @@ package perpetua.model;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import perpetua.catalog.InteractionMemory;
 import perpetua.features.FeatureEncoder;
 import perpetua.features.MicroBatch;
@@ -154,7 +155,22 @@ public final class ScoringModel {
         if (explainer == null) {
             explainer = new Explainer(network, encoder.standardizer(), encoder.denseScaler());
         }
-        return explainer.explain(event);
+        return explainer.explain(withContext(event));
+    }
+
+    /**
+     * The event as the job would have predicted it had it come right after the snapshot: a
+     * recommender with {@code recentItems} or {@code itemActivity} adds what its memory knows
+     * around the interaction.
+     */
+    private Event withContext(Event event) {
+        if (memory == null) {
+            return event;
+        }
+        Map<String, String> categorical = memory.withContext(spec, event.getCategorical());
+        return categorical == event.getCategorical()
+                ? event
+                : Event.newBuilder(event).setCategorical(categorical).build();
     }
 
     /**
@@ -191,7 +207,7 @@ public final class ScoringModel {
                                     + "' expects "
                                     + spec.getDenseSize());
                 }
-                encoder.encode(e, batch);
+                encoder.encode(withContext(e), batch);
             }
             network.predict(batch, scores, predicted);
         } finally {

@@ -123,6 +123,14 @@ public final class SpecRules {
                         + "' must name the same itemFeature and userFeature (they share the"
                         + " catalog)";
             }
+            if (c.getRecentItems() != s.getRecentItems()
+                    || c.getItemActivity() != s.getItemActivity()) {
+                return m
+                        + "challenger '"
+                        + c.getModel()
+                        + "' must have the same recentItems and itemActivity (an event carries"
+                        + " them once, for every learner)";
+            }
             if (!c.getChallengers().isEmpty()) {
                 return m + "challenger '" + c.getModel() + "' cannot have challengers";
             }
@@ -218,6 +226,9 @@ public final class SpecRules {
             if (s.getNegativeSamples() != 0) {
                 return "negativeSamples need a recommender: name its itemFeature";
             }
+            if (s.getRecentItems() != 0 || s.getItemActivity()) {
+                return "recentItems and itemActivity need a recommender: name its itemFeature";
+            }
             return null;
         }
         if (item.isBlank() || s.getUserFeature().isBlank() || item.equals(s.getUserFeature())) {
@@ -241,6 +252,11 @@ public final class SpecRules {
         }
         if (s.getCatalogSize() < 1 || s.getCatalogSize() > MAX_CATALOG) {
             return "catalogSize in 1.." + MAX_CATALOG;
+        }
+        if (s.getRecentItems() < 0 || s.getRecentItems() > s.getUserHistory()) {
+            return "recentItems in 0..userHistory ("
+                    + s.getUserHistory()
+                    + "): the recent items come from the user's history";
         }
         if (s.getHistoryUsers() < 1
                 || s.getUserHistory() < 0

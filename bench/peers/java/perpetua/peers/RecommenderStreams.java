@@ -158,6 +158,22 @@ final class RecommenderStreams {
                                         + "\"l2\":0.0001,\"maxBatch\":1,%s}")
                                 .formatted(common),
                         true));
+        out.add(
+                new Candidate(
+                        "Perpetua FM implicit, sequence",
+                        "the implicit factorization machine with each interaction's context: its"
+                                + " user's last 20 movies (recentItems 20) and its movie's"
+                                + " activity (itemActivity); 8 sampled negatives per interaction,"
+                                + " AdaGrad 0.1, maxBatch 1",
+                        null,
+                        ("{\"model\":\"ml-sequence\",\"task\":\"BINARY\",\"hashBits\":16,"
+                                        + "\"factors\":32,\"factorBits\":16,"
+                                        + "\"negativeSamples\":8,"
+                                        + "\"recentItems\":20,\"itemActivity\":true,"
+                                        + "\"optimizer\":\"ADAGRAD\",\"learningRate\":0.1,"
+                                        + "\"l2\":0.0001,\"maxBatch\":1,%s}")
+                                .formatted(common),
+                        true));
         return out;
     }
 

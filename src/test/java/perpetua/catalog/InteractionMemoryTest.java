@@ -41,6 +41,53 @@ class InteractionMemoryTest {
     }
 
     @Test
+    void aUsersRecentItemsAreTheLastOnesOldestFirst() {
+        InteractionMemory m = new InteractionMemory(10, 10, 4);
+        for (String item : List.of("a", "b", "c", "d", "b", "e")) {
+            m.record("ann", item, Map.of(), Map.of());
+        }
+        // The history keeps 4 (c, d, b, e: b moved to the end when seen again).
+        assertThat(m.recent("ann", 2)).isEqualTo("b|e");
+        assertThat(m.recent("ann", 3)).isEqualTo("d|b|e");
+        assertThat(m.recent("ann", 10)).isEqualTo("c|d|b|e");
+        assertThat(m.recent("ann", 0)).isEmpty();
+        assertThat(m.recent("bob", 3)).isEmpty();
+    }
+
+    @Test
+    void anItemsActivityIsItsCountAndItsIdleInteractionsAsBitLengths() {
+        InteractionMemory m = new InteractionMemory(20, 10, 4);
+        m.record("ann", "a", Map.of(), Map.of()); // 1st interaction
+        for (int i = 0; i < 4; i++) {
+            m.record("bob", "b", Map.of(), Map.of()); // 2nd to 5th
+        }
+        m.record("ann", "a", Map.of(), Map.of()); // 6th
+        for (int i = 0; i < 10; i++) {
+            m.record("carol", "c" + i, Map.of(), Map.of()); // 7th to 16th
+        }
+
+        assertThat(m.countBucket("a")).isEqualTo(2); // 2 interactions
+        assertThat(m.countBucket("b")).isEqualTo(3); // 4
+        assertThat(m.countBucket("c0")).isEqualTo(1); // 1
+        assertThat(m.countBucket("new")).isEqualTo(1); // counts as one, as the rarest items
+        assertThat(m.idleBucket("a", 16)).isEqualTo(4); // 10 since its last: 1010
+        assertThat(m.idleBucket("b", 16)).isEqualTo(4); // 11
+        assertThat(m.idleBucket("c9", 16)).isZero(); // the latest
+        assertThat(m.idleBucket("b", 6)).isEqualTo(1); // as of the 6th: 1 since
+        assertThat(m.idleBucket("c9", 6)).isZero(); // seen after the 6th
+        assertThat(m.idleBucket("new", 16)).isEqualTo(5); // all 16
+        Map<String, String> categorical = new java.util.HashMap<>();
+        m.putActivity("b", 6, categorical);
+        assertThat(categorical)
+                .containsExactlyInAnyOrderEntriesOf(
+                        Map.of(
+                                InteractionMemory.COUNT_FEATURE,
+                                "3",
+                                InteractionMemory.IDLE_FEATURE,
+                                "1"));
+    }
+
+    @Test
     void eachBoundLetsTheLeastRecentGo() {
         InteractionMemory m = new InteractionMemory(3, 2, 2);
         m.record("ann", "a", Map.of(), Map.of());

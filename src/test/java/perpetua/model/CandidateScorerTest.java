@@ -41,13 +41,22 @@ class CandidateScorerTest {
     private record Learned(NeuralModel model, FeatureEncoder encoder, InteractionMemory memory) {}
 
     private static Learned learn(List<Event> events) {
-        NeuralModel model = new NeuralModel(SPEC);
-        FeatureEncoder encoder = new FeatureEncoder(SPEC);
+        return learn(SPEC, events);
+    }
+
+    /** Learns the stream as the job does: each event with the context its memory gives it. */
+    private static Learned learn(ModelSpec spec, List<Event> events) {
+        NeuralModel model = new NeuralModel(spec);
+        FeatureEncoder encoder = new FeatureEncoder(spec);
         InteractionMemory memory = new InteractionMemory(1000, 1000, 100);
         MicroBatch batch = encoder.newBatch();
         for (Event e : events) {
+            Event seen =
+                    Event.newBuilder(e)
+                            .setCategorical(memory.withContext(spec, e.getCategorical()))
+                            .build();
             batch.clear();
-            encoder.encode(e, batch);
+            encoder.encode(seen, batch);
             encoder.commitMoments();
             model.learn(batch);
             Map<String, String> c = e.getCategorical();
@@ -62,7 +71,8 @@ class CandidateScorerTest {
 
     private static float score(Learned l, Event e) {
         FeatureEncoder encoder =
-                new FeatureEncoder(SPEC, l.encoder().standardizer(), l.encoder().denseScaler());
+                new FeatureEncoder(
+                        l.model().spec(), l.encoder().standardizer(), l.encoder().denseScaler());
         MicroBatch batch = encoder.newBatch();
         encoder.encode(e, batch);
         encoder.discardPending();
@@ -187,6 +197,127 @@ class CandidateScorerTest {
         assertThat(why.terms())
                 .extracting(Explainer.Term::input)
                 .contains("user=" + ratings.events.get(7).getCategorical().get("user"));
+    }
+
+    @Test
+    void recentItemsAndActivityAreTheSameInputsForRankingRecommendingAndScoring() throws Exception {
+        ModelSpec spec =
+                ModelSpec.newBuilder(SPEC)
+                        .setTask(Task.BINARY)
+                        .setRecentItems(3)
+                        .setItemActivity(true)
+                        .build();
+        SyntheticRatings ratings = SyntheticRatings.of(30, 200, 1500, "movies", 5);
+        Learned l = learn(spec, ratings.interactions());
+        InteractionMemory memory = l.memory();
+        CandidateScorer scorer =
+                new CandidateScorer(
+                        l.model(), l.encoder().standardizer(), l.encoder().denseScaler());
+        String user = "u3";
+        String recent = memory.recent(user, 3);
+        assertThat(recent.split("\\|")).hasSize(3);
+
+        // A candidate drawn as of the 1,200th interaction is the event with its item, side
+        // features and activity as of then: its recent items are the event's.
+        Event event =
+                Event.newBuilder(ratings.events.get(0))
+                        .setCategorical(
+                                Map.of(
+                                        "user",
+                                        user,
+                                        "item",
+                                        "i2",
+                                        "genres",
+                                        ratings.genres(2),
+                                        "decade",
+                                        ratings.decade(2),
+                                        InteractionMemory.RECENT_FEATURE,
+                                        recent,
+                                        InteractionMemory.COUNT_FEATURE,
+                                        "1",
+                                        InteractionMemory.IDLE_FEATURE,
+                                        "5"))
+                        .build();
+        String item = memory.item(0);
+        float[] s = scorer.scoreAgainst(event, new String[] {item}, memory, 1200);
+        Map<String, String> byHand = new HashMap<>(memory.features(item));
+        byHand.put("user", user);
+        byHand.put("item", item);
+        byHand.put(InteractionMemory.RECENT_FEATURE, recent);
+        byHand.put(InteractionMemory.COUNT_FEATURE, Integer.toString(memory.countBucket(item)));
+        byHand.put(InteractionMemory.IDLE_FEATURE, Integer.toString(memory.idleBucket(item, 1200)));
+        assertThat(s[0]).isCloseTo(score(l, event), within(1e-6f));
+        assertThat(s[1])
+                .isCloseTo(
+                        score(l, Event.newBuilder(event).setCategorical(byHand).build()),
+                        within(1e-6f));
+        // As of another interaction the candidate idles otherwise, and scores otherwise.
+        assertThat(memory.idleBucket(item, 1500)).isNotEqualTo(memory.idleBucket(item, 1200));
+        assertThat(scorer.scoreAgainst(event, new String[] {item}, memory, 1500)[1])
+                .isNotEqualTo(s[1]);
+
+        // A snapshot recommends from the same recent items and activity as of its last
+        // interaction, and scores an event with them.
+        ModelSnapshot snapshot =
+                ModelSnapshot.newBuilder()
+                        .setModel("movies")
+                        .setVersion(l.model().steps())
+                        .setTime(0L)
+                        .setSpec(spec)
+                        .setExamplesSeen(1500)
+                        .setTensors(l.model().parameterTensors())
+                        .setOptimizerState(l.model().optimizerTensors())
+                        .setFeatureState(ModelRecords.featureTensors(l.encoder().standardizer()))
+                        .setInteractions(memory.toRecord())
+                        .build();
+        // As the models topic carries it: the spec keeps its context.
+        var codec = perpetua.wire.WireFormat.codec(ModelSnapshot.class);
+        ModelSnapshot published = codec.decode(codec.encode(snapshot));
+        assertThat(published.getSpec().getRecentItems()).isEqualTo(3);
+        assertThat(published.getSpec().getItemActivity()).isTrue();
+        ScoringModel scoring = ScoringModel.of(published);
+        Event base = CandidateScorer.userEvent(spec, memory, user, null);
+        assertThat(base.getCategorical()).containsEntry(InteractionMemory.RECENT_FEATURE, recent);
+        List<RecommendedItem> top = scoring.recommend(user, 5, 0L).getItems();
+        List<Map.Entry<String, Float>> all = new ArrayList<>();
+        for (int slot = 0; slot < memory.size(); slot++) {
+            String candidate = memory.item(slot);
+            if (!memory.history(user).contains(candidate)) {
+                Map<String, String> c = new HashMap<>(memory.features(slot));
+                c.put("user", user);
+                c.put("item", candidate);
+                c.put(InteractionMemory.RECENT_FEATURE, recent);
+                memory.putActivity(candidate, memory.interactions(), c);
+                all.add(
+                        Map.entry(
+                                candidate,
+                                score(l, Event.newBuilder(base).setCategorical(c).build())));
+            }
+        }
+        all.sort(Map.Entry.<String, Float>comparingByValue(Comparator.reverseOrder()));
+        assertThat(top)
+                .extracting(RecommendedItem::getItem)
+                .containsExactlyElementsOf(
+                        all.subList(0, 5).stream().map(Map.Entry::getKey).toList());
+        Event bare =
+                Event.newBuilder(event)
+                        .setCategorical(
+                                Map.of(
+                                        "user",
+                                        user,
+                                        "item",
+                                        item,
+                                        "genres",
+                                        memory.features(item).get("genres"),
+                                        "decade",
+                                        memory.features(item).get("decade")))
+                        .build();
+        Map<String, String> context = new HashMap<>(bare.getCategorical());
+        context.put(InteractionMemory.RECENT_FEATURE, recent);
+        memory.putActivity(item, memory.interactions(), context);
+        double logit = score(l, Event.newBuilder(bare).setCategorical(context).build());
+        assertThat(scoring.score(List.of(bare), 0L).get(0).getScores().get(1))
+                .isCloseTo((float) (1.0 / (1.0 + Math.exp(-logit))), within(1e-5f));
     }
 
     @Test

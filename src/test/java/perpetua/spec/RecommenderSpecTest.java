@@ -29,6 +29,13 @@ class RecommenderSpecTest {
         assertThat(SpecRules.problem(MF)).isNull();
         assertThat(problem(ModelSpec.newBuilder(MF).setTask(Task.BINARY).setNegativeSamples(4)))
                 .isNull();
+        assertThat(
+                        problem(
+                                ModelSpec.newBuilder(MF)
+                                        .setUserHistory(10)
+                                        .setRecentItems(10)
+                                        .setItemActivity(true)))
+                .isNull();
     }
 
     @Test
@@ -55,10 +62,27 @@ class RecommenderSpecTest {
         assertThat(problem(ModelSpec.newBuilder(MF).setHistoryUsers(1_000_000).setUserHistory(100)))
                 .contains("historyUsers x userHistory");
         assertThat(problem(ModelSpec.newBuilder(MF).setExplainTop(0))).contains("explainTop");
+        assertThat(problem(ModelSpec.newBuilder(MF).setUserHistory(10).setRecentItems(11)))
+                .isEqualTo(
+                        "model 'movies': recentItems in 0..userHistory (10): the recent items"
+                                + " come from the user's history");
+        assertThat(problem(ModelSpec.newBuilder(MF).setRecentItems(-1)))
+                .contains("recentItems in 0..userHistory");
+        assertThat(problem(ModelSpec.newBuilder(MF).setItemFeature(null).setRecentItems(3)))
+                .contains("recentItems and itemActivity need a recommender");
+        assertThat(problem(ModelSpec.newBuilder(MF).setItemFeature(null).setItemActivity(true)))
+                .contains("recentItems and itemActivity need a recommender");
         ModelSpec challenger =
                 ModelSpec.newBuilder(MF).setModel("other").setItemFeature("title").build();
         assertThat(problem(ModelSpec.newBuilder(MF).setChallengers(List.of(challenger))))
                 .contains("same itemFeature and userFeature");
+        ModelSpec withoutContext = ModelSpec.newBuilder(MF).setModel("plain").build();
+        assertThat(
+                        problem(
+                                ModelSpec.newBuilder(MF)
+                                        .setRecentItems(5)
+                                        .setChallengers(List.of(withoutContext))))
+                .contains("same recentItems and itemActivity");
     }
 
     @Test
