@@ -1,7 +1,6 @@
 package perpetua.catalog;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -68,9 +67,8 @@ public final class InteractionMemory {
     private final LinkedHashMap<String, User> users = new LinkedHashMap<>();
     private long interactions;
 
-    // Fenwick tree over the slots' interaction counts, for draws in proportion to them.
-    private long[] tree = new long[16];
-    private long[] weights = new long[16];
+    // The slots' interaction counts, for draws in proportion to them.
+    private final SlotCounts counts = new SlotCounts();
 
     /** What is kept of one user: recent items, oldest first, and the other categoricals. */
     private static final class User {
@@ -129,7 +127,7 @@ public final class InteractionMemory {
         order.sort((a, b) -> Long.compare(m.itemStats.get(a)[1], m.itemStats.get(b)[1]));
         for (int s : order) {
             m.slots.put(m.items.get(s), s);
-            m.addCount(s, m.itemStats.get(s)[0]);
+            m.counts.add(s, m.itemStats.get(s)[0]);
         }
         List<UserItems> us = record.getUsers();
         for (int i = Math.max(0, us.size() - historyUsers); i < us.size(); i++) {
@@ -356,11 +354,11 @@ public final class InteractionMemory {
         // Rejection stays cheap while the user's items are a small part of the catalog; the bound
         // keeps a nearly exhausted catalog from spinning.
         long attempts = 20L * n + 1000;
-        long total = byPopularity ? prefix(items.size()) : 0;
+        long total = byPopularity ? counts.prefix(items.size()) : 0;
         while (found < n && attempts-- > 0) {
             int slot =
                     byPopularity && total > 0
-                            ? slotAtCount(random.nextLong(total))
+                            ? counts.slotAt(random.nextLong(total))
                             : random.nextInt(items.size());
             String candidate = items.get(slot);
             if (candidate.equals(item) || seen.contains(candidate) || !drawn.add(slot)) {
@@ -390,7 +388,7 @@ public final class InteractionMemory {
                 Iterator<Map.Entry<String, Integer>> eldest = slots.entrySet().iterator();
                 slot = eldest.next().getValue();
                 eldest.remove();
-                addCount(slot, -itemStats.get(slot)[0]);
+                counts.add(slot, -itemStats.get(slot)[0]);
                 items.set(slot, item);
                 itemFeatures.set(slot, Map.copyOf(itemSide));
                 itemStats.set(slot, new long[2]);
@@ -406,7 +404,7 @@ public final class InteractionMemory {
         long[] stats = itemStats.get(slot);
         stats[0]++;
         stats[1] = interactions;
-        addCount(slot, 1);
+        counts.add(slot, 1);
         if (user == null) {
             return;
         }
@@ -433,56 +431,5 @@ public final class InteractionMemory {
         if (!userSide.equals(u.features)) {
             u.features = Map.copyOf(userSide);
         }
-    }
-
-    // ---------------------------------------------------------------- counts by slot
-
-    /** Adds {@code delta} to the count of {@code slot} in the Fenwick tree. */
-    private void addCount(int slot, long delta) {
-        if (slot + 1 >= tree.length) {
-            int size = tree.length;
-            while (size <= slot + 1) {
-                size *= 2;
-            }
-            // A Fenwick tree grows by being built again from the counts it holds.
-            weights = Arrays.copyOf(weights, size);
-            tree = new long[size];
-            for (int s = 0; s + 1 < size; s++) {
-                if (weights[s] != 0) {
-                    add(s, weights[s]);
-                }
-            }
-        }
-        weights[slot] += delta;
-        add(slot, delta);
-    }
-
-    private void add(int slot, long delta) {
-        for (int i = slot + 1; i < tree.length; i += i & -i) {
-            tree[i] += delta;
-        }
-    }
-
-    /** The sum of the counts of slots {@code 0 .. end - 1}. */
-    private long prefix(int end) {
-        long sum = 0;
-        for (int i = end; i > 0; i -= i & -i) {
-            sum += tree[i];
-        }
-        return sum;
-    }
-
-    /** The slot whose counts cover position {@code target} (0-based) of the running total. */
-    private int slotAtCount(long target) {
-        int pos = 0;
-        long left = target;
-        for (int step = Integer.highestOneBit(tree.length - 1); step > 0; step >>= 1) {
-            int next = pos + step;
-            if (next < tree.length && tree[next] <= left) {
-                pos = next;
-                left -= tree[next];
-            }
-        }
-        return pos;
     }
 }
