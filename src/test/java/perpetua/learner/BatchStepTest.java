@@ -19,14 +19,7 @@ class BatchStepTest {
 
     private final RecordingOutput out = new RecordingOutput();
     private final ChampionPolicy policy = new ChampionPolicy(out);
-    private final BatchStep step =
-            new BatchStep(
-                    new LabelJoin(
-                            new RecordingOutput.HashMapState<>(),
-                            new RecordingOutput.HashMapState<>(),
-                            out),
-                    policy,
-                    out);
+    private final BatchStep step = out.batchStep(policy);
 
     /** A slow SGD champion, and an Adam challenger that soon wins windows of 50 by 0.02. */
     private static ModelSpec spec(int maxBatch) {

@@ -113,14 +113,7 @@ class RecommenderTest {
                         .setRankingCandidates(20)
                         .build();
         RecordingOutput out = new RecordingOutput();
-        BatchStep step =
-                new BatchStep(
-                        new LabelJoin(
-                                new RecordingOutput.HashMapState<>(),
-                                new RecordingOutput.HashMapState<>(),
-                                out),
-                        new ChampionPolicy(out),
-                        out);
+        BatchStep step = out.batchStep(new ChampionPolicy(out));
         ModelRuntime m = new ModelRuntime(spec, Variant.fresh(spec), 0, 0);
         List<Event> events = stream.interactions();
         Map<String, Set<String>> rated = new HashMap<>();
@@ -251,14 +244,7 @@ class RecommenderTest {
                         .setRecentItems(recentItems)
                         .build();
         RecordingOutput out = new RecordingOutput();
-        BatchStep step =
-                new BatchStep(
-                        new LabelJoin(
-                                new RecordingOutput.HashMapState<>(),
-                                new RecordingOutput.HashMapState<>(),
-                                out),
-                        new ChampionPolicy(out),
-                        out);
+        BatchStep step = out.batchStep(new ChampionPolicy(out));
         ModelRuntime m = new ModelRuntime(spec, Variant.fresh(spec), 0, 0);
         java.util.Random random = new java.util.Random(7);
         int items = 100;

@@ -29,6 +29,12 @@ final class RecordingOutput implements LearnerOutput {
     private final Map<String, LearnerMetrics> counters = new HashMap<>();
     long now;
 
+    /** A batch step whose label join keeps its state in maps and whose outputs go here. */
+    BatchStep batchStep(ChampionPolicy policy) {
+        return new BatchStep(
+                new LabelJoin(new HashMapState<>(), new HashMapState<>(), this), policy, this);
+    }
+
     @Override
     public void prediction(Prediction p) {
         predictions.add(p);
