@@ -198,6 +198,15 @@ public final class Perpetua implements Runnable {
         @CommandLine.ArgGroup(exclusive = false, multiplicity = "0..1")
         CsvRoles roles = new CsvRoles();
 
+        @Option(
+                names = "--recommend",
+                paramLabel = "COLUMN",
+                description =
+                        "Request column of a recommender: a row whose value is k > 0 asks for its"
+                                + " user's top k on the recommendations topic; 0 or empty: an"
+                                + " ordinary event.")
+        String recommend;
+
         @Override
         public Integer call() throws Exception {
             KafkaConnection connection = kafka.connection();
@@ -214,7 +223,9 @@ public final class Perpetua implements Runnable {
                 perpetua.runtime.Topics.create(connection, partitions, Map.of(), topic);
             }
             long start = System.nanoTime();
-            try (CsvEvents events = new CsvEvents(csv, roles.roles(model));
+            CsvEvents.Roles columns = roles.roles(model);
+            columns.recommend = recommend;
+            try (CsvEvents events = new CsvEvents(csv, columns);
                     EventPublisher publisher =
                             new EventPublisher(connection, topic, compression.kind())) {
                 Progress progress = Progress.onStandardError();

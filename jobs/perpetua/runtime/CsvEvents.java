@@ -37,7 +37,7 @@ import perpetua.schemas.Event;
 
 /**
  * Turns the rows of a CSV file (plain or gzip, header on the first line) into {@link Event}s by
- * column roles: id, time, label, numeric, categorical, dense, text.
+ * column roles: id, time, label, numeric, categorical, dense, text, recommend (requests).
  *
  * <p>A role names columns by header; a name ending in {@code *} takes every column with that
  * prefix, in header order. Times are epoch milliseconds, a date, or a date and time as {@code
@@ -63,6 +63,12 @@ public final class CsvEvents implements Iterator<Event>, AutoCloseable {
         public List<String> categorical = List.of();
         public List<String> dense = List.of();
         public String text;
+
+        /**
+         * The request column of a recommender: a whole number k above 0 makes the row a request for
+         * its user's top k, 0 or empty an ordinary event.
+         */
+        public String recommend;
 
         /** Returns roles equal to these, whose fields can be set without changing these. */
         public Roles copy() {
@@ -116,7 +122,8 @@ public final class CsvEvents implements Iterator<Event>, AutoCloseable {
         List<String> named = new ArrayList<>(denseColumns);
         named.addAll(roles.numeric);
         named.addAll(roles.categorical);
-        for (String single : new String[] {roles.id, roles.time, roles.label, roles.text}) {
+        for (String single :
+                new String[] {roles.id, roles.time, roles.label, roles.text, roles.recommend}) {
             if (single != null) {
                 named.add(single);
             }
@@ -222,7 +229,27 @@ public final class CsvEvents implements Iterator<Event>, AutoCloseable {
         if (roles.label != null) {
             e.setLabel(label(r.get(roles.label)));
         }
+        if (roles.recommend != null) {
+            e.setRecommend(request(r.get(roles.recommend)));
+        }
         return e.build();
+    }
+
+    /**
+     * How many items a row's request column asks for: 0 when empty. A value that is no whole number
+     * in int range comes out as -1, which the job's validation refuses with a dead letter naming
+     * the row, as an unreadable number comes out as NaN.
+     */
+    static int request(String raw) {
+        String v = raw.trim();
+        if (v.isEmpty()) {
+            return 0;
+        }
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     /** The 1-based number of the last row returned. */

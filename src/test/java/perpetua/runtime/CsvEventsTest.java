@@ -94,4 +94,38 @@ class CsvEventsTest {
         assertThat(CsvEvents.parseTime("2009-05-04 24:00").toLocalDateTime())
                 .isEqualTo(java.time.LocalDateTime.of(2009, 5, 5, 0, 0));
     }
+
+    @Test
+    void aRequestColumnMarksRowsAsRequestsAndAnUnreadableOneForTheDeadLetters() throws Exception {
+        CsvEvents.Roles roles = new CsvEvents.Roles();
+        roles.model = "m";
+        roles.categorical = List.of("user");
+        roles.recommend = "k";
+        List<Event> out = new ArrayList<>();
+        String csv = "user,k\nu1,10\nu2,\nu3,0\nu4, 5 \nu5,ten\nu6,2.5\n";
+        try (CsvEvents rows =
+                new CsvEvents(
+                        new ByteArrayInputStream(csv.getBytes(StandardCharsets.UTF_8)), roles)) {
+            rows.forEachRemaining(out::add);
+        }
+        assertThat(out).extracting(Event::getRecommend).containsExactly(10, 0, 0, 5, -1, -1);
+        assertThat(perpetua.ingest.EventValidator.refusal(out.get(4)))
+                .isEqualTo(
+                        "recommend -1 must lie in 0.."
+                                + perpetua.ingest.EventValidator.MAX_RECOMMEND);
+    }
+
+    @Test
+    void aRequestColumnMissingFromTheHeaderIsNamed() {
+        CsvEvents.Roles roles = new CsvEvents.Roles();
+        roles.model = "m";
+        roles.recommend = "k";
+        assertThatThrownBy(
+                        () ->
+                                new CsvEvents(
+                                        new ByteArrayInputStream(
+                                                "user\nu1\n".getBytes(StandardCharsets.UTF_8)),
+                                        roles))
+                .hasMessageContaining("no column 'k'");
+    }
 }
