@@ -534,15 +534,7 @@ public final class PeerBenchmark implements Callable<Integer> {
                                     : null);
             progress.flush();
             System.err.println("  " + s.name + " / " + c.name() + ": " + summary.line());
-            if (summary.labelled() != s.events.size() || summary.deadLetters() != 0) {
-                throw new IllegalStateException(
-                        String.format(
-                                Locale.ROOT,
-                                "the replay scored %d of the stream's %d events (%d refused)",
-                                summary.labelled(),
-                                s.events.size(),
-                                summary.deadLetters()));
-            }
+            PerpetuaModels.requireWhole(s, summary);
             return new Row(
                     s,
                     c.name(),

@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import perpetua.job.ModelSpecs;
 import perpetua.replay.Evaluate;
 import perpetua.replay.Summary;
@@ -45,6 +46,19 @@ final class PerpetuaModels {
     }
 
     private PerpetuaModels() {}
+
+    /** Fails unless the replay scored every event of the stream and refused none. */
+    static void requireWhole(PeerStream s, Summary summary) {
+        if (summary.labelled() != s.events.size() || summary.deadLetters() != 0) {
+            throw new IllegalStateException(
+                    String.format(
+                            Locale.ROOT,
+                            "the replay scored %d of the stream's %d events (%d refused)",
+                            summary.labelled(),
+                            s.events.size(),
+                            summary.deadLetters()));
+        }
+    }
 
     /** The models measured on stream {@code s}. */
     static List<Model> of(PeerStream s) {

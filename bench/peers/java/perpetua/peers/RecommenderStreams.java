@@ -238,15 +238,7 @@ final class RecommenderStreams {
                                 .limit(s.events.size())
                                 .finalSnapshots(last::set));
         System.err.println("  " + s.name + " / " + c.name() + ": " + summary.line());
-        if (summary.labelled() != s.events.size() || summary.deadLetters() != 0) {
-            throw new IllegalStateException(
-                    String.format(
-                            Locale.ROOT,
-                            "the replay scored %d of the stream's %d events (%d refused)",
-                            summary.labelled(),
-                            s.events.size(),
-                            summary.deadLetters()));
-        }
+        PerpetuaModels.requireWhole(s, summary);
         if (last.get() != null) {
             latencies.add(latency(c.name(), last.get(), s));
         }
