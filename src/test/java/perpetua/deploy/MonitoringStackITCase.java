@@ -15,7 +15,6 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -37,6 +36,7 @@ import perpetua.job.OnlineLearningJob;
 import perpetua.runtime.KafkaBroker;
 import perpetua.schemas.Event;
 import perpetua.testing.Streams;
+import perpetua.testing.TestJobs;
 import perpetua.testing.Waits;
 
 /**
@@ -154,11 +154,7 @@ class MonitoringStackITCase {
         }
         JobOptions options =
                 JobOptions.fromArgs(composeArguments(bootstrap).toArray(String[]::new));
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        Configuration noRestarts = new Configuration();
-        noRestarts.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
-        env.configure(noRestarts);
-        OnlineLearningJob.configure(env, options);
+        StreamExecutionEnvironment env = TestJobs.environment(options);
         OnlineLearningJob.defineWorkflow(
                 env,
                 KafkaIo.events(options),

@@ -11,8 +11,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
 import java.util.UUID;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -38,6 +36,7 @@ import perpetua.schemas.Task;
 import perpetua.testing.HostileRecords;
 import perpetua.testing.KafkaBrokerExtension;
 import perpetua.testing.Streams;
+import perpetua.testing.TestJobs;
 import perpetua.testing.TopicTail;
 import perpetua.wire.WireFormat;
 
@@ -567,11 +566,7 @@ class HostileInputITCase {
     }
 
     private static void run(JobOptions o, ModelSpec spec) throws Exception {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        Configuration noRestarts = new Configuration();
-        noRestarts.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
-        env.configure(noRestarts);
-        OnlineLearningJob.configure(env, o);
+        StreamExecutionEnvironment env = TestJobs.environment(o);
         OnlineLearningJob.defineWorkflow(
                 env,
                 KafkaIo.events(o),

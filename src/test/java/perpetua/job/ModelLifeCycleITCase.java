@@ -10,8 +10,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -30,6 +28,7 @@ import perpetua.schemas.Prediction;
 import perpetua.scoring.Scorer;
 import perpetua.testing.KafkaBrokerExtension;
 import perpetua.testing.Streams;
+import perpetua.testing.TestJobs;
 import perpetua.testing.TopicTail;
 import perpetua.wire.WireFormat;
 
@@ -120,11 +119,7 @@ class ModelLifeCycleITCase {
     }
 
     private static StreamExecutionEnvironment environment(JobOptions o) throws Exception {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        Configuration noRestarts = new Configuration();
-        noRestarts.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
-        env.configure(noRestarts);
-        OnlineLearningJob.configure(env, o);
+        StreamExecutionEnvironment env = TestJobs.environment(o);
         OnlineLearningJob.defineWorkflow(
                 env, KafkaIo.events(o), OnlineLearningJob.Models.of(o), KafkaIo.sinks(o));
         return env;

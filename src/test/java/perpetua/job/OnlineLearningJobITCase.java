@@ -10,8 +10,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -27,6 +25,7 @@ import perpetua.schemas.ModelSpec;
 import perpetua.schemas.Prediction;
 import perpetua.testing.KafkaBrokerExtension;
 import perpetua.testing.Streams;
+import perpetua.testing.TestJobs;
 import perpetua.wire.WireFormat;
 
 /**
@@ -118,11 +117,7 @@ class OnlineLearningJobITCase {
                         "500ms",
                         "--parallelism",
                         String.valueOf(PARALLELISM));
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        Configuration noRestarts = new Configuration();
-        noRestarts.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
-        env.configure(noRestarts);
-        OnlineLearningJob.configure(env, options);
+        StreamExecutionEnvironment env = TestJobs.environment(options);
         OnlineLearningJob.defineWorkflow(
                 env,
                 KafkaIo.events(options),

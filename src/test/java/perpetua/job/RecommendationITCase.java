@@ -16,8 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -41,6 +39,7 @@ import perpetua.scoring.Scorer;
 import perpetua.testing.Cli;
 import perpetua.testing.KafkaBrokerExtension;
 import perpetua.testing.SyntheticRatings;
+import perpetua.testing.TestJobs;
 
 /**
  * A recommender in the whole job on a real KRaft broker and a Flink MiniCluster: every request
@@ -167,11 +166,7 @@ class RecommendationITCase {
                         "500ms",
                         "--parallelism",
                         "2");
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        Configuration noRestarts = new Configuration();
-        noRestarts.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
-        env.configure(noRestarts);
-        OnlineLearningJob.configure(env, options);
+        StreamExecutionEnvironment env = TestJobs.environment(options);
         OnlineLearningJob.defineWorkflow(
                 env,
                 KafkaIo.events(options),
