@@ -51,6 +51,10 @@ public final class InteractionMemory {
      */
     public static final String IDLE_FEATURE = "@idle";
 
+    /** The categoricals the memory adds around an interaction, never part of what it records. */
+    public static final Set<String> CONTEXT_FEATURES =
+            Set.of(RECENT_FEATURE, COUNT_FEATURE, IDLE_FEATURE);
+
     /** Separates the items of {@link #RECENT_FEATURE}, as any multi-valued categorical's values. */
     public static final char VALUE_SEPARATOR = '|';
 
@@ -283,9 +287,7 @@ public final class InteractionMemory {
             return categorical;
         }
         Map<String, String> out = new HashMap<>(categorical);
-        out.remove(RECENT_FEATURE);
-        out.remove(COUNT_FEATURE);
-        out.remove(IDLE_FEATURE);
+        out.keySet().removeAll(CONTEXT_FEATURES);
         String user = categorical.get(spec.getUserFeature());
         if (spec.getRecentItems() > 0 && user != null) {
             out.put(RECENT_FEATURE, recent(user, spec.getRecentItems()));

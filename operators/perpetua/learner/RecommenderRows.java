@@ -159,9 +159,7 @@ final class RecommenderRows {
         Map<String, String> userSide = new HashMap<>(categorical);
         userSide.remove(spec.getItemFeature());
         userSide.remove(spec.getUserFeature());
-        userSide.remove(InteractionMemory.RECENT_FEATURE);
-        userSide.remove(InteractionMemory.COUNT_FEATURE);
-        userSide.remove(InteractionMemory.IDLE_FEATURE);
+        userSide.keySet().removeAll(InteractionMemory.CONTEXT_FEATURES);
         for (String f : spec.getItemFeatures()) {
             String v = userSide.remove(f);
             if (v != null) {
