@@ -118,9 +118,9 @@ public final class OnlineLearningJob {
     }
 
     /**
-     * Creates the job's missing topics when asked ({@link JobOptions#CREATE_TOPICS}), then fails
-     * with the names of those still missing, so that a job does not start only to fail at its first
-     * partition discovery.
+     * Creates the job's missing topics when asked ({@link RuntimeOptions#CREATE_TOPICS}), then
+     * fails with the names of those still missing, so that a job does not start only to fail at its
+     * first partition discovery.
      */
     public static void prepareTopics(JobOptions options) {
         if (options.get(RuntimeOptions.CREATE_TOPICS)) {
