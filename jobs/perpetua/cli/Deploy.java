@@ -9,6 +9,7 @@ import java.util.concurrent.Callable;
 import perpetua.cluster.FlinkRest;
 import perpetua.cluster.JobJar;
 import perpetua.job.JobOptions;
+import perpetua.job.RuntimeOptions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -62,8 +63,8 @@ final class Deploy implements Callable<Integer> {
         try {
             // Checked here too, so that a typo fails at once and not in the JobManager's log.
             JobOptions options = JobOptions.fromArgs(args.toArray(String[]::new));
-            if (args.contains("--" + JobOptions.PARALLELISM.key())) {
-                parallelism = options.get(JobOptions.PARALLELISM);
+            if (args.contains("--" + RuntimeOptions.PARALLELISM.key())) {
+                parallelism = options.get(RuntimeOptions.PARALLELISM);
             }
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());

@@ -15,6 +15,7 @@ import perpetua.job.JobOptions;
 import perpetua.job.KafkaIo;
 import perpetua.job.OnlineLearningJob;
 import perpetua.job.RetainedCheckpoints;
+import perpetua.job.RuntimeOptions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -67,11 +68,11 @@ final class LocalJob implements Callable<Integer> {
         OnlineLearningJob.Models models;
         try {
             List<String> args = new java.util.ArrayList<>(jobArgs);
-            if (!args.contains("--" + JobOptions.CHECKPOINT_DIR.key())) {
+            if (!args.contains("--" + RuntimeOptions.CHECKPOINT_DIR.key())) {
                 // A local run keeps its checkpoints on disk: a model outgrows in-memory storage,
                 // and a restarted job resumes from them.
                 Path home = Path.of(System.getProperty("perpetua.home", "."));
-                args.add("--" + JobOptions.CHECKPOINT_DIR.key());
+                args.add("--" + RuntimeOptions.CHECKPOINT_DIR.key());
                 args.add(home.resolve(".perpetua/checkpoints").toAbsolutePath().toUri().toString());
             }
             options = JobOptions.fromArgs(args.toArray(String[]::new));
@@ -91,7 +92,7 @@ final class LocalJob implements Callable<Integer> {
                 localEnvironment(
                         webPort,
                         java.util.Objects.requireNonNullElse(
-                                options.get(JobOptions.PARALLELISM), 1),
+                                options.get(RuntimeOptions.PARALLELISM), 1),
                         restore);
         OnlineLearningJob.configure(env, options);
         OnlineLearningJob.defineWorkflow(
@@ -121,7 +122,7 @@ final class LocalJob implements Callable<Integer> {
         if (noResume) {
             return Optional.empty();
         }
-        return RetainedCheckpoints.latest(options.get(JobOptions.CHECKPOINT_DIR))
+        return RetainedCheckpoints.latest(options.get(RuntimeOptions.CHECKPOINT_DIR))
                 .map(p -> p.toUri().toString());
     }
 

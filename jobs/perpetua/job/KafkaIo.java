@@ -66,21 +66,21 @@ public final class KafkaIo {
                 KafkaSource.<SourceRecord>builder()
                         .setProperties(o.kafka().consumerProperties())
                         .setTopics(
-                                o.get(JobOptions.EVENTS_TOPIC),
-                                o.get(JobOptions.FEEDBACK_TOPIC),
-                                o.get(JobOptions.CONTROL_TOPIC))
-                        .setGroupId(o.get(JobOptions.GROUP_ID))
+                                o.get(KafkaTopicOptions.EVENTS_TOPIC),
+                                o.get(KafkaTopicOptions.FEEDBACK_TOPIC),
+                                o.get(KafkaTopicOptions.CONTROL_TOPIC))
+                        .setGroupId(o.get(RuntimeOptions.GROUP_ID))
                         .setDeserializer(new SourceRecordDeserializer())
                         .setProperty("isolation.level", "read_committed")
                         .setProperty("commit.offsets.on.checkpoint", "true");
-        switch (o.get(JobOptions.STARTING_OFFSETS)) {
+        switch (o.get(RuntimeOptions.STARTING_OFFSETS)) {
             case "earliest" -> b.setStartingOffsets(OffsetsInitializer.earliest());
             case "latest" -> b.setStartingOffsets(OffsetsInitializer.latest());
             default ->
                     b.setStartingOffsets(
                             OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST));
         }
-        if (o.get(JobOptions.BOUNDED)) {
+        if (o.get(RuntimeOptions.BOUNDED)) {
             b.setBounded(OffsetsInitializer.latest());
         }
         return b.build();
@@ -99,16 +99,16 @@ public final class KafkaIo {
                 kafka,
                 partitions,
                 maxBytes(INPUT_TOPIC_MAX_BYTES),
-                o.get(JobOptions.EVENTS_TOPIC),
-                o.get(JobOptions.FEEDBACK_TOPIC));
+                o.get(KafkaTopicOptions.EVENTS_TOPIC),
+                o.get(KafkaTopicOptions.FEEDBACK_TOPIC));
         perpetua.runtime.Topics.create(
                 kafka,
                 partitions,
                 maxBytes(OUTPUT_TOPIC_MAX_BYTES),
-                o.get(JobOptions.PREDICTIONS_TOPIC),
-                o.get(JobOptions.METRICS_TOPIC),
-                o.get(JobOptions.DEADLETTERS_TOPIC),
-                o.get(JobOptions.RECOMMENDATIONS_TOPIC));
+                o.get(KafkaTopicOptions.PREDICTIONS_TOPIC),
+                o.get(KafkaTopicOptions.METRICS_TOPIC),
+                o.get(KafkaTopicOptions.DEADLETTERS_TOPIC),
+                o.get(KafkaTopicOptions.RECOMMENDATIONS_TOPIC));
         perpetua.runtime.Topics.create(
                 kafka,
                 1,
@@ -117,22 +117,22 @@ public final class KafkaIo {
                         "compact",
                         "max.message.bytes",
                         String.valueOf(CONTROL_TOPIC_MAX_BYTES)),
-                o.get(JobOptions.CONTROL_TOPIC));
+                o.get(KafkaTopicOptions.CONTROL_TOPIC));
         String max = String.valueOf(MAX_SNAPSHOT_BYTES);
         perpetua.runtime.Topics.create(
                 kafka,
                 1,
                 java.util.Map.of("cleanup.policy", "compact", "max.message.bytes", max),
-                o.get(JobOptions.MODELS_TOPIC));
+                o.get(KafkaTopicOptions.MODELS_TOPIC));
         perpetua.runtime.Topics.create(
                 kafka,
                 1,
                 java.util.Map.of(
                         "retention.ms",
-                        String.valueOf(o.get(JobOptions.HISTORY_RETENTION).toMillis()),
+                        String.valueOf(o.get(KafkaTopicOptions.HISTORY_RETENTION).toMillis()),
                         "max.message.bytes",
                         max),
-                o.get(JobOptions.MODELS_HISTORY_TOPIC));
+                o.get(KafkaTopicOptions.MODELS_HISTORY_TOPIC));
     }
 
     private static java.util.Map<String, String> maxBytes(int bytes) {
@@ -148,15 +148,15 @@ public final class KafkaIo {
         java.util.List<String> missing = new java.util.ArrayList<>();
         for (var option :
                 java.util.List.of(
-                        JobOptions.EVENTS_TOPIC,
-                        JobOptions.FEEDBACK_TOPIC,
-                        JobOptions.CONTROL_TOPIC,
-                        JobOptions.PREDICTIONS_TOPIC,
-                        JobOptions.METRICS_TOPIC,
-                        JobOptions.MODELS_TOPIC,
-                        JobOptions.MODELS_HISTORY_TOPIC,
-                        JobOptions.DEADLETTERS_TOPIC,
-                        JobOptions.RECOMMENDATIONS_TOPIC)) {
+                        KafkaTopicOptions.EVENTS_TOPIC,
+                        KafkaTopicOptions.FEEDBACK_TOPIC,
+                        KafkaTopicOptions.CONTROL_TOPIC,
+                        KafkaTopicOptions.PREDICTIONS_TOPIC,
+                        KafkaTopicOptions.METRICS_TOPIC,
+                        KafkaTopicOptions.MODELS_TOPIC,
+                        KafkaTopicOptions.MODELS_HISTORY_TOPIC,
+                        KafkaTopicOptions.DEADLETTERS_TOPIC,
+                        KafkaTopicOptions.RECOMMENDATIONS_TOPIC)) {
             if (!perpetua.runtime.Topics.exists(kafka, o.get(option))) {
                 missing.add(o.get(option) + " (--" + option.key() + ")");
             }
@@ -174,14 +174,26 @@ public final class KafkaIo {
     /** The output sinks of the job. */
     public static OnlineLearningJob.Sinks sinks(JobOptions o) {
         return new OnlineLearningJob.Sinks(
-                sink(o, o.get(JobOptions.PREDICTIONS_TOPIC), Prediction.class, "predictions"),
-                sink(o, o.get(JobOptions.METRICS_TOPIC), Metrics.class, "metrics"),
-                sink(o, o.get(JobOptions.MODELS_TOPIC), ModelSnapshot.class, "models"),
-                sink(o, o.get(JobOptions.MODELS_HISTORY_TOPIC), ModelSnapshot.class, "history"),
-                sink(o, o.get(JobOptions.DEADLETTERS_TOPIC), DeadLetter.class, "deadletters"),
                 sink(
                         o,
-                        o.get(JobOptions.RECOMMENDATIONS_TOPIC),
+                        o.get(KafkaTopicOptions.PREDICTIONS_TOPIC),
+                        Prediction.class,
+                        "predictions"),
+                sink(o, o.get(KafkaTopicOptions.METRICS_TOPIC), Metrics.class, "metrics"),
+                sink(o, o.get(KafkaTopicOptions.MODELS_TOPIC), ModelSnapshot.class, "models"),
+                sink(
+                        o,
+                        o.get(KafkaTopicOptions.MODELS_HISTORY_TOPIC),
+                        ModelSnapshot.class,
+                        "history"),
+                sink(
+                        o,
+                        o.get(KafkaTopicOptions.DEADLETTERS_TOPIC),
+                        DeadLetter.class,
+                        "deadletters"),
+                sink(
+                        o,
+                        o.get(KafkaTopicOptions.RECOMMENDATIONS_TOPIC),
                         Recommendation.class,
                         "recommendations"));
     }
@@ -206,7 +218,7 @@ public final class KafkaIo {
         Properties props = o.kafka().producerProperties();
         props.setProperty(
                 "transaction.timeout.ms",
-                String.valueOf(o.get(JobOptions.TRANSACTION_TIMEOUT).toMillis()));
+                String.valueOf(o.get(RuntimeOptions.TRANSACTION_TIMEOUT).toMillis()));
         props.setProperty("max.request.size", String.valueOf(MAX_SNAPSHOT_BYTES));
         props.putIfAbsent("linger.ms", "5");
         props.setProperty("delivery.timeout.ms", String.valueOf(DELIVERY_TIMEOUT.toMillis()));
@@ -217,7 +229,7 @@ public final class KafkaIo {
                         .setKafkaProducerConfig(props)
                         .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
                         .setTransactionalIdPrefix(
-                                o.get(JobOptions.TRANSACTIONAL_ID_PREFIX) + "-" + name)
+                                o.get(RuntimeOptions.TRANSACTIONAL_ID_PREFIX) + "-" + name)
                         .setRecordSerializer(
                                 KafkaRecordSerializationSchema.<T>builder()
                                         .setTopic(topic)

@@ -32,11 +32,11 @@ public final class ModelSpecs {
     /** The specs of the job: the file's and the inline JSON's, by model name. */
     public static Map<String, ModelSpec> fromOptions(JobOptions options) throws IOException {
         Map<String, ModelSpec> out = new LinkedHashMap<>();
-        if (options.get(JobOptions.SPEC_FILE) != null) {
-            out.putAll(fromFile(Path.of(options.get(JobOptions.SPEC_FILE))));
+        if (options.get(ModelSpecOptions.SPEC_FILE) != null) {
+            out.putAll(fromFile(Path.of(options.get(ModelSpecOptions.SPEC_FILE))));
         }
-        if (options.get(JobOptions.SPEC_JSON) != null) {
-            out.putAll(parse(options.get(JobOptions.SPEC_JSON)));
+        if (options.get(ModelSpecOptions.SPEC_JSON) != null) {
+            out.putAll(parse(options.get(ModelSpecOptions.SPEC_JSON)));
         }
         return out;
     }

@@ -71,20 +71,20 @@ public final class OnlineLearningJob {
         /** The models of a job started with these options; reads the models topic to warm-start. */
         public static Models of(JobOptions o) throws java.io.IOException {
             ModelSpec defaultSpec = null;
-            if (o.get(JobOptions.DEFAULT_SPEC) != null) {
-                String json = o.get(JobOptions.DEFAULT_SPEC);
+            if (o.get(ModelSpecOptions.DEFAULT_SPEC) != null) {
+                String json = o.get(ModelSpecOptions.DEFAULT_SPEC);
                 if (!json.contains("\"model\"")) {
                     json = json.replaceFirst("\\{", "{\"model\":\"default\",");
                 }
                 defaultSpec = ModelSpecs.parse(json).values().iterator().next();
             }
             Map<String, ModelSnapshot> warm =
-                    o.get(JobOptions.WARM_START)
-                            ? WarmStart.latest(o.kafka(), o.get(JobOptions.MODELS_TOPIC))
+                    o.get(ModelSpecOptions.WARM_START)
+                            ? WarmStart.latest(o.kafka(), o.get(KafkaTopicOptions.MODELS_TOPIC))
                             : Map.of();
             return new Models(
-                    o.get(JobOptions.FEEDBACK_TOPIC),
-                    o.get(JobOptions.CONTROL_TOPIC),
+                    o.get(KafkaTopicOptions.FEEDBACK_TOPIC),
+                    o.get(KafkaTopicOptions.CONTROL_TOPIC),
                     ModelSpecs.fromOptions(o),
                     defaultSpec,
                     warm,
@@ -118,13 +118,13 @@ public final class OnlineLearningJob {
     }
 
     /**
-     * Creates the job's missing topics when asked ({@link JobOptions#CREATE_TOPICS}), then fails
-     * with the names of those still missing, so that a job does not start only to fail at its first
-     * partition discovery.
+     * Creates the job's missing topics when asked ({@link RuntimeOptions#CREATE_TOPICS}), then
+     * fails with the names of those still missing, so that a job does not start only to fail at its
+     * first partition discovery.
      */
     public static void prepareTopics(JobOptions options) {
-        if (options.get(JobOptions.CREATE_TOPICS)) {
-            KafkaIo.createTopics(options, options.get(JobOptions.PARTITIONS));
+        if (options.get(RuntimeOptions.CREATE_TOPICS)) {
+            KafkaIo.createTopics(options, options.get(RuntimeOptions.PARTITIONS));
         }
         KafkaIo.requireTopics(options);
     }
@@ -136,7 +136,7 @@ public final class OnlineLearningJob {
     public static void configure(StreamExecutionEnvironment env, JobOptions options) {
         Backend.logOnce(LOG);
         checkpointing(env, options);
-        Integer parallelism = options.get(JobOptions.PARALLELISM);
+        Integer parallelism = options.get(RuntimeOptions.PARALLELISM);
         env.setParallelism(parallelism != null ? parallelism : 1);
     }
 
@@ -147,20 +147,20 @@ public final class OnlineLearningJob {
      */
     static void configureForCluster(StreamExecutionEnvironment env, JobOptions options) {
         checkpointing(env, options);
-        if (options.get(JobOptions.PARALLELISM) != null) {
-            env.setParallelism(options.get(JobOptions.PARALLELISM));
+        if (options.get(RuntimeOptions.PARALLELISM) != null) {
+            env.setParallelism(options.get(RuntimeOptions.PARALLELISM));
         }
     }
 
     private static void checkpointing(StreamExecutionEnvironment env, JobOptions options) {
         Configuration conf = new Configuration();
-        if (options.get(JobOptions.STATE_BACKEND) != null) {
-            conf.set(StateBackendOptions.STATE_BACKEND, options.get(JobOptions.STATE_BACKEND));
+        if (options.get(RuntimeOptions.STATE_BACKEND) != null) {
+            conf.set(StateBackendOptions.STATE_BACKEND, options.get(RuntimeOptions.STATE_BACKEND));
         }
-        if (options.get(JobOptions.CHECKPOINT_DIR) != null) {
+        if (options.get(RuntimeOptions.CHECKPOINT_DIR) != null) {
             conf.set(
                     CheckpointingOptions.CHECKPOINTS_DIRECTORY,
-                    options.get(JobOptions.CHECKPOINT_DIR));
+                    options.get(RuntimeOptions.CHECKPOINT_DIR));
             // A cancelled job leaves its latest checkpoint, to be resumed from like a savepoint.
             conf.set(
                     CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
@@ -169,7 +169,7 @@ public final class OnlineLearningJob {
         }
         env.configure(conf);
         env.enableCheckpointing(
-                options.get(JobOptions.CHECKPOINT_INTERVAL).toMillis(),
+                options.get(RuntimeOptions.CHECKPOINT_INTERVAL).toMillis(),
                 CheckpointingMode.EXACTLY_ONCE);
     }
 

@@ -1,38 +1,17 @@
 package perpetua.replay;
 
-import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
-import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
-import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.datastream.DataStream;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.util.CloseableIterator;
-import org.apache.flink.util.ExceptionUtils;
-import org.nd4j.common.config.ND4JClassLoading;
-import perpetua.ingest.SourceRecord;
 import perpetua.job.OnlineLearningJob;
 import perpetua.runtime.CsvEvents;
 import perpetua.runtime.Progress;
-import perpetua.schemas.DeadLetter;
 import perpetua.schemas.Event;
-import perpetua.schemas.Metrics;
 import perpetua.schemas.ModelSnapshot;
 import perpetua.schemas.ModelSpec;
 import perpetua.schemas.Task;
@@ -59,9 +38,6 @@ import perpetua.spec.SpecRules;
 public final class Evaluate {
     /** A replay's micro-batch timeout: long enough that batches flush at maxBatch. */
     public static final long REPLAY_MAX_DELAY_MS = 3_600_000L;
-
-    /** Reasons of refused rows printed, at most. */
-    private static final int REFUSALS_SHOWN = 5;
 
     /**
      * How to replay.
@@ -256,232 +232,15 @@ public final class Evaluate {
             Options options,
             long started)
             throws Exception {
-        // ND4J keeps the context class loader of the thread that first loads it. In a local
-        // Flink that is the first job's user-code loader, closed when that job ends, so a later
-        // replay in this JVM that first needs an ND4J class would fail; pin it to ours.
-        ND4JClassLoading.setNd4jClassloaderFromClass(Evaluate.class);
-        Configuration conf = new Configuration();
-        // A replay that fails should stop and say why.
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
-        // A final snapshot is collected whole: as large as the models topic allows, and more.
-        conf.setString("collect-sink.batch-size.max", "128mb");
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1, conf);
-        DataStream<SourceRecord> records =
-                env.fromSource(
-                                ReplaySource.of(prepared),
-                                WatermarkStrategy.noWatermarks(),
-                                "replay")
-                        .uid("replay-source");
-        OnlineLearningJob.Learned learned =
-                OnlineLearningJob.learn(
-                        records,
-                        new OnlineLearningJob.Models(
-                                "feedback", "models.control", models, null, Map.of()));
-        ReplayScore.writeLabels(prepared.labels(), labelsFile);
-        CloseableIterator<ReplayTally> tallies =
-                learned.predictions()
-                        .transform(
-                                "replay score",
-                                TypeInformation.of(ReplayTally.class),
-                                new ReplayScore(
-                                        labelsFile,
-                                        List.copyOf(models.values()),
-                                        prepared.labelled()))
-                        .uid("replay-score")
-                        .collectAsync();
-        CloseableIterator<Metrics> windows = learned.metrics().collectAsync();
-        CloseableIterator<DeadLetter> refused = learned.deadLetters().collectAsync();
-        CloseableIterator<ModelSnapshot> snapshots =
-                options.finalSnapshots() == null ? null : learned.snapshots().collectAsync();
-        JobClient job = env.executeAsync("perpetua-evaluate");
-
-        Curve curve = new Curve();
-        Map<String, Long> refusedBy = new HashMap<>();
-        List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
-        Thread curveThread =
-                drain(
-                        "curve",
-                        windows,
-                        failures,
-                        new Consumer<>() {
-                            final Set<String> headed = new HashSet<>();
-
-                            @Override
-                            public void accept(Metrics m) {
-                                clear(options.ticker());
-                                Curve.Point p = curve.add(m);
-                                if (p == null) {
-                                    progress.println(m.getEvent() + ": " + m.getDetail());
-                                    return;
-                                }
-                                if (headed.add(p.series())) {
-                                    progress.println(
-                                            Curve.header(Curve.shown(p.metrics()).keySet()));
-                                }
-                                progress.println(Curve.line(p));
-                            }
-                        });
-        Thread refusedThread =
-                drain(
-                        "dead letters",
-                        refused,
-                        failures,
-                        d -> {
-                            long n = refusedBy.merge(String.valueOf(d.getModel()), 1L, Long::sum);
-                            if (n <= REFUSALS_SHOWN) {
-                                clear(options.ticker());
-                                progress.printf(
-                                        "refused: row %d of the CSV, model %s: %s%n",
-                                        prepared.csvRow(d.getOffset()),
-                                        d.getModel(),
-                                        d.getReason());
-                            }
-                        });
-
-        Map<String, ModelSnapshot> lastSnapshot = new java.util.concurrent.ConcurrentHashMap<>();
-        Thread snapshotThread =
-                snapshots == null
-                        ? null
-                        : drain(
-                                "snapshots",
-                                snapshots,
-                                failures,
-                                s -> {
-                                    if ("final".equals(s.getEvent())) {
-                                        lastSnapshot.put(s.getModel(), s);
-                                    }
-                                });
-        Map<String, ReplayTally> measured = new LinkedHashMap<>();
-        Map<String, Long> predictedBy = new HashMap<>();
-        // An iterator read to its end is closed; closing it again would ask a finished job.
-        long toPredict = prepared.records();
-        try {
-            while (tallies.hasNext()) {
-                ReplayTally t = tallies.next();
-                if (t.done) {
-                    measured.put(t.model, t);
-                }
-                predictedBy.put(t.model, t.events);
-                if (options.ticker() != null) {
-                    long soFar = predictedBy.values().stream().mapToLong(Long::longValue).sum();
-                    options.ticker().update("replay", soFar, (double) soFar / toPredict);
-                }
-            }
-            clear(options.ticker());
-        } catch (RuntimeException e) {
-            failures.add(e);
-            closeQuietly(tallies);
-        }
-        try {
-            job.getJobExecutionResult().get();
-        } catch (ExecutionException e) {
-            Throwable cause = ExceptionUtils.stripExecutionException(e);
-            throw new IllegalStateException("the replay failed: " + rootMessage(cause), cause);
-        }
-        curveThread.join();
-        refusedThread.join();
-        if (snapshotThread != null) {
-            snapshotThread.join();
-            for (String model : models.keySet()) {
-                if (lastSnapshot.containsKey(model)) {
-                    options.finalSnapshots().accept(lastSnapshot.get(model));
-                }
-            }
-        }
-        if (!failures.isEmpty()) {
-            throw new IllegalStateException(
-                    "reading the replay's results failed: " + rootMessage(failures.get(0)),
-                    failures.get(0));
-        }
-
-        long predicted = measured.values().stream().mapToLong(t -> t.events).sum();
-        long refusedAll = refusedBy.values().stream().mapToLong(Long::longValue).sum();
-        if (predicted + refusedAll != prepared.records()) {
-            throw new IllegalStateException(
-                    String.format(
-                            "the replay lost records: %d sent, %d predicted, %d refused",
-                            prepared.records(), predicted, refusedAll));
-        }
-        double wallSeconds = (System.nanoTime() - started) / 1e9;
-        List<Summary> summaries = new ArrayList<>();
-        for (ModelSpec s : models.values()) {
-            ReplayTally t = measured.get(s.getModel());
-            if (t == null) {
-                throw new IllegalStateException(
-                        "the replay ended without the metrics of model '" + s.getModel() + "'");
-            }
-            summaries.add(
-                    t.summary(s.getTask(), refusedBy.getOrDefault(s.getModel(), 0L), wallSeconds));
-        }
+        ReplayJob job =
+                ReplayJob.start(prepared, labelsFile, models, options.finalSnapshots() != null);
+        ReplayResults results =
+                ReplayResults.collect(job, prepared, models, progress, options, started);
         if (options.out() != null) {
-            write(options.out(), curve.points(), summaries, models, progress);
+            ReplayReport.write(
+                    options.out(), results.curve(), results.summaries(), models, progress);
         }
-        return summaries;
-    }
-
-    private static void write(
-            Path dir,
-            List<Curve.Point> points,
-            List<Summary> summaries,
-            Map<String, ModelSpec> models,
-            PrintStream progress)
-            throws IOException {
-        Files.createDirectories(dir);
-        Curve.writeCsv(points, dir.resolve("curve.csv"));
-        Task task = models.values().iterator().next().getTask();
-        String metric = Curve.mainMetric(task);
-        Curve.writePng(
-                points,
-                metric,
-                String.join(", ", models.keySet()) + ": " + metric + " per metrics window",
-                dir.resolve("curve.png"));
-        StringBuilder lines = new StringBuilder();
-        summaries.forEach(s -> lines.append(s.line()).append('\n'));
-        Files.writeString(dir.resolve("summary.txt"), lines, StandardCharsets.UTF_8);
-        progress.println("wrote " + dir.resolve("curve.csv") + ", curve.png and summary.txt");
-    }
-
-    /** Reads {@code it} to its end on a thread of its own; a failure is recorded, not thrown. */
-    private static <T> Thread drain(
-            String name, CloseableIterator<T> it, List<Throwable> failures, Consumer<T> each) {
-        Thread t =
-                new Thread(
-                        () -> {
-                            try {
-                                while (it.hasNext()) {
-                                    each.accept(it.next());
-                                }
-                            } catch (RuntimeException e) {
-                                failures.add(e);
-                                closeQuietly(it);
-                            }
-                        },
-                        "evaluate-" + name);
-        t.setDaemon(true);
-        t.start();
-        return t;
-    }
-
-    private static void closeQuietly(CloseableIterator<?> it) {
-        try {
-            it.close();
-        } catch (Exception ignored) {
-            // the failure that led here is the one to report
-        }
-    }
-
-    private static String rootMessage(Throwable t) {
-        Throwable root = t;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        return root.getClass().getSimpleName() + ": " + root.getMessage();
-    }
-
-    private static void clear(Progress ticker) {
-        if (ticker != null) {
-            ticker.clear();
-        }
+        return results.summaries();
     }
 
     private static PrintStream nowhere() {

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import perpetua.job.JobOptions;
+import perpetua.job.KafkaTopicOptions;
 import perpetua.job.OnlineLearningJob;
 
 /**
@@ -55,7 +56,7 @@ class DockerComposeFileTest {
                 .isEmpty();
 
         JobOptions options = JobOptions.fromArgs(job.args().toArray(String[]::new));
-        String bootstrap = options.get(JobOptions.BOOTSTRAP_SERVERS);
+        String bootstrap = options.get(KafkaTopicOptions.BOOTSTRAP_SERVERS);
         Map<?, ?> kafkaEnv = (Map<?, ?>) compose.services().get("kafka").get("environment");
         assertThat(String.valueOf(kafkaEnv.get("KAFKA_ADVERTISED_LISTENERS")))
                 .as("the job's bootstrap servers are a listener the broker advertises")

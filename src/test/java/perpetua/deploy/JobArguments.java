@@ -9,6 +9,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.util.TimeUtils;
 import perpetua.job.JobOptions;
+import perpetua.job.RuntimeOptions;
 
 /**
  * The job's command line against the cluster's configuration: the job's state backend and
@@ -28,20 +29,20 @@ final class JobArguments {
         List<String> out = new ArrayList<>();
         compare(
                 out,
-                JobOptions.STATE_BACKEND.key(),
-                job.get(JobOptions.STATE_BACKEND),
+                RuntimeOptions.STATE_BACKEND.key(),
+                job.get(RuntimeOptions.STATE_BACKEND),
                 StateBackendOptions.STATE_BACKEND.key(),
                 cluster.get(StateBackendOptions.STATE_BACKEND));
         compare(
                 out,
-                JobOptions.CHECKPOINT_DIR.key(),
-                job.get(JobOptions.CHECKPOINT_DIR),
+                RuntimeOptions.CHECKPOINT_DIR.key(),
+                job.get(RuntimeOptions.CHECKPOINT_DIR),
                 CheckpointingOptions.CHECKPOINTS_DIRECTORY.key(),
                 cluster.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY));
         compare(
                 out,
-                JobOptions.CHECKPOINT_INTERVAL.key(),
-                job.get(JobOptions.CHECKPOINT_INTERVAL),
+                RuntimeOptions.CHECKPOINT_INTERVAL.key(),
+                job.get(RuntimeOptions.CHECKPOINT_INTERVAL),
                 CheckpointingOptions.CHECKPOINTING_INTERVAL.key(),
                 cluster.get(CheckpointingOptions.CHECKPOINTING_INTERVAL));
         return out;

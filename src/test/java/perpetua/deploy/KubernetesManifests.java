@@ -14,6 +14,7 @@ import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.runtime.util.EnvironmentInformation;
 import perpetua.job.JobOptions;
+import perpetua.job.RuntimeOptions;
 
 /**
  * The Kubernetes manifests: a {@code FlinkDeployment} for the Flink Kubernetes Operator and what it
@@ -194,7 +195,8 @@ final class KubernetesManifests {
         try {
             JobArguments.disagreements(args, conf).forEach(p -> out.add("spec.job.args " + p));
             int parallelism =
-                    JobOptions.fromArgs(args.toArray(String[]::new)).get(JobOptions.PARALLELISM);
+                    JobOptions.fromArgs(args.toArray(String[]::new))
+                            .get(RuntimeOptions.PARALLELISM);
             if (!Objects.equals(job.get("parallelism"), parallelism)) {
                 out.add(
                         "spec.job.args --parallelism "

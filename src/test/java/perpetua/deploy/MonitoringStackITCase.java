@@ -32,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 import perpetua.cli.EventPublisher;
 import perpetua.job.JobOptions;
 import perpetua.job.KafkaIo;
+import perpetua.job.KafkaTopicOptions;
 import perpetua.job.OnlineLearningJob;
 import perpetua.runtime.KafkaBroker;
 import perpetua.schemas.Event;
@@ -159,8 +160,8 @@ class MonitoringStackITCase {
                 env,
                 KafkaIo.events(options),
                 new OnlineLearningJob.Models(
-                        options.get(JobOptions.FEEDBACK_TOPIC),
-                        options.get(JobOptions.CONTROL_TOPIC),
+                        options.get(KafkaTopicOptions.FEEDBACK_TOPIC),
+                        options.get(KafkaTopicOptions.CONTROL_TOPIC),
                         Map.of(
                                 "alpha", Streams.binarySpec("alpha", 32, 20),
                                 "beta", Streams.binarySpec("beta", 32, 20)),

@@ -118,15 +118,15 @@ class HostileInputITCase {
         try (var tail =
                 new TopicTail<>(
                         KAFKA.bootstrapServers(),
-                        hostile.get(JobOptions.DEADLETTERS_TOPIC),
+                        hostile.get(KafkaTopicOptions.DEADLETTERS_TOPIC),
                         DeadLetter.class)) {
             dead = tail.all();
         }
-        int limit = maxMessageBytes(hostile.get(JobOptions.DEADLETTERS_TOPIC));
+        int limit = maxMessageBytes(hostile.get(KafkaTopicOptions.DEADLETTERS_TOPIC));
         assertThat(limit).isEqualTo(KafkaIo.OUTPUT_TOPIC_MAX_BYTES);
-        assertThat(maxMessageBytes(hostile.get(JobOptions.EVENTS_TOPIC)))
+        assertThat(maxMessageBytes(hostile.get(KafkaTopicOptions.EVENTS_TOPIC)))
                 .isEqualTo(KafkaIo.INPUT_TOPIC_MAX_BYTES);
-        assertThat(maxMessageBytes(hostile.get(JobOptions.CONTROL_TOPIC)))
+        assertThat(maxMessageBytes(hostile.get(KafkaTopicOptions.CONTROL_TOPIC)))
                 .isEqualTo(KafkaIo.CONTROL_TOPIC_MAX_BYTES);
         Map<String, DeadLetter> byPosition = new HashMap<>();
         WireFormat.Codec<DeadLetter> codec = WireFormat.codec(DeadLetter.class);
@@ -237,9 +237,9 @@ class HostileInputITCase {
                         .setLabel(1)
                         .build();
         ModelSpec side = Streams.binarySpec("side", 8, 10);
-        String events = out.options.get(JobOptions.EVENTS_TOPIC);
-        String feedback = out.options.get(JobOptions.FEEDBACK_TOPIC);
-        String control = out.options.get(JobOptions.CONTROL_TOPIC);
+        String events = out.options.get(KafkaTopicOptions.EVENTS_TOPIC);
+        String feedback = out.options.get(KafkaTopicOptions.FEEDBACK_TOPIC);
+        String control = out.options.get(KafkaTopicOptions.CONTROL_TOPIC);
 
         List<Runnable> attacks = new ArrayList<>();
         shapeless(attacks, out, sent, events, "clean", garbage, fiveMegabytes, true);
@@ -515,7 +515,7 @@ class HostileInputITCase {
         }
 
         void events(String key, Event e) {
-            send(options.get(JobOptions.EVENTS_TOPIC), key, events.encode(e));
+            send(options.get(KafkaTopicOptions.EVENTS_TOPIC), key, events.encode(e));
         }
 
         /** Sends {@code value}, whose dead letter must give {@code reason} (null: none). */
@@ -571,8 +571,8 @@ class HostileInputITCase {
                 env,
                 KafkaIo.events(o),
                 new OnlineLearningJob.Models(
-                        o.get(JobOptions.FEEDBACK_TOPIC),
-                        o.get(JobOptions.CONTROL_TOPIC),
+                        o.get(KafkaTopicOptions.FEEDBACK_TOPIC),
+                        o.get(KafkaTopicOptions.CONTROL_TOPIC),
                         Map.of(spec.getModel(), spec),
                         null,
                         Map.of(),
@@ -585,7 +585,7 @@ class HostileInputITCase {
         try (var tail =
                 new TopicTail<>(
                         KAFKA.bootstrapServers(),
-                        o.get(JobOptions.PREDICTIONS_TOPIC),
+                        o.get(KafkaTopicOptions.PREDICTIONS_TOPIC),
                         Prediction.class)) {
             return tail.all();
         }

@@ -28,9 +28,9 @@ class TopicLimitsTest {
                 "--bootstrap-servers",
                 "localhost:1",
                 "--max-id-length",
-                String.valueOf(JobOptions.MAX_ID_LENGTH_CEILING),
+                String.valueOf(RecordLimitOptions.MAX_ID_LENGTH_CEILING),
                 "--max-model-name-length",
-                String.valueOf(JobOptions.MAX_MODEL_NAME_LENGTH_CEILING),
+                String.valueOf(RecordLimitOptions.MAX_MODEL_NAME_LENGTH_CEILING),
                 "--deadletter-max-payload-bytes",
                 "512kb");
     }
