@@ -250,7 +250,7 @@ public final class LocalDrill {
         broker =
                 launch(
                         List.of(
-                                LocalCluster.java(),
+                                MemberProcesses.java(),
                                 "-Xmx1g",
                                 "-cp",
                                 System.getProperty("java.class.path"),
@@ -281,7 +281,7 @@ public final class LocalDrill {
         List<String> cmd = new ArrayList<>();
         cmd.addAll(
                 List.of(
-                        LocalCluster.java(),
+                        MemberProcesses.java(),
                         "-Xmx2g",
                         "--add-opens",
                         "java.base/java.lang=ALL-UNNAMED",
