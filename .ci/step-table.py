@@ -15,7 +15,7 @@ import sys
 SHAPES = {
     "MNIST_MLP": (784, [256], 10, 16),
     "MNIST_LINEAR": (784, [], 10, 16),
-    "LETTER_MLP": (16, [256, 128], 26, 16),
+    "LETTER_MLP": (16, [128], 26, 16),
 }
 
 

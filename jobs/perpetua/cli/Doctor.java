@@ -10,6 +10,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import perpetua.model.Backend;
+import perpetua.model.VectorSupport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -109,6 +110,7 @@ final class Doctor implements Callable<Integer> {
         row(out, "data type", d.dataType());
         row(out, "jvm", d.jvm() + ", max heap " + Backend.bytes(d.maxHeapBytes()));
         row(out, "cpu cores", Integer.toString(d.cpuCores()));
+        row(out, "java kernel", VectorSupport.describe());
         row(
                 out,
                 "javacpp",

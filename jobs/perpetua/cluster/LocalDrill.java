@@ -283,6 +283,8 @@ public final class LocalDrill {
                 List.of(
                         MemberProcesses.java(),
                         "-Xmx2g",
+                        "--add-modules",
+                        "jdk.incubator.vector",
                         "--add-opens",
                         "java.base/java.lang=ALL-UNNAMED",
                         "--add-opens",

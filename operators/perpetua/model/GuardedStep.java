@@ -32,6 +32,9 @@ final class GuardedStep {
     private final boolean normalized;
 
     private final float l1;
+    // The vector API's reduction where the JVM has it: a dense range is most of a deep model's
+    // step.
+    private final boolean vectors = VectorSupport.enabled();
     long steps;
     long unhealthy;
     String lastProblem;
@@ -245,8 +248,14 @@ final class GuardedStep {
         return sum;
     }
 
+    private double sumOfSquares(float[] x, int from, int to) {
+        return vectors && to - from >= 1024
+                ? VectorMath.sumOfSquares(x, from, to)
+                : scalarSumOfSquares(x, from, to);
+    }
+
     // Four running sums, so that the additions of a long dense range need not wait on each other.
-    private static double sumOfSquares(float[] x, int from, int to) {
+    private static double scalarSumOfSquares(float[] x, int from, int to) {
         double s0 = 0;
         double s1 = 0;
         double s2 = 0;

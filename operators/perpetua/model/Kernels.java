@@ -35,13 +35,18 @@ public final class Kernels {
         return nd4j ? Kernel.ND4J : Kernel.PRIMITIVE;
     }
 
-    /** Returns a new kernel of the given kind. */
+    /**
+     * Returns a new kernel of the given kind; PRIMITIVE, the Java kernel, runs on the vector API
+     * where the JVM has it ({@link VectorSupport}) and on plain loops elsewhere.
+     */
     public static DenseKernel create(Kernel kind, int in, int out) {
         switch (kind) {
             case ND4J:
                 return new Nd4jKernel(in, out);
             case PRIMITIVE:
-                return new PrimitiveKernel(in, out);
+                return VectorSupport.enabled()
+                        ? new VectorKernel(in, out)
+                        : new PrimitiveKernel(in, out);
             default:
                 throw new IllegalArgumentException("no kernel of kind " + kind);
         }

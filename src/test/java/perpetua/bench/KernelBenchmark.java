@@ -15,8 +15,8 @@ import org.openjdk.jmh.annotations.State;
 import perpetua.features.MicroBatch;
 import perpetua.model.Backend;
 import perpetua.model.NeuralModel;
+import perpetua.model.VectorSupport;
 import perpetua.schemas.Activation;
-import perpetua.schemas.Kernel;
 import perpetua.schemas.Layer;
 import perpetua.schemas.ModelSpec;
 import perpetua.schemas.OptimizerKind;
@@ -43,7 +43,7 @@ public class KernelBenchmark {
     @Param({"1", "32", "256"})
     public int batch;
 
-    @Param({"ND4J", "PRIMITIVE"})
+    @Param({"ND4J", "PRIMITIVE", "VECTOR"})
     public String kernel;
 
     private NeuralModel model;
@@ -53,6 +53,8 @@ public class KernelBenchmark {
     public void setUp() {
         // ND4J's threads as a Learner sizes them for a TaskManager of one slot on this machine.
         Backend.sizeThreads(1, null);
+        // PRIMITIVE: the Java kernel's plain loops; VECTOR: the same kernel on the vector API.
+        System.setProperty(VectorSupport.PROPERTY, String.valueOf(kernel.equals("VECTOR")));
         ModelSpec spec =
                 ModelSpec.newBuilder()
                         .setModel("kernel")
@@ -67,7 +69,7 @@ public class KernelBenchmark {
                         .setOptimizer(OptimizerKind.ADAM)
                         .setLearningRate(0.001f)
                         .setMaxBatch(batch)
-                        .setKernel(Kernel.valueOf(kernel))
+                        .setKernel(ModelStepBenchmark.javaKernel(kernel))
                         .build();
         model = new NeuralModel(spec);
         rows = new MicroBatch(inputs, batch);

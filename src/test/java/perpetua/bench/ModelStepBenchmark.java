@@ -18,6 +18,7 @@ import org.openjdk.jmh.annotations.State;
 import perpetua.features.MicroBatch;
 import perpetua.model.Backend;
 import perpetua.model.NeuralModel;
+import perpetua.model.VectorSupport;
 import perpetua.schemas.Activation;
 import perpetua.schemas.Kernel;
 import perpetua.schemas.Layer;
@@ -44,7 +45,7 @@ public class ModelStepBenchmark {
     enum Shape {
         MNIST_MLP(784, List.of(256), 10, 16, 0.81),
         MNIST_LINEAR(784, List.of(), 10, 16, 0.81),
-        LETTER_MLP(16, List.of(256, 128), 26, 16, 0.0);
+        LETTER_MLP(16, List.of(128), 26, 16, 0.0);
 
         final int inputs;
         final List<Integer> hidden;
@@ -75,7 +76,7 @@ public class ModelStepBenchmark {
     @Param({"MNIST_MLP", "MNIST_LINEAR", "LETTER_MLP"})
     public String shape;
 
-    @Param({"PRIMITIVE", "ND4J"})
+    @Param({"PRIMITIVE", "ND4J", "VECTOR"})
     public String kernel;
 
     private NeuralModel model;
@@ -90,6 +91,8 @@ public class ModelStepBenchmark {
     public void setUp() {
         // ND4J's threads as a Learner sizes them for a TaskManager of one slot on this machine.
         Backend.sizeThreads(1, null);
+        // PRIMITIVE: the Java kernel's plain loops; VECTOR: the same kernel on the vector API.
+        System.setProperty(VectorSupport.PROPERTY, String.valueOf(kernel.equals("VECTOR")));
         Shape s = Shape.valueOf(shape);
         ModelSpec spec =
                 ModelSpec.newBuilder()
@@ -106,7 +109,7 @@ public class ModelStepBenchmark {
                         .setOptimizer(OptimizerKind.ADAM)
                         .setLearningRate(0.002f)
                         .setMaxBatch(s.batch)
-                        .setKernel(Kernel.valueOf(kernel))
+                        .setKernel(javaKernel(kernel))
                         .build();
         model = new NeuralModel(spec);
         rows = new MicroBatch(s.inputs, s.batch);
@@ -140,5 +143,10 @@ public class ModelStepBenchmark {
     @Benchmark
     public INDArray gemm512() {
         return Nd4j.gemm(gemmA, gemmB, gemmC, false, false, 1.0, 0.0);
+    }
+
+    /** The spec's kernel for a benchmark kernel: VECTOR is the Java kernel on the vector API. */
+    static Kernel javaKernel(String kernel) {
+        return kernel.equals("VECTOR") ? Kernel.PRIMITIVE : Kernel.valueOf(kernel);
     }
 }

@@ -28,6 +28,7 @@ class DoctorTest {
                         "data type",
                         "jvm",
                         "cpu cores",
+                        "java kernel",
                         "javacpp",
                         "gemm",
                         "status");
@@ -36,6 +37,7 @@ class DoctorTest {
                 .contains("blas:      OPENBLAS\n")
                 .contains("devices:   1\n")
                 .contains("cpu cores: " + Runtime.getRuntime().availableProcessors() + "\n")
+                .contains("java kernel: vector API, 256-bit vectors\n")
                 .contains("gemm:      64x64 * 64x64 float, max error ")
                 .endsWith("status:    healthy\n");
         String threads = lines.get(2).replaceFirst("^threads:\\s+(\\d+).*", "$1");

@@ -265,30 +265,42 @@ class NeuralModelDeepTest {
     }
 
     @Test
-    void theTwoKernelsAgree() {
+    void theKernelsAgree() {
         Random random = new Random(2);
         ModelSpec nd4j =
                 deep(Task.MULTICLASS, Activation.LEAKY_RELU, Kernel.ND4J)
                         .setHidden(List.of(new Layer(32, Activation.LEAKY_RELU, 0f)))
                         .build();
-        ModelSpec primitive = ModelSpec.newBuilder(nd4j).setKernel(Kernel.PRIMITIVE).build();
+        ModelSpec java = ModelSpec.newBuilder(nd4j).setKernel(Kernel.PRIMITIVE).build();
         NeuralModel a = new NeuralModel(nd4j);
-        NeuralModel b = new NeuralModel(primitive);
+        NeuralModel b = new NeuralModel(java);
+        NeuralModel c;
+        System.setProperty(VectorSupport.PROPERTY, "false");
+        try {
+            c = new NeuralModel(java);
+        } finally {
+            System.clearProperty(VectorSupport.PROPERTY);
+        }
         assertThat(a.kernels()).containsOnly("ND4J");
-        assertThat(b.kernels()).containsOnly("PRIMITIVE");
+        assertThat(b.kernels()).containsOnly("VECTOR");
+        assertThat(c.kernels()).containsOnly("PRIMITIVE");
         FeatureEncoder encoder = new FeatureEncoder(nd4j);
         for (int step = 0; step < 5; step++) {
             MicroBatch batch = ModelFixtures.randomBatch(random, Task.MULTICLASS, encoder, 24);
             a.learn(batch);
             b.learn(batch);
+            c.learn(batch);
         }
         MicroBatch probe = ModelFixtures.randomBatch(random, Task.MULTICLASS, encoder, 24);
         float[] pa = new float[24 * 3];
         float[] pb = new float[24 * 3];
+        float[] pc = new float[24 * 3];
         a.predict(probe, pa, new float[24]);
         b.predict(probe, pb, new float[24]);
+        c.predict(probe, pc, new float[24]);
         for (int i = 0; i < pa.length; i++) {
             assertThat(pb[i]).isCloseTo(pa[i], within(1e-4f));
+            assertThat(pc[i]).isCloseTo(pa[i], within(1e-4f));
         }
     }
 
@@ -383,10 +395,10 @@ class NeuralModelDeepTest {
                                 .setMaxBatch(16)
                                 .setHidden(List.of(new Layer(256, Activation.RELU, 0f)))
                                 .build());
-        assertThat(mnist.kernels()).containsExactly("PRIMITIVE", "PRIMITIVE");
+        assertThat(mnist.kernels()).containsExactly("VECTOR", "VECTOR");
         // 256 x 1000 x 256 = 65.5M: ND4J's GEMM won by 5.5x.
         NeuralModel large = new NeuralModel(b.setDenseSize(1000).setMaxBatch(256).build());
-        assertThat(large.kernels()).containsExactly("ND4J", "PRIMITIVE");
+        assertThat(large.kernels()).containsExactly("ND4J", "VECTOR");
         // 32 x 10,000 x 1: a wide linear layer, where ND4J won by 1.4x.
         NeuralModel wide =
                 new NeuralModel(

@@ -1,0 +1,416 @@
+package perpetua.model;
+
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import perpetua.schemas.Activation;
+
+/**
+ * A dense layer on the JDK's vector API ({@code jdk.incubator.vector}): register-blocked products
+ * whose partial sums stay in vector registers and grow by fused multiply-adds, where the plain
+ * loops of {@link PrimitiveKernel} load and store their output row for every input. No copy into
+ * native memory and no native call, so it also wins on the small batches that ND4J's GEMM does not
+ * amortize.
+ *
+ * <p>Every product works on blocks that fit the registers: 4 rows (or outputs) by 2 vectors. The
+ * forward pass runs as dot products over W's rows (partial sums over the inputs, one vector per row
+ * and output, summed across lanes at the end) when the layer has many inputs, and over a packed
+ * transposed copy of W (outputs in lanes) when it has few, where a dot product would be mostly its
+ * final lane sum. The weight gradient {@code dz^T a} and the input gradient {@code dz W} run with
+ * the inputs in lanes, writing W's layout directly. The sums add in another order than the plain
+ * loops' (and fused), so the two kernels agree to rounding, not to the bit.
+ *
+ * <p>Only {@link Kernels} creates it, and only when the JVM has the module ({@link VectorSupport}):
+ * this class is never loaded otherwise.
+ */
+final class VectorKernel extends DenseKernel {
+
+    /** 256-bit vectors (8 floats): AVX2's width, and no less work per cycle where AVX-512 runs. */
+    static final VectorSpecies<Float> SPECIES =
+            FloatVector.SPECIES_PREFERRED.length() >= 8
+                    ? FloatVector.SPECIES_256
+                    : FloatVector.SPECIES_PREFERRED;
+
+    private static final int L = SPECIES.length();
+
+    /** From this many inputs the forward pass runs as dot products over W's rows. */
+    static final int DOT_FORWARD_INPUTS = 4 * L;
+
+    // W^T in panels of L outputs, zero-padded: panel p holds inputs 0..in-1 of outputs
+    // pL..pL+L-1, one vector per input. Rebuilt after the weights change, for layers of few inputs.
+    private final int panels;
+    private float[] packed;
+    private boolean packedStale = true;
+    private float[] paddedRow; // [4 x panels * L]: four output rows before they are cut to [out]
+    private float[] paddedBias; // [panels * L]: the biases, zero-padded
+
+    VectorKernel(int in, int out) {
+        super(in, out);
+        this.panels = (out + L - 1) / L;
+    }
+
+    @Override
+    public void forward(float[] a, int n, float[] params, int w, int b, Activation act, float[] z) {
+        if (in >= DOT_FORWARD_INPUTS) {
+            forwardByDots(a, n, params, w, b, z);
+        } else {
+            forwardByPanels(a, n, params, w, b, z);
+        }
+        Activations.apply(act, z, n * out);
+    }
+
+    /**
+     * z[r, o] = b[o] + a[r, :] . W[o, :], 4 rows by 2 outputs at a time, the outputs outermost so
+     * that their two rows of W stay in the nearest cache while every row of the batch passes.
+     */
+    private void forwardByDots(float[] a, int n, float[] params, int w, int b, float[] z) {
+        int vectorEnd = SPECIES.loopBound(in);
+        int blockRows = n - n % 4;
+        int o = 0;
+        for (; o + 1 < out; o += 2) {
+            for (int r = 0; r < blockRows; r += 4) {
+                dotBlock(
+                        a,
+                        r,
+                        params,
+                        w + o * in,
+                        params[b + o],
+                        params[b + o + 1],
+                        vectorEnd,
+                        z,
+                        r * out + o);
+            }
+            for (int r = blockRows; r < n; r++) {
+                z[r * out + o] = params[b + o] + dot(a, r * in, params, w + o * in, vectorEnd);
+                z[r * out + o + 1] =
+                        params[b + o + 1] + dot(a, r * in, params, w + (o + 1) * in, vectorEnd);
+            }
+        }
+        for (; o < out; o++) {
+            for (int r = 0; r < n; r++) {
+                z[r * out + o] = params[b + o] + dot(a, r * in, params, w + o * in, vectorEnd);
+            }
+        }
+    }
+
+    // z[r + k, o + j] for k < 4, j < 2: W's rows o and o + 1 start at w0 and w0 + in
+    private void dotBlock(
+            float[] a,
+            int r,
+            float[] params,
+            int w0,
+            float bias0,
+            float bias1,
+            int vectorEnd,
+            float[] z,
+            int zi) {
+        int a0 = r * in;
+        int a1 = a0 + in;
+        int a2 = a1 + in;
+        int a3 = a2 + in;
+        int w1 = w0 + in;
+        FloatVector s00 = FloatVector.zero(SPECIES);
+        FloatVector s01 = s00;
+        FloatVector s10 = s00;
+        FloatVector s11 = s00;
+        FloatVector s20 = s00;
+        FloatVector s21 = s00;
+        FloatVector s30 = s00;
+        FloatVector s31 = s00;
+        for (int i = 0; i < vectorEnd; i += L) {
+            FloatVector v0 = FloatVector.fromArray(SPECIES, params, w0 + i);
+            FloatVector v1 = FloatVector.fromArray(SPECIES, params, w1 + i);
+            FloatVector x = FloatVector.fromArray(SPECIES, a, a0 + i);
+            s00 = x.fma(v0, s00);
+            s01 = x.fma(v1, s01);
+            x = FloatVector.fromArray(SPECIES, a, a1 + i);
+            s10 = x.fma(v0, s10);
+            s11 = x.fma(v1, s11);
+            x = FloatVector.fromArray(SPECIES, a, a2 + i);
+            s20 = x.fma(v0, s20);
+            s21 = x.fma(v1, s21);
+            x = FloatVector.fromArray(SPECIES, a, a3 + i);
+            s30 = x.fma(v0, s30);
+            s31 = x.fma(v1, s31);
+        }
+        z[zi] = bias0 + s00.reduceLanes(VectorOperators.ADD) + tail(a, a0, params, w0, vectorEnd);
+        z[zi + 1] =
+                bias1 + s01.reduceLanes(VectorOperators.ADD) + tail(a, a0, params, w1, vectorEnd);
+        zi += out;
+        z[zi] = bias0 + s10.reduceLanes(VectorOperators.ADD) + tail(a, a1, params, w0, vectorEnd);
+        z[zi + 1] =
+                bias1 + s11.reduceLanes(VectorOperators.ADD) + tail(a, a1, params, w1, vectorEnd);
+        zi += out;
+        z[zi] = bias0 + s20.reduceLanes(VectorOperators.ADD) + tail(a, a2, params, w0, vectorEnd);
+        z[zi + 1] =
+                bias1 + s21.reduceLanes(VectorOperators.ADD) + tail(a, a2, params, w1, vectorEnd);
+        zi += out;
+        z[zi] = bias0 + s30.reduceLanes(VectorOperators.ADD) + tail(a, a3, params, w0, vectorEnd);
+        z[zi + 1] =
+                bias1 + s31.reduceLanes(VectorOperators.ADD) + tail(a, a3, params, w1, vectorEnd);
+    }
+
+    // x[xi ..] . y[yi ..] over the whole input width
+    private float dot(float[] x, int xi, float[] y, int yi, int vectorEnd) {
+        FloatVector s = FloatVector.zero(SPECIES);
+        for (int i = 0; i < vectorEnd; i += L) {
+            s =
+                    FloatVector.fromArray(SPECIES, x, xi + i)
+                            .fma(FloatVector.fromArray(SPECIES, y, yi + i), s);
+        }
+        return s.reduceLanes(VectorOperators.ADD) + tail(x, xi, y, yi, vectorEnd);
+    }
+
+    // the inputs past the last whole vector
+    private float tail(float[] x, int xi, float[] y, int yi, int from) {
+        float s = 0f;
+        for (int i = from; i < in; i++) {
+            s += x[xi + i] * y[yi + i];
+        }
+        return s;
+    }
+
+    /** z[r, :] = b + sum_i a[r, i] W^T[i, :], 4 rows by one panel of L outputs at a time. */
+    private void forwardByPanels(float[] a, int n, float[] params, int w, int b, float[] z) {
+        if (packedStale) {
+            pack(params, w);
+        }
+        if (paddedRow == null) {
+            paddedRow = new float[panels * L * 4];
+            paddedBias = new float[panels * L];
+        }
+        System.arraycopy(params, b, paddedBias, 0, out);
+        float[] rows = paddedRow;
+        int stride = panels * L;
+        int r = 0;
+        for (; r < n; r += 4) {
+            int count = Math.min(4, n - r);
+            int a0 = r * in;
+            // Rows past the batch repeat its last row; they are computed and dropped.
+            int a1 = (count > 1 ? r + 1 : r) * in;
+            int a2 = (count > 2 ? r + 2 : r) * in;
+            int a3 = (count > 3 ? r + 3 : r) * in;
+            for (int p = 0; p < panels; p++) {
+                FloatVector s0 = FloatVector.fromArray(SPECIES, paddedBias, p * L);
+                FloatVector s1 = s0;
+                FloatVector s2 = s0;
+                FloatVector s3 = s0;
+                int base = p * in * L;
+                for (int i = 0; i < in; i++) {
+                    FloatVector v = FloatVector.fromArray(SPECIES, packed, base + i * L);
+                    s0 = v.fma(FloatVector.broadcast(SPECIES, a[a0 + i]), s0);
+                    s1 = v.fma(FloatVector.broadcast(SPECIES, a[a1 + i]), s1);
+                    s2 = v.fma(FloatVector.broadcast(SPECIES, a[a2 + i]), s2);
+                    s3 = v.fma(FloatVector.broadcast(SPECIES, a[a3 + i]), s3);
+                }
+                s0.intoArray(rows, p * L);
+                s1.intoArray(rows, stride + p * L);
+                s2.intoArray(rows, 2 * stride + p * L);
+                s3.intoArray(rows, 3 * stride + p * L);
+            }
+            for (int k = 0; k < count; k++) {
+                System.arraycopy(rows, k * stride, z, (r + k) * out, out);
+            }
+        }
+    }
+
+    private void pack(float[] params, int w) {
+        if (packed == null) {
+            packed = new float[panels * in * L];
+        }
+        for (int p = 0; p < panels; p++) {
+            int base = p * in * L;
+            for (int j = 0; j < L; j++) {
+                int o = p * L + j;
+                if (o >= out) {
+                    for (int i = 0; i < in; i++) {
+                        packed[base + i * L + j] = 0f;
+                    }
+                    continue;
+                }
+                int row = w + o * in;
+                for (int i = 0; i < in; i++) {
+                    packed[base + i * L + j] = params[row + i];
+                }
+            }
+        }
+        packedStale = false;
+    }
+
+    @Override
+    public void backward(
+            float[] dz, float[] a, int n, float[] params, int w, int b, float[] grad, float[] da) {
+        Arrays.fill(grad, b, b + out, 0f);
+        for (int r = 0; r < n; r++) {
+            int zr = r * out;
+            for (int o = 0; o < out; o++) {
+                grad[b + o] += dz[zr + o];
+            }
+        }
+        weightGradient(dz, a, n, w, grad);
+        if (da != null) {
+            inputGradient(dz, n, params, w, da);
+        }
+    }
+
+    /** grad[w + o * in + i] = sum_r dz[r, o] a[r, i]: 4 outputs by 2 vectors of inputs. */
+    private void weightGradient(float[] dz, float[] a, int n, int w, float[] grad) {
+        int pairEnd = in - in % (2 * L);
+        int vectorEnd = SPECIES.loopBound(in);
+        int o = 0;
+        for (; o + 3 < out; o += 4) {
+            int g0 = w + o * in;
+            int g1 = g0 + in;
+            int g2 = g1 + in;
+            int g3 = g2 + in;
+            for (int i = 0; i < pairEnd; i += 2 * L) {
+                FloatVector s00 = FloatVector.zero(SPECIES);
+                FloatVector s01 = s00;
+                FloatVector s10 = s00;
+                FloatVector s11 = s00;
+                FloatVector s20 = s00;
+                FloatVector s21 = s00;
+                FloatVector s30 = s00;
+                FloatVector s31 = s00;
+                for (int r = 0; r < n; r++) {
+                    FloatVector x0 = FloatVector.fromArray(SPECIES, a, r * in + i);
+                    FloatVector x1 = FloatVector.fromArray(SPECIES, a, r * in + i + L);
+                    int d = r * out + o;
+                    FloatVector gv = FloatVector.broadcast(SPECIES, dz[d]);
+                    s00 = x0.fma(gv, s00);
+                    s01 = x1.fma(gv, s01);
+                    gv = FloatVector.broadcast(SPECIES, dz[d + 1]);
+                    s10 = x0.fma(gv, s10);
+                    s11 = x1.fma(gv, s11);
+                    gv = FloatVector.broadcast(SPECIES, dz[d + 2]);
+                    s20 = x0.fma(gv, s20);
+                    s21 = x1.fma(gv, s21);
+                    gv = FloatVector.broadcast(SPECIES, dz[d + 3]);
+                    s30 = x0.fma(gv, s30);
+                    s31 = x1.fma(gv, s31);
+                }
+                s00.intoArray(grad, g0 + i);
+                s01.intoArray(grad, g0 + i + L);
+                s10.intoArray(grad, g1 + i);
+                s11.intoArray(grad, g1 + i + L);
+                s20.intoArray(grad, g2 + i);
+                s21.intoArray(grad, g2 + i + L);
+                s30.intoArray(grad, g3 + i);
+                s31.intoArray(grad, g3 + i + L);
+            }
+            for (int oo = o; oo < o + 4; oo++) {
+                weightGradientRow(dz, a, n, oo, pairEnd, vectorEnd, w + oo * in, grad);
+            }
+        }
+        for (; o < out; o++) {
+            weightGradientRow(dz, a, n, o, 0, vectorEnd, w + o * in, grad);
+        }
+    }
+
+    // grad[g + i] for i from `from`: one vector at a time, then the inputs past the last vector
+    private void weightGradientRow(
+            float[] dz, float[] a, int n, int o, int from, int vectorEnd, int g, float[] grad) {
+        for (int i = from; i < vectorEnd; i += L) {
+            FloatVector s = FloatVector.zero(SPECIES);
+            for (int r = 0; r < n; r++) {
+                s =
+                        FloatVector.fromArray(SPECIES, a, r * in + i)
+                                .fma(FloatVector.broadcast(SPECIES, dz[r * out + o]), s);
+            }
+            s.intoArray(grad, g + i);
+        }
+        for (int i = vectorEnd; i < in; i++) {
+            float s = 0f;
+            for (int r = 0; r < n; r++) {
+                s += dz[r * out + o] * a[r * in + i];
+            }
+            grad[g + i] = s;
+        }
+    }
+
+    /** da[r, i] = sum_o dz[r, o] W[o, i]: 4 rows by 2 vectors of inputs. */
+    private void inputGradient(float[] dz, int n, float[] params, int w, float[] da) {
+        int pairEnd = in - in % (2 * L);
+        int vectorEnd = SPECIES.loopBound(in);
+        int r = 0;
+        for (; r + 3 < n; r += 4) {
+            int d0 = r * in;
+            int d1 = d0 + in;
+            int d2 = d1 + in;
+            int d3 = d2 + in;
+            for (int i = 0; i < pairEnd; i += 2 * L) {
+                FloatVector s00 = FloatVector.zero(SPECIES);
+                FloatVector s01 = s00;
+                FloatVector s10 = s00;
+                FloatVector s11 = s00;
+                FloatVector s20 = s00;
+                FloatVector s21 = s00;
+                FloatVector s30 = s00;
+                FloatVector s31 = s00;
+                for (int o = 0; o < out; o++) {
+                    int wo = w + o * in + i;
+                    FloatVector v0 = FloatVector.fromArray(SPECIES, params, wo);
+                    FloatVector v1 = FloatVector.fromArray(SPECIES, params, wo + L);
+                    FloatVector gv = FloatVector.broadcast(SPECIES, dz[r * out + o]);
+                    s00 = v0.fma(gv, s00);
+                    s01 = v1.fma(gv, s01);
+                    gv = FloatVector.broadcast(SPECIES, dz[(r + 1) * out + o]);
+                    s10 = v0.fma(gv, s10);
+                    s11 = v1.fma(gv, s11);
+                    gv = FloatVector.broadcast(SPECIES, dz[(r + 2) * out + o]);
+                    s20 = v0.fma(gv, s20);
+                    s21 = v1.fma(gv, s21);
+                    gv = FloatVector.broadcast(SPECIES, dz[(r + 3) * out + o]);
+                    s30 = v0.fma(gv, s30);
+                    s31 = v1.fma(gv, s31);
+                }
+                s00.intoArray(da, d0 + i);
+                s01.intoArray(da, d0 + i + L);
+                s10.intoArray(da, d1 + i);
+                s11.intoArray(da, d1 + i + L);
+                s20.intoArray(da, d2 + i);
+                s21.intoArray(da, d2 + i + L);
+                s30.intoArray(da, d3 + i);
+                s31.intoArray(da, d3 + i + L);
+            }
+            for (int rr = r; rr < r + 4; rr++) {
+                inputGradientRow(dz, rr, params, w, pairEnd, vectorEnd, da);
+            }
+        }
+        for (; r < n; r++) {
+            inputGradientRow(dz, r, params, w, 0, vectorEnd, da);
+        }
+    }
+
+    // da[r, i] for i from `from`: one vector at a time, then the inputs past the last vector
+    private void inputGradientRow(
+            float[] dz, int r, float[] params, int w, int from, int vectorEnd, float[] da) {
+        for (int i = from; i < vectorEnd; i += L) {
+            FloatVector s = FloatVector.zero(SPECIES);
+            for (int o = 0; o < out; o++) {
+                s =
+                        FloatVector.fromArray(SPECIES, params, w + o * in + i)
+                                .fma(FloatVector.broadcast(SPECIES, dz[r * out + o]), s);
+            }
+            s.intoArray(da, r * in + i);
+        }
+        for (int i = vectorEnd; i < in; i++) {
+            float s = 0f;
+            for (int o = 0; o < out; o++) {
+                s += dz[r * out + o] * params[w + o * in + i];
+            }
+            da[r * in + i] = s;
+        }
+    }
+
+    @Override
+    public void weightsChanged() {
+        packedStale = true;
+    }
+
+    @Override
+    public String name() {
+        return "VECTOR";
+    }
+}
