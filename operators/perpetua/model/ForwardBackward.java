@@ -46,6 +46,9 @@ final class ForwardBackward {
     private float[][] dActs;
     private float[] logits = new float[0];
     private float[] out = new float[0];
+    // A MULTICLASS row's log-sum-exp of its logits, from the softmax that gave its probabilities.
+    private double[] logNormalizers = new double[0];
+    private final double[] classExps;
     private float[] outGrad = new float[0];
     // What the last forward pass ran on, so that learning right after predicting the same batch
     // with the same weights reuses it (only without dropout, which changes the pass).
@@ -61,6 +64,7 @@ final class ForwardBackward {
         this.grad = new float[params.length];
         this.sparse = new SparseBlocks(layout, params, grad, l2);
         this.factors = layout.factorDim > 0 ? new FactorPart(layout, params) : null;
+        this.classExps = new double[layout.k];
         this.kernels = new DenseKernel[layout.layers + 1];
         for (int l = 0; l <= layout.layers; l++) {
             int in = layout.width[l];
@@ -156,7 +160,7 @@ final class ForwardBackward {
                 break;
             case MULTICLASS:
                 for (int r = 0; r < n; r++) {
-                    Losses.softmax(logits, out, r * k, k);
+                    logNormalizers[r] = Losses.softmax(logits, out, r * k, k, classExps);
                 }
                 break;
             default:
@@ -210,6 +214,7 @@ final class ForwardBackward {
                 batch,
                 logits,
                 out,
+                logNormalizers,
                 outGrad,
                 p.k,
                 targetShift,
@@ -312,6 +317,7 @@ final class ForwardBackward {
         }
         logits = new float[capacity * p.k];
         out = new float[capacity * p.k];
+        logNormalizers = new double[capacity];
         outGrad = new float[capacity * p.k];
         rowCapacity = capacity;
     }

@@ -22,6 +22,7 @@ final class Losses {
             MicroBatch batch,
             float[] logits,
             float[] out,
+            double[] logNormalizers,
             float[] outGrad,
             int k,
             float shift,
@@ -60,7 +61,7 @@ final class Losses {
                     {
                         // logsumexp(z) - z_y; gradient p - onehot(y)
                         int label = (int) y;
-                        total += c * (logSumExp(logits, row, k) - logits[row + label]);
+                        total += c * (logNormalizers[r] - logits[row + label]);
                         for (int cl = 0; cl < k; cl++) {
                             double target = cl == label ? 1.0 : 0.0;
                             outGrad[row + cl] = (float) (c * (out[row + cl] - target));
@@ -107,19 +108,23 @@ final class Losses {
         return Math.max(z, 0.0) + Math.log1p(Math.exp(-Math.abs(z)));
     }
 
-    // logsumexp(z) = max + log(sum exp(z - max))
-    static double logSumExp(float[] z, int from, int length) {
+    /**
+     * Sets p = exp(z - max) / sum exp(z - max) and returns the log-sum-exp of z, max + log(sum),
+     * which the cross-entropy needs: each exponential computed once, kept in {@code exps} (at least
+     * {@code length} long) between the two passes.
+     */
+    static double softmax(float[] z, float[] p, int from, int length, double[] exps) {
         double max = max(z, from, length);
-        return max + Math.log(sumExp(z, from, length, max));
-    }
-
-    // p = exp(z - max) / sum exp(z - max)
-    static void softmax(float[] z, float[] p, int from, int length) {
-        double max = max(z, from, length);
-        double sum = sumExp(z, from, length, max);
+        double sum = 0;
         for (int i = from; i < from + length; i++) {
-            p[i] = (float) (Math.exp(z[i] - max) / sum);
+            double e = Math.exp(z[i] - max);
+            exps[i - from] = e;
+            sum += e;
         }
+        for (int i = from; i < from + length; i++) {
+            p[i] = (float) (exps[i - from] / sum);
+        }
+        return max + Math.log(sum);
     }
 
     private static double max(float[] z, int from, int length) {
@@ -128,13 +133,5 @@ final class Losses {
             max = Math.max(max, z[i]);
         }
         return max;
-    }
-
-    private static double sumExp(float[] z, int from, int length, double max) {
-        double sum = 0;
-        for (int i = from; i < from + length; i++) {
-            sum += Math.exp(z[i] - max);
-        }
-        return sum;
     }
 }
