@@ -86,6 +86,28 @@ public final class CandidateScorer {
      */
     public float[] scoreAgainst(
             Event event, String[] candidates, InteractionMemory memory, long drawnAt) {
+        int[] cooccurrence = null;
+        if (memory.countsPairs()) {
+            long[] recent = memory.recentHashes(event.getCategorical().get(spec.getUserFeature()));
+            cooccurrence = new int[candidates.length];
+            for (int i = 0; i < candidates.length; i++) {
+                cooccurrence[i] = memory.cooccurrenceBucket(candidates[i], recent);
+            }
+        }
+        return scoreAgainst(event, candidates, memory, drawnAt, cooccurrence);
+    }
+
+    /**
+     * As {@link #scoreAgainst(Event, String[], InteractionMemory, long)}, with each candidate's
+     * {@code @cooc} ({@code cooccurrenceBits}) as given, counted when it was drawn (null: the model
+     * counts no pairs).
+     */
+    public float[] scoreAgainst(
+            Event event,
+            String[] candidates,
+            InteractionMemory memory,
+            long drawnAt,
+            int[] cooccurrence) {
         int total = candidates.length + 1;
         float[] all = new float[total];
         for (int from = 0; from < total; from += CHUNK) {
@@ -96,7 +118,11 @@ public final class CandidateScorer {
                     encoder.encode(event, batch);
                 } else {
                     encodeCandidate(
-                            candidates[i - 1], memory.features(candidates[i - 1]), memory, drawnAt);
+                            candidates[i - 1],
+                            memory.features(candidates[i - 1]),
+                            memory,
+                            drawnAt,
+                            cooccurrence == null ? -1 : cooccurrence[i - 1]);
                 }
             }
             System.arraycopy(finish(), 0, all, from, to - from);
@@ -126,6 +152,7 @@ public final class CandidateScorer {
         int excluded = 0;
         int[] slots = new int[CHUNK];
         int slot = 0;
+        long[] recent = memory.recentHashes(user);
         while (slot < size) {
             begin(base);
             int rows = 0;
@@ -134,7 +161,12 @@ public final class CandidateScorer {
                 if (seen.contains(item)) {
                     excluded++;
                 } else {
-                    encodeCandidate(item, memory.features(slot), memory, memory.interactions());
+                    encodeCandidate(
+                            item,
+                            memory.features(slot),
+                            memory,
+                            memory.interactions(),
+                            memory.countsPairs() ? memory.cooccurrenceBucket(item, recent) : -1);
                     slots[rows++] = slot;
                 }
                 slot++;
@@ -224,7 +256,8 @@ public final class CandidateScorer {
         for (Map.Entry<String, String> e : base.getCategorical().entrySet()) {
             if (!itemSide.contains(e.getKey())
                     && !e.getKey().equals(InteractionMemory.COUNT_FEATURE)
-                    && !e.getKey().equals(InteractionMemory.IDLE_FEATURE)) {
+                    && !e.getKey().equals(InteractionMemory.IDLE_FEATURE)
+                    && !e.getKey().equals(InteractionMemory.COOCCURRENCE_FEATURE)) {
                 categorical.put(e.getKey(), e.getValue());
             }
         }
@@ -239,8 +272,13 @@ public final class CandidateScorer {
         candidate.setRecommend(0);
     }
 
+    /** Encodes {@code item} for the batch's user; {@code cooccurrence} < 0: no {@code @cooc}. */
     private void encodeCandidate(
-            String item, Map<String, String> features, InteractionMemory memory, long asOf) {
+            String item,
+            Map<String, String> features,
+            InteractionMemory memory,
+            long asOf,
+            int cooccurrence) {
         row.clear();
         row.putAll(categorical);
         if (features != null) {
@@ -253,6 +291,9 @@ public final class CandidateScorer {
         row.put(itemFeature, item);
         if (spec.getItemActivity()) {
             memory.putActivity(item, asOf, row);
+        }
+        if (cooccurrence >= 0) {
+            row.put(InteractionMemory.COOCCURRENCE_FEATURE, Integer.toString(cooccurrence));
         }
         candidate.setCategorical(row);
         encoder.encode(candidate, batch);

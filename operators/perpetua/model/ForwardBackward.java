@@ -204,6 +204,9 @@ final class ForwardBackward {
      */
     double forwardLoss(MicroBatch batch, long step) {
         forward(batch, true, step);
+        if (spec.getPairwise()) {
+            return Losses.pairwise(batch, logits, out, outGrad);
+        }
         return Losses.weighted(
                 p.loss,
                 spec.getHuberDelta(),
