@@ -73,11 +73,6 @@ public final class LearningQueue {
         closeIfComplete();
     }
 
-    /** Whether a group is one event and its negatives. */
-    public boolean pairwise() {
-        return pairwise;
-    }
-
     /** The oldest complete group, or null when none is; hand it back with {@link #learned}. */
     public MicroBatch nextGroup() {
         return complete.poll();
