@@ -1,5 +1,6 @@
 package perpetua.catalog;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -25,7 +26,8 @@ import perpetua.schemas.UserItems;
  * of the item seen least recently), at most {@code historyUsers} users (a new user replaces the one
  * seen least recently) and {@code userHistory} items per user (the oldest go first). Memory is
  * therefore bounded by about catalogSize x (id + side features) + historyUsers x userHistory item
- * references.
+ * references; with {@code cooccurrenceBits} B, 2^B pair counters besides. The pair counters are
+ * hashed and never forgotten with an item: an item that leaves the catalog leaves its counts.
  *
  * <p>Candidates ({@link #sample}) are drawn from the items a user has not interacted with as far as
  * this memory knows, without repetition: uniformly by catalog slot, or in proportion to each item's
@@ -51,9 +53,18 @@ public final class InteractionMemory {
      */
     public static final String IDLE_FEATURE = "@idle";
 
+    /**
+     * The categorical that says how often an item came together with its user's recent items in the
+     * stream so far (spec {@code cooccurrenceBits}).
+     */
+    public static final String COOCCURRENCE_FEATURE = "@cooc";
+
     /** The categoricals the memory adds around an interaction, never part of what it records. */
     public static final Set<String> CONTEXT_FEATURES =
-            Set.of(RECENT_FEATURE, COUNT_FEATURE, IDLE_FEATURE);
+            Set.of(RECENT_FEATURE, COUNT_FEATURE, IDLE_FEATURE, COOCCURRENCE_FEATURE);
+
+    /** The largest co-occurrence table: 2^22 counters, 16 MiB. */
+    public static final int MAX_COOCCURRENCE_BITS = 22;
 
     /** Separates the items of {@link #RECENT_FEATURE}, as any multi-valued categorical's values. */
     public static final char VALUE_SEPARATOR = '|';
@@ -61,6 +72,12 @@ public final class InteractionMemory {
     private final int catalogSize;
     private final int historyUsers;
     private final int userHistory;
+
+    // Co-occurrence counts of item pairs, hashed (null: not kept), and how many of a user's latest
+    // items an interaction pairs with.
+    private final int cooccurrenceBits;
+    private final int cooccurrenceWindow;
+    private final int[] pairCounts;
 
     // The catalog by slot, and each item's slot in the order it was last seen (least recent first):
     // insertion order, an item seen again is put again, so that looking one up moves nothing.
@@ -88,6 +105,39 @@ public final class InteractionMemory {
      * @param userHistory recent items kept per user, >= 0
      */
     public InteractionMemory(int catalogSize, int historyUsers, int userHistory) {
+        this(catalogSize, historyUsers, userHistory, 0, 0);
+    }
+
+    /**
+     * An empty memory within these bounds that also counts how often two items come together: each
+     * interaction adds one to the pair of its item and each of its user's last {@code
+     * cooccurrenceWindow} items, in a table of 2^{@code cooccurrenceBits} counters indexed by a
+     * hash of the pair (pairs that share a counter add up).
+     *
+     * @param cooccurrenceBits 0 (no counts) or 1..{@link #MAX_COOCCURRENCE_BITS}
+     * @param cooccurrenceWindow the user's latest items an interaction pairs with, >= 1 when
+     *     counted
+     */
+    public InteractionMemory(
+            int catalogSize,
+            int historyUsers,
+            int userHistory,
+            int cooccurrenceBits,
+            int cooccurrenceWindow) {
+        if (cooccurrenceBits < 0
+                || cooccurrenceBits > MAX_COOCCURRENCE_BITS
+                || (cooccurrenceBits > 0 && cooccurrenceWindow < 1)) {
+            throw new IllegalArgumentException(
+                    "cooccurrenceBits must be in 0.."
+                            + MAX_COOCCURRENCE_BITS
+                            + " and counted pairs need a window >= 1: "
+                            + cooccurrenceBits
+                            + ", "
+                            + cooccurrenceWindow);
+        }
+        this.cooccurrenceBits = cooccurrenceBits;
+        this.cooccurrenceWindow = cooccurrenceBits > 0 ? cooccurrenceWindow : 0;
+        this.pairCounts = cooccurrenceBits > 0 ? new int[1 << cooccurrenceBits] : null;
         if (catalogSize < 1 || historyUsers < 1 || userHistory < 0) {
             throw new IllegalArgumentException(
                     "catalogSize and historyUsers must be >= 1, userHistory >= 0: "
@@ -105,9 +155,33 @@ public final class InteractionMemory {
     /** A memory with these bounds that holds what {@code record} holds, as far as they allow. */
     public static InteractionMemory of(
             Interactions record, int catalogSize, int historyUsers, int userHistory) {
-        InteractionMemory m = new InteractionMemory(catalogSize, historyUsers, userHistory);
+        return of(record, catalogSize, historyUsers, userHistory, 0, 0);
+    }
+
+    /**
+     * A memory with these bounds and co-occurrence table that holds what {@code record} holds, as
+     * far as they allow; the record's co-occurrence counts are taken when its table has the same
+     * size, else the counts start anew.
+     */
+    public static InteractionMemory of(
+            Interactions record,
+            int catalogSize,
+            int historyUsers,
+            int userHistory,
+            int cooccurrenceBits,
+            int cooccurrenceWindow) {
+        InteractionMemory m =
+                new InteractionMemory(
+                        catalogSize,
+                        historyUsers,
+                        userHistory,
+                        cooccurrenceBits,
+                        cooccurrenceWindow);
         if (record == null) {
             return m;
+        }
+        if (m.pairCounts != null) {
+            PairCounts.read(record.getCooccurrences(), m.cooccurrenceBits, m.pairCounts);
         }
         List<CatalogItem> kept = record.getItems();
         // Keep the most recently seen items that fit, in their slot order.
@@ -148,6 +222,20 @@ public final class InteractionMemory {
         return m;
     }
 
+    /**
+     * The memory a recommender's spec asks for (its bounds, and its co-occurrence table over its
+     * {@code recentItems}), holding what {@code record} holds as far as they allow.
+     */
+    public static InteractionMemory of(Interactions record, ModelSpec spec) {
+        return of(
+                record,
+                spec.getCatalogSize(),
+                spec.getHistoryUsers(),
+                spec.getUserHistory(),
+                spec.getCooccurrenceBits(),
+                spec.getRecentItems());
+    }
+
     /** The memory as a snapshot carries it. */
     public Interactions toRecord() {
         List<CatalogItem> catalog = new ArrayList<>(items.size());
@@ -174,6 +262,10 @@ public final class InteractionMemory {
                 .setItems(catalog)
                 .setUsers(kept)
                 .setInteractions(interactions)
+                .setCooccurrences(
+                        pairCounts == null
+                                ? ByteBuffer.allocate(0)
+                                : PairCounts.write(cooccurrenceBits, pairCounts))
                 .build();
     }
 
@@ -283,7 +375,7 @@ public final class InteractionMemory {
      * which these replace any the event carried.
      */
     public Map<String, String> withContext(ModelSpec spec, Map<String, String> categorical) {
-        if (spec.getRecentItems() <= 0 && !spec.getItemActivity()) {
+        if (!needsContext(spec)) {
             return categorical;
         }
         Map<String, String> out = new HashMap<>(categorical);
@@ -296,7 +388,82 @@ public final class InteractionMemory {
         if (spec.getItemActivity() && item != null) {
             putActivity(item, interactions, out);
         }
+        if (pairCounts != null && item != null) {
+            out.put(
+                    COOCCURRENCE_FEATURE,
+                    Integer.toString(cooccurrenceBucket(item, recentHashes(user))));
+        }
         return out;
+    }
+
+    /** Whether an event of a recommender with this spec carries what its memory knows around it. */
+    public static boolean needsContext(ModelSpec spec) {
+        return spec.getRecentItems() > 0 || spec.getItemActivity();
+    }
+
+    /** Whether this memory counts item pairs ({@code cooccurrenceBits} > 0). */
+    public boolean countsPairs() {
+        return pairCounts != null;
+    }
+
+    /**
+     * The hashes of the last items of {@code user} that an interaction pairs with, oldest first;
+     * empty for a user it does not know or when pairs are not counted.
+     */
+    public long[] recentHashes(String user) {
+        User u = user == null ? null : users.get(user);
+        if (pairCounts == null || u == null || u.items.isEmpty()) {
+            return new long[0];
+        }
+        int n = Math.min(cooccurrenceWindow, u.items.size());
+        long[] out = new long[n];
+        int skip = u.items.size() - n;
+        int i = 0;
+        for (String item : u.items) {
+            if (skip-- > 0) {
+                continue;
+            }
+            out[i++] = itemHash(item);
+        }
+        return out;
+    }
+
+    /**
+     * How often {@code item} came with the items of {@code recent} ({@link #recentHashes}), summed
+     * over them, as a bit length (0 for never, 1 for once, 2 for two or three...).
+     */
+    public int cooccurrenceBucket(String item, long[] recent) {
+        if (pairCounts == null || recent.length == 0) {
+            return 0;
+        }
+        long h = itemHash(item);
+        long sum = 0;
+        for (long r : recent) {
+            if (r != h) {
+                sum += pairCounts[pairSlot(h, r)];
+            }
+        }
+        return 64 - Long.numberOfLeadingZeros(sum);
+    }
+
+    /** The count of the pair of {@code a} and {@code b} (their counter's, shared by collisions). */
+    public int pairCount(String a, String b) {
+        return pairCounts == null ? 0 : pairCounts[pairSlot(itemHash(a), itemHash(b))];
+    }
+
+    private static long itemHash(String item) {
+        return mix(item.hashCode() * 0x9E3779B97F4A7C15L + item.length());
+    }
+
+    // A sum is the same for (a, b) and (b, a): a pair has one counter whichever came first.
+    private int pairSlot(long a, long b) {
+        return (int) (mix(a + b) >>> (64 - cooccurrenceBits));
+    }
+
+    private static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
     }
 
     /** The other categoricals of {@code user} as last seen; empty for a user it does not know. */
@@ -371,6 +538,21 @@ public final class InteractionMemory {
         return found == n ? out : null;
     }
 
+    /** Adds one to the pair of {@code item} and each of the user's last items but itself. */
+    private void countPairs(User u, String item) {
+        long h = itemHash(item);
+        int skip = u.items.size() - cooccurrenceWindow;
+        for (String r : u.items) {
+            if (skip-- > 0 || r.equals(item)) {
+                continue;
+            }
+            int slot = pairSlot(h, itemHash(r));
+            if (pairCounts[slot] < Integer.MAX_VALUE) {
+                pairCounts[slot]++;
+            }
+        }
+    }
+
     /**
      * Records that {@code user} interacted with {@code item}: the item joins or refreshes the
      * catalog with its side features, the user's recent items gain it, and the user's other
@@ -420,6 +602,9 @@ public final class InteractionMemory {
             u = new User();
         }
         users.put(user, u);
+        if (pairCounts != null) {
+            countPairs(u, item);
+        }
         if (userHistory > 0) {
             // A repeated item moves to the end: it is the most recent.
             u.items.remove(item);

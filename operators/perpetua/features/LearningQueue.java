@@ -8,6 +8,11 @@ import java.util.ArrayDeque;
  * So the steps a model takes depend on its labelled events and their order, not on where its
  * micro-batches happened to end.
  *
+ * <p>With pairwise learning (spec {@code pairwise}) a group is one event and its sampled negatives:
+ * an event (new, or a late label) closes the open group before it joins, a negative joins its
+ * event's group, and a group closes when full. Restored rows carry no such mark, so there a
+ * positive row starts a group and a negative joins the open one.
+ *
  * <p>The rows are kept encoded as they are learned ({@link FeatureEncoder#learningRow}); the
  * waiting ones go into Flink state as {@link BatchRows}. Buffers of learned groups are reused.
  */
@@ -15,12 +20,22 @@ public final class LearningQueue {
     private final int denseWidth;
     private final int fields;
     private int groupSize;
+    private boolean pairwise;
     private final ArrayDeque<MicroBatch> complete = new ArrayDeque<>();
     private final ArrayDeque<MicroBatch> spare = new ArrayDeque<>();
     private MicroBatch open;
 
     /** An empty queue of rows shaped as {@code encoder}'s, in groups of {@code groupSize}. */
     public LearningQueue(FeatureEncoder encoder, int groupSize) {
+        this(encoder, groupSize, false);
+    }
+
+    /**
+     * An empty queue of rows shaped as {@code encoder}'s, in groups of at most {@code groupSize};
+     * with {@code pairwise}, each group one event and the negatives sampled for it.
+     */
+    public LearningQueue(FeatureEncoder encoder, int groupSize, boolean pairwise) {
+        this.pairwise = pairwise;
         MicroBatch shape = encoder.newBatch();
         this.denseWidth = shape.denseWidth();
         this.fields = shape.fields();
@@ -37,13 +52,24 @@ public final class LearningQueue {
      * The last row {@code encoder} encoded into {@code batch} joins the queue, as it is learned.
      */
     public void add(FeatureEncoder encoder, MicroBatch batch) {
+        startEvent();
         encoder.learningRow(batch, open);
         closeIfComplete();
     }
 
     /** A labelled event whose features were counted before (a late label) joins the queue. */
     public void addCounted(FeatureEncoder encoder, perpetua.schemas.Event event) {
+        startEvent();
         encoder.encodeCounted(event, open);
+        closeIfComplete();
+    }
+
+    /**
+     * A negative sampled for the event that joined last, whose features were counted with it, joins
+     * the queue: with pairwise learning, in that event's group.
+     */
+    public void addNegative(FeatureEncoder encoder, perpetua.schemas.Event negative) {
+        encoder.encodeCounted(negative, open);
         closeIfComplete();
     }
 
@@ -90,6 +116,9 @@ public final class LearningQueue {
         MicroBatch source = new MicroBatch(denseWidth, fields, rows.size);
         source.addRows(rows);
         for (int r = 0; r < source.size(); r++) {
+            if (source.label(r) >= 0.5f) {
+                startEvent();
+            }
             open.addRowFrom(source, r, null);
             closeIfComplete();
         }
@@ -97,14 +126,31 @@ public final class LearningQueue {
 
     /** The waiting rows are cut again into groups of {@code size}, in the same order. */
     public void resize(int size) {
-        if (checked(size) == groupSize) {
+        resize(size, pairwise);
+    }
+
+    /**
+     * The waiting rows are cut again into groups of {@code size}, pairwise or not, in the same
+     * order.
+     */
+    public void resize(int size, boolean pairwise) {
+        if (checked(size) == groupSize && pairwise == this.pairwise) {
             return;
         }
         BatchRows rows = toRows();
         complete.clear();
         open.clear();
         groupSize = size;
+        this.pairwise = pairwise;
         addRows(rows);
+    }
+
+    /** With pairwise learning a new event's group starts: the open one closes, short or not. */
+    private void startEvent() {
+        if (pairwise && !open.isEmpty()) {
+            complete.add(open);
+            open = spare.isEmpty() ? newGroup() : spare.poll();
+        }
     }
 
     private void closeIfComplete() {

@@ -198,7 +198,7 @@ final class ModelRuntime {
             v.add(in.event);
             // A negative's numerics and dense values are its positive's, counted with it.
             for (int i = drawnBefore; i < negatives.size(); i++) {
-                v.addCounted(negatives.get(i));
+                v.addNegative(negatives.get(i));
             }
         }
         int row = newRows() - 1;
@@ -227,6 +227,11 @@ final class ModelRuntime {
     /** The interactions the memory had recorded when row {@code row}'s candidates were drawn. */
     long candidatesDrawnAt(int row) {
         return recommender.drawnAt(row);
+    }
+
+    /** Row {@code row}'s candidates' {@code @cooc} as of their draw, or null. */
+    int[] candidatesCooccurrence(int row) {
+        return recommender.drawnCooccurrence(row);
     }
 
     /** The new event of row {@code row}, left in the batch. */

@@ -49,6 +49,7 @@ final class PromotedSpec {
                     "seed",
                     "warmBias",
                     "loss",
+                    "pairwise",
                     "huberDelta",
                     "embeddings",
                     "embeddingBits",
@@ -110,6 +111,7 @@ final class PromotedSpec {
                     "userHistory",
                     "recentItems",
                     "itemActivity",
+                    "cooccurrenceBits",
                     "explainEvery",
                     "explainTop");
 

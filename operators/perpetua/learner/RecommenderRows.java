@@ -36,8 +36,20 @@ final class RecommenderRows {
      */
     private long[] drawnAt;
 
+    /**
+     * Per new row of the open batch: its candidates' {@code @cooc} as of their draw, or null when
+     * the model counts no pairs.
+     */
+    private int[][] drawnCooccurrence;
+
     /** The interactions recorded before the event {@link #observe} saw last. */
     private long observedAt;
+
+    /** The candidates' co-occurrence buckets of the event {@link #observe} saw last, or null. */
+    private int[] observedCooccurrence;
+
+    /** The hashes of the recent items of the event {@link #observe} sees, for its negatives. */
+    private long[] observedRecent = new long[0];
 
     /** The sampled negatives of the open batch (implicit feedback): learned, never served. */
     private final List<Event> negatives = new ArrayList<>();
@@ -49,6 +61,7 @@ final class RecommenderRows {
         this.memory = memoryFor(spec, was);
         this.candidates = new String[rows][];
         this.drawnAt = new long[rows];
+        this.drawnCooccurrence = new int[rows][];
     }
 
     /** The memory a spec asks for: none, or one within its bounds holding what {@code was} held. */
@@ -56,8 +69,7 @@ final class RecommenderRows {
         if (spec.getItemFeature() == null) {
             return null;
         }
-        return InteractionMemory.of(
-                was, spec.getCatalogSize(), spec.getHistoryUsers(), spec.getUserHistory());
+        return InteractionMemory.of(was, spec);
     }
 
     /** The memory restored from its bytes in state, or none. */
@@ -103,7 +115,9 @@ final class RecommenderRows {
                         && next.getItemFeature() != null
                         && next.getCatalogSize() == was.getCatalogSize()
                         && next.getHistoryUsers() == was.getHistoryUsers()
-                        && next.getUserHistory() == was.getUserHistory();
+                        && next.getUserHistory() == was.getUserHistory()
+                        && next.getCooccurrenceBits() == was.getCooccurrenceBits()
+                        && next.getRecentItems() == was.getRecentItems();
         if (!bounds) {
             memory = memoryFor(next, memory == null ? null : memory.toRecord());
         }
@@ -130,7 +144,7 @@ final class RecommenderRows {
         }
         String user = categorical.get(spec.getUserFeature());
         observedAt = memory.interactions();
-        if (spec.getRecentItems() > 0 || spec.getItemActivity()) {
+        if (InteractionMemory.needsContext(spec)) {
             // What the memory knows around the interaction is an input of the event itself, so
             // that its prediction, its learning, its negatives, its candidates and a label that
             // comes later all see it as it was before the event.
@@ -143,8 +157,17 @@ final class RecommenderRows {
         SplittableRandom random = memory.random(spec.getSeed());
         boolean byPopularity = spec.getSampling() == Sampling.POPULARITY;
         String[] drawn = null;
+        observedCooccurrence = null;
+        observedRecent = memory.recentHashes(user);
         if (PrequentialEvaluator.ranks(spec) && (!binary || label == null || positive)) {
             drawn = memory.sample(user, item, spec.getRankingCandidates(), random, byPopularity);
+            if (drawn != null && memory.countsPairs()) {
+                // As of the draw: the batch records more interactions before it ranks.
+                observedCooccurrence = new int[drawn.length];
+                for (int i = 0; i < drawn.length; i++) {
+                    observedCooccurrence[i] = memory.cooccurrenceBucket(drawn[i], observedRecent);
+                }
+            }
         }
         if (binary && positive && spec.getNegativeSamples() > 0) {
             String[] negative =
@@ -184,6 +207,11 @@ final class RecommenderRows {
         if (spec.getItemActivity()) {
             memory.putActivity(item, memory.interactions(), categorical);
         }
+        if (memory.countsPairs()) {
+            categorical.put(
+                    InteractionMemory.COOCCURRENCE_FEATURE,
+                    Integer.toString(memory.cooccurrenceBucket(item, observedRecent)));
+        }
         return Event.newBuilder(e)
                 .setId(e.getId() + "#negative" + index)
                 .setCategorical(categorical)
@@ -196,9 +224,16 @@ final class RecommenderRows {
         if (row >= candidates.length) {
             candidates = Arrays.copyOf(candidates, Math.max(row + 1, candidates.length * 2));
             drawnAt = Arrays.copyOf(drawnAt, candidates.length);
+            drawnCooccurrence = Arrays.copyOf(drawnCooccurrence, candidates.length);
         }
         candidates[row] = drawn;
         drawnAt[row] = observedAt;
+        drawnCooccurrence[row] = drawn == null ? null : observedCooccurrence;
+    }
+
+    /** Row {@code row}'s candidates' {@code @cooc} as of their draw, or null. */
+    int[] drawnCooccurrence(int row) {
+        return drawnCooccurrence[row];
     }
 
     /** The interactions the memory had recorded when row {@code row}'s candidates were drawn. */
@@ -231,5 +266,6 @@ final class RecommenderRows {
         negatives.clear();
         requests.clear();
         Arrays.fill(candidates, null);
+        Arrays.fill(drawnCooccurrence, null);
     }
 }

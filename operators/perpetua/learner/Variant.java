@@ -68,7 +68,7 @@ final class Variant {
         this.model = model;
         this.encoder = encoder;
         this.batch = encoder.newBatch();
-        this.queue = new LearningQueue(encoder, SpecRules.learningGroup(spec));
+        this.queue = new LearningQueue(encoder, SpecRules.learningGroup(spec), spec.getPairwise());
         this.scorecard = new Scorecard(ev);
         this.drift = new DriftWatch(spec);
     }
@@ -217,6 +217,15 @@ final class Variant {
         queue.addCounted(encoder, labelled);
     }
 
+    /**
+     * A negative sampled for the event added last joins the learning queue (with pairwise learning,
+     * in that event's group); its features were counted with the event.
+     */
+    void addNegative(Event negative) {
+        batchIsGroup = false;
+        queue.addNegative(encoder, negative);
+    }
+
     /** The learning queue, for state and tests. */
     LearningQueue queue() {
         return queue;
@@ -248,7 +257,11 @@ final class Variant {
             }
             float[] s =
                     scorer().scoreAgainst(
-                                    m.newEvent(r), candidates, m.memory(), m.candidatesDrawnAt(r));
+                                    m.newEvent(r),
+                                    candidates,
+                                    m.memory(),
+                                    m.candidatesDrawnAt(r),
+                                    m.candidatesCooccurrence(r));
             ranks[r] = Ranking.rank(s[0], s, 1, candidates.length);
         }
     }
@@ -275,7 +288,7 @@ final class Variant {
      * reaction is no longer a boost.
      */
     void conform(ModelSpec next) {
-        queue.resize(SpecRules.learningGroup(next));
+        queue.resize(SpecRules.learningGroup(next), next.getPairwise());
         scorecard.conform(next);
         drift.conform(next);
         if (next.getDriftReaction() != DriftReaction.BOOST_LEARNING_RATE) {

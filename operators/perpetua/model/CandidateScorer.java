@@ -25,8 +25,12 @@ import perpetua.schemas.Task;
  *
  * <p>Candidates are scored in batches of {@link #CHUNK} rows by one forward pass each, as the
  * scores before the task's activation (log-odds or values), which rank as the probabilities do but
- * without their ties at saturation. Inputs are scaled with the moments given, which are only read.
- * Not thread-safe.
+ * without their ties at saturation. A recommendation over the catalog scores the user's part of the
+ * row once (their categoricals, recent items, dense values, numerics and text) and each item
+ * against it, when the model allows it exactly: no embeddings and no wide cross of an item's input,
+ * so that only the factor part mixes the user's inputs with the item's (its pairwise sum splits
+ * into the user's pairs, the item's pairs and the cross terms). Inputs are scaled with the moments
+ * given, which are only read. Not thread-safe.
  */
 public final class CandidateScorer {
     /** Candidates scored by one forward pass. */
@@ -49,6 +53,11 @@ public final class CandidateScorer {
     private final Map<String, String> row = new HashMap<>();
     private float[] scores = new float[CHUNK];
 
+    /** Whether a user's part is scored once and each item against it ({@link #recommend}). */
+    private final boolean joinsRows;
+
+    private MicroBatch userRow;
+
     /**
      * A scorer for a recommender model whose numerics are scaled with {@code moments} and dense
      * values with {@code dense} (null: as they come).
@@ -67,6 +76,31 @@ public final class CandidateScorer {
         itemSide.addAll(spec.getItemFeatures());
         this.encoder = new FeatureEncoder(spec, moments, dense);
         this.batch = encoder.newBatch();
+        this.joinsRows = model.joinsRows() && !crossesAnItemInput(spec, itemSide);
+    }
+
+    /** Whether a wide cross of the spec takes an item's input: then it is no user's part alone. */
+    private static boolean crossesAnItemInput(ModelSpec spec, Set<String> itemSide) {
+        for (String cross : spec.getInteractions()) {
+            for (String name : FeatureEncoder.interactionPair(cross)) {
+                if (itemSide.contains(name) || ITEM_CONTEXT.contains(name)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** The categoricals an item's row carries of its own besides its side features. */
+    private static final Set<String> ITEM_CONTEXT =
+            Set.of(
+                    InteractionMemory.COUNT_FEATURE,
+                    InteractionMemory.IDLE_FEATURE,
+                    InteractionMemory.COOCCURRENCE_FEATURE);
+
+    /** Whether {@link #recommend} scores the user's part once and each item against it. */
+    public boolean joinsRows() {
+        return joinsRows;
     }
 
     /**
@@ -86,6 +120,28 @@ public final class CandidateScorer {
      */
     public float[] scoreAgainst(
             Event event, String[] candidates, InteractionMemory memory, long drawnAt) {
+        int[] cooccurrence = null;
+        if (memory.countsPairs()) {
+            long[] recent = memory.recentHashes(event.getCategorical().get(spec.getUserFeature()));
+            cooccurrence = new int[candidates.length];
+            for (int i = 0; i < candidates.length; i++) {
+                cooccurrence[i] = memory.cooccurrenceBucket(candidates[i], recent);
+            }
+        }
+        return scoreAgainst(event, candidates, memory, drawnAt, cooccurrence);
+    }
+
+    /**
+     * As {@link #scoreAgainst(Event, String[], InteractionMemory, long)}, with each candidate's
+     * {@code @cooc} ({@code cooccurrenceBits}) as given, counted when it was drawn (null: the model
+     * counts no pairs).
+     */
+    public float[] scoreAgainst(
+            Event event,
+            String[] candidates,
+            InteractionMemory memory,
+            long drawnAt,
+            int[] cooccurrence) {
         int total = candidates.length + 1;
         float[] all = new float[total];
         for (int from = 0; from < total; from += CHUNK) {
@@ -96,7 +152,12 @@ public final class CandidateScorer {
                     encoder.encode(event, batch);
                 } else {
                     encodeCandidate(
-                            candidates[i - 1], memory.features(candidates[i - 1]), memory, drawnAt);
+                            candidates[i - 1],
+                            memory.features(candidates[i - 1]),
+                            memory,
+                            drawnAt,
+                            cooccurrence == null ? -1 : cooccurrence[i - 1],
+                            false);
                 }
             }
             System.arraycopy(finish(), 0, all, from, to - from);
@@ -110,6 +171,17 @@ public final class CandidateScorer {
      * what the memory keeps of the user).
      */
     public TopItems recommend(Event base, String user, int k, InteractionMemory memory) {
+        return recommend(base, user, k, memory, joinsRows);
+    }
+
+    /**
+     * As {@link #recommend(Event, String, int, InteractionMemory)}, each candidate scored as a
+     * whole row when {@code joined} is false (the reference the joined scores are tested against).
+     */
+    TopItems recommend(Event base, String user, int k, InteractionMemory memory, boolean joined) {
+        if (joined && !joinsRows) {
+            throw new IllegalStateException("this model cannot score a user's part once");
+        }
         Set<String> seen = memory.history(user);
         int size = memory.size();
         // A min-heap of (score, slot) holding the best k so far.
@@ -126,15 +198,38 @@ public final class CandidateScorer {
         int excluded = 0;
         int[] slots = new int[CHUNK];
         int slot = 0;
-        while (slot < size) {
+        long[] recent = memory.recentHashes(user);
+        if (joined) {
             begin(base);
+            if (userRow == null) {
+                userRow = encoder.newBatch();
+            }
+            userRow.clear();
+            candidate.setCategorical(new HashMap<>(categorical));
+            encoder.encode(candidate, userRow);
+            encoder.discardPending();
+            // The user's text is theirs: an item's row carries its own inputs alone.
+            candidate.setText(null);
+        }
+        while (slot < size) {
+            if (joined) {
+                batch.clear();
+            } else {
+                begin(base);
+            }
             int rows = 0;
             while (slot < size && rows < CHUNK) {
                 String item = memory.item(slot);
                 if (seen.contains(item)) {
                     excluded++;
                 } else {
-                    encodeCandidate(item, memory.features(slot), memory, memory.interactions());
+                    encodeCandidate(
+                            item,
+                            memory.features(slot),
+                            memory,
+                            memory.interactions(),
+                            memory.countsPairs() ? memory.cooccurrenceBucket(item, recent) : -1,
+                            joined);
                     slots[rows++] = slot;
                 }
                 slot++;
@@ -142,7 +237,7 @@ public final class CandidateScorer {
             if (rows == 0) {
                 continue;
             }
-            float[] s = finish();
+            float[] s = joined ? finishJoined() : finish();
             candidates += rows;
             for (int r = 0; r < rows; r++) {
                 long[] entry = {Float.floatToIntBits(s[r]), slots[r]};
@@ -224,7 +319,8 @@ public final class CandidateScorer {
         for (Map.Entry<String, String> e : base.getCategorical().entrySet()) {
             if (!itemSide.contains(e.getKey())
                     && !e.getKey().equals(InteractionMemory.COUNT_FEATURE)
-                    && !e.getKey().equals(InteractionMemory.IDLE_FEATURE)) {
+                    && !e.getKey().equals(InteractionMemory.IDLE_FEATURE)
+                    && !e.getKey().equals(InteractionMemory.COOCCURRENCE_FEATURE)) {
                 categorical.put(e.getKey(), e.getValue());
             }
         }
@@ -239,10 +335,21 @@ public final class CandidateScorer {
         candidate.setRecommend(0);
     }
 
+    /**
+     * Encodes {@code item} for the batch's user, or its own inputs alone when {@code itemOnly};
+     * {@code cooccurrence} < 0: no {@code @cooc}.
+     */
     private void encodeCandidate(
-            String item, Map<String, String> features, InteractionMemory memory, long asOf) {
+            String item,
+            Map<String, String> features,
+            InteractionMemory memory,
+            long asOf,
+            int cooccurrence,
+            boolean itemOnly) {
         row.clear();
-        row.putAll(categorical);
+        if (!itemOnly) {
+            row.putAll(categorical);
+        }
         if (features != null) {
             for (Map.Entry<String, String> f : features.entrySet()) {
                 if (itemSide.contains(f.getKey())) {
@@ -254,8 +361,23 @@ public final class CandidateScorer {
         if (spec.getItemActivity()) {
             memory.putActivity(item, asOf, row);
         }
+        if (cooccurrence >= 0) {
+            row.put(InteractionMemory.COOCCURRENCE_FEATURE, Integer.toString(cooccurrence));
+        }
         candidate.setCategorical(row);
         encoder.encode(candidate, batch);
+    }
+
+    /** Scores the batch's items each joined with the user's row; valid until the next call. */
+    private float[] finishJoined() {
+        encoder.discardPending();
+        int n = batch.size();
+        if (scores.length < n) {
+            scores = new float[n];
+        }
+        float[] logits = model.joinedScores(userRow, batch);
+        System.arraycopy(logits, 0, scores, 0, n);
+        return scores;
     }
 
     /** Scores the batch; the returned array is valid until the next call. */

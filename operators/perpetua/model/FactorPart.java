@@ -63,6 +63,70 @@ final class FactorPart {
     }
 
     /**
+     * Adds to each row of {@code batch} the interactions of its inputs with each other and with the
+     * inputs of a base row whose sum is {@code baseSums} (S_b) and whose squares sum to {@code
+     * baseSquares}, less the base row's own interactions: {@code 0.5 (|S_b + S_r|^2 - Q_b - Q_r) -
+     * 0.5 (|S_b|^2 - Q_b)}, what joining the row's inputs to the base row's adds to its score. The
+     * sums of the last forward pass are left as they were.
+     */
+    void addJoined(MicroBatch batch, float[] logits, float[] baseSums, double baseSquares) {
+        int n = batch.size();
+        int[] start = batch.factorStart();
+        int[] ids = batch.factorIds();
+        float[] values = batch.factorValues();
+        float[] joined = new float[dim];
+        double base = 0;
+        for (int d = 0; d < dim; d++) {
+            base += (double) baseSums[d] * baseSums[d];
+        }
+        double baseInteractions = 0.5 * (base - baseSquares);
+        for (int r = 0; r < n; r++) {
+            System.arraycopy(baseSums, 0, joined, 0, dim);
+            double squares = baseSquares;
+            for (int j = start[r]; j < start[r + 1]; j++) {
+                float x = values[j];
+                int at = offset + ids[j] * dim;
+                for (int d = 0; d < dim; d++) {
+                    float xv = x * params[at + d];
+                    joined[d] += xv;
+                    squares += (double) xv * xv;
+                }
+            }
+            double total = 0;
+            for (int d = 0; d < dim; d++) {
+                total += (double) joined[d] * joined[d];
+            }
+            logits[r] += (float) (0.5 * (total - squares) - baseInteractions);
+        }
+    }
+
+    /**
+     * Fills {@code sums} with row {@code r}'s S = sum_i x_i v_i and returns sum_i x_i^2 |v_i|^2.
+     */
+    double sumsOf(MicroBatch batch, int r, float[] sums) {
+        Arrays.fill(sums, 0, dim, 0f);
+        int[] start = batch.factorStart();
+        int[] ids = batch.factorIds();
+        float[] values = batch.factorValues();
+        double squares = 0;
+        for (int j = start[r]; j < start[r + 1]; j++) {
+            float x = values[j];
+            int at = offset + ids[j] * dim;
+            for (int d = 0; d < dim; d++) {
+                float xv = x * params[at + d];
+                sums[d] += xv;
+                squares += (double) xv * xv;
+            }
+        }
+        return squares;
+    }
+
+    /** Factor dimensions. */
+    int dim() {
+        return dim;
+    }
+
+    /**
      * Adds dLoss/dv_i = dLoss/dz_r x_i (S_r - x_i v_i) for every input of every row to {@code
      * grad}, with {@code l2} on each table row once, and lists each row the batch touched as
      * active.

@@ -1,5 +1,6 @@
 package perpetua.model;
 
+import java.util.Arrays;
 import perpetua.features.MicroBatch;
 import perpetua.schemas.Activation;
 import perpetua.schemas.Kernel;
@@ -73,6 +74,9 @@ final class ForwardBackward {
             kernels[l] = Kernels.create(kind, in, o);
         }
     }
+
+    // Scores of joined rows (joinedScores), apart from the pass's own buffers.
+    private float[] joined = new float[0];
 
     /** The kernel of each dense layer, the output layer last. */
     DenseKernel[] kernels() {
@@ -201,6 +205,35 @@ final class ForwardBackward {
     }
 
     /**
+     * The scores of {@code items}' rows each joined with row 0 of {@code base}: the base row's
+     * score plus what the row's inputs add to it, in its wide part and in the factor part, which
+     * alone mixes the inputs of the two. Exact when neither has embeddings ({@code p.fields == 0}):
+     * the dense layers then see only the base row's dense values, and the item rows' own dense
+     * values and numerics are not read. One output per row; the array is a working buffer.
+     */
+    float[] joinedScores(MicroBatch base, MicroBatch items) {
+        if (p.fields != 0 || p.k != 1) {
+            throw new IllegalStateException("rows join only without embeddings, one output a row");
+        }
+        forward(base, false, 0);
+        float baseScore = logits[0];
+        int n = items.size();
+        if (joined.length < n) {
+            joined = new float[Math.max(n, 16)];
+        }
+        Arrays.fill(joined, 0, n, baseScore);
+        if (p.wide) {
+            sparse.addWide(items, joined);
+        }
+        if (factors != null) {
+            float[] sums = new float[factors.dim()];
+            double squares = factors.sumsOf(base, 0, sums);
+            factors.addJoined(items, joined, sums, squares);
+        }
+        return joined;
+    }
+
+    /**
      * Runs the forward pass while learning and fills dLoss/dz per row, already weighted: L = sum_r
      * w_r l_r / sum_r w_r over the learnable rows.
      *
@@ -208,6 +241,9 @@ final class ForwardBackward {
      */
     double forwardLoss(MicroBatch batch, long step) {
         forward(batch, true, step);
+        if (spec.getPairwise()) {
+            return Losses.pairwise(batch, logits, out, outGrad);
+        }
         return Losses.weighted(
                 p.loss,
                 spec.getHuberDelta(),

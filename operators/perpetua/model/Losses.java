@@ -89,6 +89,86 @@ final class Losses {
         return total;
     }
 
+    /**
+     * The pairwise ranking loss of implicit feedback (BPR) over a group of events each followed by
+     * its sampled negatives: every negative (label 0) is compared with the positive (label 1)
+     * before it, l = -log sigmoid(z_pos - z_neg) = softplus(z_neg - z_pos); a positive with no
+     * negative after it and a negative with no positive before it are learned with the log loss of
+     * their label. L = sum_t w_t l_t / sum_t w_t over these terms, a pair weighing as its negative,
+     * and dL/dz per row into {@code outGrad}.
+     *
+     * @return L, or NaN when no row is learnable ({@code outGrad} is then all zero)
+     */
+    static double pairwise(MicroBatch batch, float[] logits, float[] out, float[] outGrad) {
+        int n = batch.size();
+        Arrays.fill(outGrad, 0, n, 0f);
+        float[] labels = batch.labels();
+        float[] weights = batch.weights();
+        // Pass 1: the weight of each term; pass 2: the loss and gradients.
+        double weightSum = 0;
+        int positive = -1;
+        boolean paired = false;
+        for (int r = 0; r < n; r++) {
+            if (!learnable(labels[r], weights[r])) {
+                continue;
+            }
+            if (labels[r] >= 0.5f) {
+                if (positive >= 0 && !paired) {
+                    weightSum += weights[positive];
+                }
+                positive = r;
+                paired = false;
+            } else {
+                weightSum += weights[r];
+                paired |= positive >= 0;
+            }
+        }
+        if (positive >= 0 && !paired) {
+            weightSum += weights[positive];
+        }
+        if (weightSum == 0) {
+            return Double.NaN;
+        }
+        double total = 0;
+        positive = -1;
+        paired = false;
+        for (int r = 0; r <= n; r++) {
+            boolean end = r == n;
+            if (!end && !learnable(labels[r], weights[r])) {
+                continue;
+            }
+            if (end || labels[r] >= 0.5f) {
+                if (positive >= 0 && !paired) {
+                    double c = weights[positive] / weightSum;
+                    double z = logits[positive];
+                    total += c * (softplus(z) - z);
+                    outGrad[positive] += (float) (c * (out[positive] - 1.0));
+                }
+                if (end) {
+                    break;
+                }
+                positive = r;
+                paired = false;
+                continue;
+            }
+            double c = weights[r] / weightSum;
+            if (positive < 0) {
+                double z = logits[r];
+                total += c * softplus(z);
+                outGrad[r] += (float) (c * out[r]);
+                continue;
+            }
+            paired = true;
+            // d/dz_neg softplus(z_neg - z_pos) = sigmoid(z_neg - z_pos); d/dz_pos its negative.
+            double d = (double) logits[r] - logits[positive];
+            total += c * softplus(d);
+            double g = c / (1.0 + Math.exp(-d));
+            outGrad[r] += (float) g;
+            outGrad[positive] -= (float) g;
+        }
+        return total;
+    }
+
     /** A row is learned from when it has a weight and a label. */
     static boolean learnable(float label, float weight) {
         return weight > 0 && !Float.isNaN(label);

@@ -143,6 +143,25 @@ public final class NeuralModel {
         return passes.logits();
     }
 
+    /**
+     * Whether {@link #joinedScores} scores a row joined with a base row exactly as the joined row
+     * itself: one output and no embeddings, so that only the wide and factor parts see the
+     * categoricals.
+     */
+    boolean joinsRows() {
+        return spec.getEmbeddings().isEmpty() && outputs() == 1;
+    }
+
+    /**
+     * The scores before the task's activation of each row of {@code items} joined with row 0 of
+     * {@code base} (its categoricals added to the row's, its dense values, numerics and text
+     * taken): with the base row's part computed once instead of once a row. Only for a model that
+     * {@link #joinsRows()}; the array is a working buffer, valid until the next pass.
+     */
+    float[] joinedScores(MicroBatch base, MicroBatch items) {
+        return passes.joinedScores(base, items);
+    }
+
     /** Returns the spec this model was built for. */
     public ModelSpec spec() {
         return spec;

@@ -57,11 +57,7 @@ public final class ScoringModel {
         this.memory =
                 spec.getItemFeature() == null
                         ? null
-                        : InteractionMemory.of(
-                                s.getInteractions(),
-                                spec.getCatalogSize(),
-                                spec.getHistoryUsers(),
-                                spec.getUserHistory());
+                        : InteractionMemory.of(s.getInteractions(), spec);
     }
 
     /** Returns the scorer of the snapshot's model at the snapshot's version. */

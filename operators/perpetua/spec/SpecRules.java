@@ -5,6 +5,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import perpetua.catalog.InteractionMemory;
 import perpetua.drift.DriftDetectors;
 import perpetua.features.FeatureEncoder;
 import perpetua.metrics.PrequentialEvaluator;
@@ -44,9 +45,14 @@ public final class SpecRules {
     /**
      * Labelled examples per gradient step: {@code learnBatch}; when it is 0, one for
      * NORMALIZED_ADAGRAD, an update rule made for one example at a time, and {@code maxBatch} for
-     * the others, made for mini-batches (and what they learned in before learnBatch existed).
+     * the others, made for mini-batches (and what they learned in before learnBatch existed); with
+     * {@code pairwise}, at most one event and its {@code negativeSamples} negatives.
      */
     public static int learningGroup(ModelSpec s) {
+        if (s.getPairwise()) {
+            // One event and its negatives: their scores are compared in one loss.
+            return 1 + s.getNegativeSamples();
+        }
         if (s.getLearnBatch() > 0) {
             return s.getLearnBatch();
         }
@@ -124,12 +130,13 @@ public final class SpecRules {
                         + " catalog)";
             }
             if (c.getRecentItems() != s.getRecentItems()
-                    || c.getItemActivity() != s.getItemActivity()) {
+                    || c.getItemActivity() != s.getItemActivity()
+                    || c.getCooccurrenceBits() != s.getCooccurrenceBits()) {
                 return m
                         + "challenger '"
                         + c.getModel()
-                        + "' must have the same recentItems and itemActivity (an event carries"
-                        + " them once, for every learner)";
+                        + "' must have the same recentItems, itemActivity and cooccurrenceBits (an"
+                        + " event carries them once, for every learner)";
             }
             if (!c.getChallengers().isEmpty()) {
                 return m + "challenger '" + c.getModel() + "' cannot have challengers";
@@ -226,8 +233,12 @@ public final class SpecRules {
             if (s.getNegativeSamples() != 0) {
                 return "negativeSamples need a recommender: name its itemFeature";
             }
-            if (s.getRecentItems() != 0 || s.getItemActivity()) {
-                return "recentItems and itemActivity need a recommender: name its itemFeature";
+            if (s.getRecentItems() != 0 || s.getItemActivity() || s.getCooccurrenceBits() != 0) {
+                return "recentItems, itemActivity and cooccurrenceBits need a recommender: name its"
+                        + " itemFeature";
+            }
+            if (s.getPairwise()) {
+                return "pairwise needs a recommender with negativeSamples: name its itemFeature";
             }
             return null;
         }
@@ -252,6 +263,25 @@ public final class SpecRules {
         }
         if (s.getCatalogSize() < 1 || s.getCatalogSize() > MAX_CATALOG) {
             return "catalogSize in 1.." + MAX_CATALOG;
+        }
+        if (s.getCooccurrenceBits() != 0
+                && (s.getCooccurrenceBits() < 1
+                        || s.getCooccurrenceBits() > InteractionMemory.MAX_COOCCURRENCE_BITS)) {
+            return "cooccurrenceBits in 1.."
+                    + InteractionMemory.MAX_COOCCURRENCE_BITS
+                    + " (a table of 2^bits counters), or 0 for none";
+        }
+        if (s.getCooccurrenceBits() > 0 && s.getRecentItems() < 1) {
+            return "cooccurrenceBits need recentItems >= 1: an item is paired with its user's last"
+                    + " recentItems items";
+        }
+        if (s.getPairwise() && s.getNegativeSamples() < 1) {
+            return "pairwise learns each interaction against its sampled negatives: it needs"
+                    + " negativeSamples >= 1 (a BINARY model)";
+        }
+        if (s.getPairwise() && s.getLearnBatch() > 0) {
+            return "pairwise learns one interaction and its negatives per step: leave learnBatch"
+                    + " at 0";
         }
         if (s.getRecentItems() < 0 || s.getRecentItems() > s.getUserHistory()) {
             return "recentItems in 0..userHistory ("

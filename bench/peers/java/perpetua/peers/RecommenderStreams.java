@@ -174,6 +174,23 @@ final class RecommenderStreams {
                                         + "\"l2\":0.0001,\"maxBatch\":1,%s}")
                                 .formatted(common),
                         true));
+        out.add(
+                new Candidate(
+                        "Perpetua FM implicit, sequence, co-occurrence, pairwise",
+                        "the sequence model with each movie's co-occurrence with its user's last"
+                                + " 20 movies (cooccurrenceBits 20: @cooc) and the pairwise loss of"
+                                + " BPR over each interaction and its 8 negatives (pairwise);"
+                                + " 2^18 wide and factor rows, AdaGrad 0.05, maxBatch 1",
+                        null,
+                        ("{\"model\":\"ml-pairwise\",\"task\":\"BINARY\",\"hashBits\":18,"
+                                        + "\"factors\":32,\"factorBits\":18,"
+                                        + "\"negativeSamples\":8,"
+                                        + "\"recentItems\":20,\"itemActivity\":true,"
+                                        + "\"cooccurrenceBits\":20,\"pairwise\":true,"
+                                        + "\"optimizer\":\"ADAGRAD\",\"learningRate\":0.05,"
+                                        + "\"l2\":0.0001,\"maxBatch\":1,%s}")
+                                .formatted(common),
+                        true));
         return out;
     }
 

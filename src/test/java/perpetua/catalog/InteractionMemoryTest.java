@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import perpetua.schemas.Interactions;
+import perpetua.schemas.ModelSpec;
 
 /** The catalog and user histories of a recommender: bounds, draws, and a snapshot's round trip. */
 class InteractionMemoryTest {
@@ -220,6 +221,110 @@ class InteractionMemoryTest {
                                 "i99"));
         assertThat(b.users()).isEqualTo(3);
         assertThat(b.history("u1")).hasSize(2);
+    }
+
+    @Test
+    void eachInteractionCountsItsItemWithItsUsersLastItemsWhicheverCameFirst() {
+        // A window of 2: an interaction pairs with its user's 2 latest items before it.
+        InteractionMemory m = new InteractionMemory(10, 10, 5, 12, 2);
+        m.record("ann", "a", Map.of(), Map.of());
+        m.record("ann", "b", Map.of(), Map.of()); // (a, b)
+        m.record("ann", "c", Map.of(), Map.of()); // (a, c), (b, c)
+        m.record("ann", "d", Map.of(), Map.of()); // (b, d), (c, d): a is out of the window
+        m.record("bob", "b", Map.of(), Map.of());
+        m.record("bob", "a", Map.of(), Map.of()); // (b, a)
+        // Again: (b, a) once more, and an item never pairs with itself.
+        m.record("bob", "a", Map.of(), Map.of());
+        assertThat(m.countsPairs()).isTrue();
+        assertThat(m.pairCount("a", "b")).isEqualTo(3);
+        assertThat(m.pairCount("b", "a")).isEqualTo(3);
+        assertThat(m.pairCount("c", "b")).isEqualTo(1);
+        assertThat(m.pairCount("a", "d")).isZero();
+        assertThat(m.pairCount("a", "a")).isZero();
+        // ann's last two are c and d: b came with c once and with d once, a with c once.
+        long[] ann = m.recentHashes("ann");
+        assertThat(ann).hasSize(2);
+        assertThat(m.cooccurrenceBucket("b", ann)).isEqualTo(2); // 2: 10
+        assertThat(m.cooccurrenceBucket("a", ann)).isEqualTo(1);
+        assertThat(m.cooccurrenceBucket("e", ann)).isZero();
+        assertThat(m.cooccurrenceBucket("b", m.recentHashes("carol"))).isZero();
+        assertThat(m.cooccurrenceBucket("b", m.recentHashes("bob"))).isEqualTo(2);
+        // An event's context carries its item's bucket as of before it.
+        ModelSpec spec =
+                ModelSpec.newBuilder()
+                        .setModel("m")
+                        .setTask(perpetua.schemas.Task.BINARY)
+                        .setItemFeature("item")
+                        .setRecentItems(2)
+                        .setCooccurrenceBits(12)
+                        .build();
+        Map<String, String> context =
+                m.withContext(
+                        spec,
+                        Map.of(
+                                "user",
+                                "ann",
+                                "item",
+                                "b",
+                                InteractionMemory.COOCCURRENCE_FEATURE,
+                                "9"));
+        assertThat(context).containsEntry(InteractionMemory.COOCCURRENCE_FEATURE, "2");
+        // Without the table nothing is counted and no event carries @cooc.
+        InteractionMemory plain = new InteractionMemory(10, 10, 5);
+        plain.record("ann", "a", Map.of(), Map.of());
+        plain.record("ann", "b", Map.of(), Map.of());
+        assertThat(plain.countsPairs()).isFalse();
+        assertThat(plain.pairCount("a", "b")).isZero();
+        assertThat(plain.recentHashes("ann")).isEmpty();
+        assertThat(plain.toRecord().getCooccurrences().remaining()).isZero();
+    }
+
+    @Test
+    void aSnapshotKeepsThePairCountsOfATableOfTheSameSize() {
+        InteractionMemory a = new InteractionMemory(500, 100, 50, 10, 5);
+        java.util.Random random = new java.util.Random(3);
+        for (int i = 0; i < 3000; i++) {
+            a.record("u" + random.nextInt(40), "i" + random.nextInt(300), Map.of(), Map.of());
+        }
+        Interactions record = a.toRecord();
+        // Sparse: far fewer bytes than 4 per counter of a table that holds few pairs.
+        InteractionMemory b = InteractionMemory.of(record, 500, 100, 50, 10, 5);
+        assertThat(b.toRecord()).isEqualTo(record);
+        for (int i = 0; i < 100; i++) {
+            String user = "u" + (i % 40);
+            String item = "i" + (i * 7 % 300);
+            assertThat(b.cooccurrenceBucket(item, b.recentHashes(user)))
+                    .isEqualTo(a.cooccurrenceBucket(item, a.recentHashes(user)));
+            a.record(user, item, Map.of(), Map.of());
+            b.record(user, item, Map.of(), Map.of());
+        }
+        assertThat(b.toRecord()).isEqualTo(a.toRecord());
+        assertThat(a.pairCount("i1", "i2") + a.pairCount("i7", "i9")).isPositive();
+        // A table of another size starts anew; a memory without one drops the counts.
+        InteractionMemory other = InteractionMemory.of(record, 500, 100, 50, 12, 5);
+        assertThat(other.pairCount("i1", "i2")).isZero();
+        assertThat(other.countsPairs()).isTrue();
+        assertThat(InteractionMemory.of(record, 500, 100, 50).countsPairs()).isFalse();
+    }
+
+    @Test
+    void damagedPairCountsAreRefused() {
+        InteractionMemory a = new InteractionMemory(10, 10, 5, 4, 2);
+        a.record("ann", "a", Map.of(), Map.of());
+        a.record("ann", "b", Map.of(), Map.of());
+        Interactions record = a.toRecord();
+        java.nio.ByteBuffer bytes = record.getCooccurrences();
+        byte[] cut = new byte[bytes.remaining() - 1];
+        bytes.duplicate().get(cut);
+        record.setCooccurrences(java.nio.ByteBuffer.wrap(cut));
+        assertThatThrownBy(() -> InteractionMemory.of(record, 10, 10, 5, 4, 2))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("co-occurrence counts");
+        assertThatThrownBy(() -> new InteractionMemory(10, 10, 5, 23, 2))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("cooccurrenceBits");
+        assertThatThrownBy(() -> new InteractionMemory(10, 10, 5, 4, 0))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

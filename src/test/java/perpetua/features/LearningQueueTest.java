@@ -84,4 +84,53 @@ class LearningQueueTest {
         assertThat(group.slotStart()[2]).isEqualTo(batch.slotStart()[2]);
         assertThat(restored.waiting()).isEqualTo(1);
     }
+
+    private static Event labelled(int i, int label) {
+        return Event.newBuilder(event(i)).setLabel(label).build();
+    }
+
+    @Test
+    void pairwiseGroupsAreEachEventWithItsOwnNegativesAcrossARestore() {
+        FeatureEncoder encoder = new FeatureEncoder(SPEC);
+        MicroBatch batch = encoder.newBatch();
+        LearningQueue queue = new LearningQueue(encoder, 3, true);
+        // Event 1 with two negatives (full: closes at once), event 4 with none, event 5 with one,
+        // then a stream's own negative event 7 and event 8 with two negatives.
+        encoder.encode(labelled(1, 1), batch);
+        queue.add(encoder, batch);
+        queue.addNegative(encoder, labelled(2, 0));
+        queue.addNegative(encoder, labelled(3, 0));
+        encoder.encode(labelled(4, 1), batch);
+        queue.add(encoder, batch);
+        encoder.encode(labelled(5, 1), batch);
+        queue.add(encoder, batch);
+        queue.addNegative(encoder, labelled(6, 0));
+        encoder.encode(labelled(7, 0), batch);
+        queue.add(encoder, batch);
+        encoder.encode(labelled(8, 1), batch);
+        queue.add(encoder, batch);
+        queue.addNegative(encoder, labelled(9, 0));
+        List<List<Float>> groups = new ArrayList<>();
+        for (MicroBatch g = queue.nextGroup(); g != null; g = queue.nextGroup()) {
+            groups.add(labels(g));
+            queue.learned(g);
+        }
+        // A short group closes when the next event comes; a group never mixes two events.
+        assertThat(groups)
+                .containsExactly(List.of(1f, 0f, 0f), List.of(1f), List.of(1f, 0f), List.of(0f));
+        assertThat(queue.waiting()).isEqualTo(2);
+        // Restored rows keep their groups: a positive starts one, a negative joins the open one.
+        LearningQueue restored = new LearningQueue(encoder, 3, true);
+        restored.addRows(queue.toRows());
+        restored.addNegative(encoder, labelled(10, 0));
+        assertThat(labels(restored.nextGroup())).containsExactly(1f, 0f, 0f);
+        // Without pairwise the same rows are cut by size alone.
+        LearningQueue plain = new LearningQueue(encoder, 3);
+        encoder.encode(labelled(1, 1), batch);
+        plain.add(encoder, batch);
+        encoder.encode(labelled(4, 1), batch);
+        plain.add(encoder, batch);
+        plain.addNegative(encoder, labelled(6, 0));
+        assertThat(labels(plain.nextGroup())).containsExactly(1f, 1f, 0f);
+    }
 }

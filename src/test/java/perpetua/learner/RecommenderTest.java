@@ -275,6 +275,158 @@ class RecommenderTest {
         assertThat(with).isGreaterThan(0.9);
     }
 
+    /**
+     * Hit rate at 10 of the second item of each pair in a stream of item pairs: a user takes an
+     * item, then its partner; each pair is taken by 4 users over the stream, so the partner has few
+     * interactions to learn factors from, but after the first user its co-occurrence is counted.
+     */
+    private static double pairHitRate(ModelSpec spec) throws Exception {
+        RecordingOutput out = new RecordingOutput();
+        BatchStep step = out.batchStep(new ChampionPolicy(out));
+        ModelRuntime m = new ModelRuntime(spec, Variant.fresh(spec), 0, 0);
+        java.util.Random random = new java.util.Random(11);
+        List<Integer> visits = new ArrayList<>();
+        for (int visit = 0; visit < 4; visit++) {
+            for (int pair = 0; pair < 600; pair++) {
+                visits.add(pair);
+            }
+        }
+        java.util.Collections.shuffle(visits.subList(0, 600), random);
+        java.util.Collections.shuffle(visits.subList(600, visits.size()), random);
+        int i = 0;
+        Set<String> partners = new HashSet<>();
+        for (int pair : visits) {
+            String user = "u" + random.nextInt(50);
+            m.add(LearnerInput.of(interaction("e" + i++, user, "a" + pair)));
+            step.run(m);
+            partners.add("e" + i);
+            m.add(LearnerInput.of(interaction("e" + i++, user, "b" + pair)));
+            step.run(m);
+        }
+        // The partners of the pairs' later visits, after the first visit of every pair.
+        List<Prediction> late =
+                out.predictions.subList(1200, out.predictions.size()).stream()
+                        .filter(p -> partners.contains(p.getEventId()))
+                        .toList();
+        assertThat(late).hasSize(1800);
+        return late.stream().filter(p -> p.getRank() != null && p.getRank() <= 10).count()
+                / (double) late.size();
+    }
+
+    private static ModelSpec pairs(int cooccurrenceBits) {
+        return ModelSpec.newBuilder(ratings(1))
+                .setTask(Task.BINARY)
+                .setFactorFeatures(List.of())
+                .setNegativeSamples(4)
+                .setRankingCandidates(50)
+                .setUserHistory(20)
+                .setRecentItems(1)
+                .setCooccurrenceBits(cooccurrenceBits)
+                .build();
+    }
+
+    @Test
+    void countedCooccurrenceTellsAnItemsPartnerFromItsFewInteractions() throws Exception {
+        double without = pairHitRate(pairs(0));
+        double with = pairHitRate(pairs(14));
+        // Every item is taken 4 times, so popularity tells little (chance is 10 of 51); without
+        // the counts the factors of the few earlier visits get part of the way (measured: 0.55),
+        // with them nearly every partner comes first (measured: 0.99).
+        assertThat(without).isLessThan(0.7);
+        assertThat(with).isGreaterThan(0.9);
+    }
+
+    @Test
+    void anEventItsNegativesAndItsCandidatesCarryTheirCooccurrenceAsOfTheDraw() {
+        ModelSpec spec =
+                ModelSpec.newBuilder(ratings(10))
+                        .setTask(Task.BINARY)
+                        .setNegativeSamples(2)
+                        .setRankingCandidates(2)
+                        .setRecentItems(1)
+                        .setCooccurrenceBits(10)
+                        .build();
+        RecommenderRows rows = new RecommenderRows(spec, null, 8);
+        String[][] steps = {
+            {"ann", "a"},
+            {"ann", "b"},
+            {"bob", "a"},
+            {"bob", "b"},
+            {"cat", "c"},
+            {"cat", "d"},
+            {"eve", "a"},
+            {"eve", "c"}
+        };
+        List<Event> stream = new ArrayList<>();
+        for (int i = 0; i < steps.length; i++) {
+            Event e = interaction("e" + i, steps[i][0], steps[i][1]);
+            stream.add(e);
+            rows.place(i, rows.observe(spec, e));
+        }
+        // bob's b followed a, which ann had followed with b once before; ann's b came first.
+        assertThat(stream.get(3).getCategorical())
+                .containsEntry(InteractionMemory.COOCCURRENCE_FEATURE, "1");
+        assertThat(stream.get(1).getCategorical())
+                .containsEntry(InteractionMemory.COOCCURRENCE_FEATURE, "0");
+        // eve's first item has no recent item to pair with; her c follows a, never seen together.
+        assertThat(stream.get(6).getCategorical())
+                .containsEntry(InteractionMemory.COOCCURRENCE_FEATURE, "0");
+        assertThat(stream.get(7).getCategorical())
+                .containsEntry(InteractionMemory.COOCCURRENCE_FEATURE, "0");
+        // eve's candidates are b and d (a is hers, c the event's): b came with a twice.
+        String[] drawn = rows.candidates(7);
+        assertThat(drawn).containsExactlyInAnyOrder("b", "d");
+        int[] cooc = rows.drawnCooccurrence(7);
+        for (int i = 0; i < drawn.length; i++) {
+            assertThat(cooc[i]).as(drawn[i]).isEqualTo(drawn[i].equals("b") ? 2 : 0);
+        }
+        // Her negatives are the same two, each with its own count with her recent item.
+        List<Event> eves =
+                rows.negatives().stream().filter(n -> n.getId().startsWith("e7#")).toList();
+        assertThat(eves).hasSize(2);
+        for (Event n : eves) {
+            String item = n.getCategorical().get("item");
+            assertThat(n.getCategorical())
+                    .containsEntry(
+                            InteractionMemory.COOCCURRENCE_FEATURE, item.equals("b") ? "2" : "0");
+        }
+        // The memory keeps no @cooc as the user's own.
+        assertThat(rows.memory().userFeatures("ann"))
+                .doesNotContainKey(InteractionMemory.COOCCURRENCE_FEATURE);
+    }
+
+    @Test
+    void pairwiseLearningTakesOneStepPerInteractionAndRanksWell() throws Exception {
+        SyntheticRatings stream = SyntheticRatings.of(50, 200, 3000, MODEL, 3);
+        ModelSpec spec =
+                ModelSpec.newBuilder(ratings(1))
+                        .setTask(Task.BINARY)
+                        .setNegativeSamples(3)
+                        .setRankingCandidates(20)
+                        .setPairwise(true)
+                        .build();
+        RecordingOutput out = new RecordingOutput();
+        BatchStep step = out.batchStep(new ChampionPolicy(out));
+        ModelRuntime m = new ModelRuntime(spec, Variant.fresh(spec), 0, 0);
+        int negatives = 0;
+        for (Event e : stream.interactions()) {
+            m.add(LearnerInput.of(e));
+            negatives += m.negatives().size();
+            step.run(m);
+        }
+        // Each step is one interaction and its negatives: 4 rows, far fewer steps than rows.
+        assertThat(m.champion().examplesSeen() + m.champion().queue().waiting())
+                .isEqualTo(3000 + negatives);
+        assertThat(m.version()).isLessThanOrEqualTo(3000);
+        assertThat(m.version()).isGreaterThan(2900);
+        List<Prediction> late = out.predictions.subList(1500, 3000);
+        double hits =
+                late.stream().filter(p -> p.getRank() != null && p.getRank() <= 10).count()
+                        / (double) late.size();
+        // Measured: 0.69, as the pointwise model's 0.67 in the test above.
+        assertThat(hits).as("hit rate at 10 of 21, chance 0.48").isGreaterThan(0.6);
+    }
+
     @Test
     void aRequestGetsTheTopItemsOfItsUserFromTheBatchItCameIn() throws Exception {
         SyntheticRatings stream = SyntheticRatings.of(40, 150, 2000, MODEL, 4);
@@ -391,6 +543,15 @@ class RecommenderTest {
                 ModelSpec.newBuilder(ratings(25)).setRecentItems(5).setItemActivity(true).build());
     }
 
+    @Test
+    void aRestoredRecommenderKeepsItsCooccurrenceCounts() throws Exception {
+        restoredRanksAsTheOriginal(
+                ModelSpec.newBuilder(ratings(25))
+                        .setRecentItems(5)
+                        .setCooccurrenceBits(12)
+                        .build());
+    }
+
     private static void restoredRanksAsTheOriginal(ModelSpec spec) throws Exception {
         SyntheticRatings stream = SyntheticRatings.of(60, 200, 3000, MODEL, 6);
         var original = LearnerHarness.of(spec);
@@ -416,6 +577,16 @@ class RecommenderTest {
                     LearnerHarness.record(seenByRestored.get(seenByRestored.size() - 1)));
         }
         assertThat(seenByRestored).isEqualTo(seenByOriginal);
+        if (spec.getCooccurrenceBits() > 0) {
+            // Counted before the snapshot: the restored events see the same, mostly not zero.
+            assertThat(seenByRestored)
+                    .filteredOn(
+                            e ->
+                                    !e.getCategorical()
+                                            .get(InteractionMemory.COOCCURRENCE_FEATURE)
+                                            .equals("0"))
+                    .hasSizeGreaterThan(250);
+        }
         if (spec.getRecentItems() > 0) {
             assertThat(seenByRestored)
                     .allMatch(e -> e.getCategorical().containsKey(InteractionMemory.RECENT_FEATURE))

@@ -48,7 +48,9 @@ class CandidateScorerTest {
     private static Learned learn(ModelSpec spec, List<Event> events) {
         NeuralModel model = new NeuralModel(spec);
         FeatureEncoder encoder = new FeatureEncoder(spec);
-        InteractionMemory memory = new InteractionMemory(1000, 1000, 100);
+        InteractionMemory memory =
+                InteractionMemory.of(
+                        null, 1000, 1000, 100, spec.getCooccurrenceBits(), spec.getRecentItems());
         MicroBatch batch = encoder.newBatch();
         for (Event e : events) {
             Event seen =
@@ -146,9 +148,10 @@ class CandidateScorerTest {
                 .extracting(RecommendedItem::getItem)
                 .containsExactlyElementsOf(
                         all.subList(0, 5).stream().map(Map.Entry::getKey).toList());
-        // A rating model states its score in the label's units.
+        // A rating model states its score in the label's units (the user's part scored once: the
+        // same up to the float sums' order).
         assertThat(top.items().get(0).getScore())
-                .isEqualTo(l.model().labelUnits(all.get(0).getValue()));
+                .isCloseTo(l.model().labelUnits(all.get(0).getValue()), within(1e-5f));
         assertThat(scorer.recommend(base, "u4", 0, l.memory()).items()).isEmpty();
     }
 
@@ -330,5 +333,75 @@ class CandidateScorerTest {
                                         new FeatureEncoder(plain).standardizer(),
                                         null))
                 .hasMessageContaining("no recommender");
+    }
+
+    /** The top items with the user's part scored once, and with every candidate a whole row. */
+    private static void joinedAsWholeRows(ModelSpec spec) {
+        SyntheticRatings ratings = SyntheticRatings.of(30, 200, 2000, "movies", 3);
+        Learned l = learn(spec, ratings.events);
+        CandidateScorer scorer =
+                new CandidateScorer(
+                        l.model(), l.encoder().standardizer(), l.encoder().denseScaler());
+        assertThat(scorer.joinsRows()).isTrue();
+        for (String user : List.of("u1", "u4", "u17", "nobody")) {
+            Event base = CandidateScorer.userEvent(spec, l.memory(), user, null);
+            CandidateScorer.TopItems whole = scorer.recommend(base, user, 200, l.memory(), false);
+            CandidateScorer.TopItems joined = scorer.recommend(base, user, 200, l.memory(), true);
+            assertThat(joined.candidates()).isEqualTo(whole.candidates());
+            assertThat(joined.excluded()).isEqualTo(whole.excluded());
+            Map<String, Float> byItem = new HashMap<>();
+            whole.items().forEach(i -> byItem.put(i.getItem(), i.getScore()));
+            // Every item, with the same score up to the float sums' order.
+            assertThat(joined.items()).hasSize(whole.items().size());
+            for (RecommendedItem i : joined.items()) {
+                assertThat(byItem).containsKey(i.getItem());
+                assertThat(i.getScore()).isCloseTo(byItem.get(i.getItem()), within(1e-5f));
+            }
+            assertThat(joined.items().get(0).getItem()).isEqualTo(whole.items().get(0).getItem());
+        }
+    }
+
+    @Test
+    void aUsersPartScoredOnceGivesTheScoresOfWholeRows() {
+        joinedAsWholeRows(SPEC);
+    }
+
+    @Test
+    void aSequenceModelsUserPartScoredOnceGivesTheScoresOfWholeRows() {
+        joinedAsWholeRows(
+                ModelSpec.newBuilder(SPEC)
+                        .setTask(Task.BINARY)
+                        .setRecentItems(5)
+                        .setItemActivity(true)
+                        .setCooccurrenceBits(10)
+                        .setInteractions(List.of("user*mood"))
+                        .build());
+    }
+
+    @Test
+    void aModelThatMixesUserAndItemElsewhereScoresWholeRows() {
+        SyntheticRatings ratings = SyntheticRatings.of(10, 20, 50, "movies", 3);
+        for (ModelSpec spec :
+                List.of(
+                        ModelSpec.newBuilder(SPEC).setInteractions(List.of("user*item")).build(),
+                        ModelSpec.newBuilder(SPEC).setInteractions(List.of("genres*user")).build(),
+                        ModelSpec.newBuilder(SPEC)
+                                .setEmbeddings(List.of(new perpetua.schemas.Embedding("item", 3)))
+                                .setEmbeddingBits(6)
+                                .setHidden(
+                                        List.of(
+                                                new perpetua.schemas.Layer(
+                                                        4, perpetua.schemas.Activation.RELU, 0f)))
+                                .build())) {
+            Learned l = learn(spec, ratings.events);
+            CandidateScorer scorer =
+                    new CandidateScorer(
+                            l.model(), l.encoder().standardizer(), l.encoder().denseScaler());
+            assertThat(scorer.joinsRows()).as(spec.toString()).isFalse();
+            Event base = CandidateScorer.userEvent(spec, l.memory(), "u1", null);
+            assertThatThrownBy(() -> scorer.recommend(base, "u1", 5, l.memory(), true))
+                    .isInstanceOf(IllegalStateException.class);
+            assertThat(scorer.recommend(base, "u1", 5, l.memory()).items()).hasSize(5);
+        }
     }
 }

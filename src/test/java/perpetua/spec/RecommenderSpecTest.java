@@ -36,6 +36,55 @@ class RecommenderSpecTest {
                                         .setRecentItems(10)
                                         .setItemActivity(true)))
                 .isNull();
+        assertThat(
+                        problem(
+                                ModelSpec.newBuilder(MF)
+                                        .setTask(Task.BINARY)
+                                        .setNegativeSamples(4)
+                                        .setPairwise(true)
+                                        .setRecentItems(5)
+                                        .setCooccurrenceBits(16)))
+                .isNull();
+        // One interaction and its negatives per step.
+        assertThat(
+                        SpecRules.learningGroup(
+                                ModelSpec.newBuilder(MF)
+                                        .setTask(Task.BINARY)
+                                        .setNegativeSamples(4)
+                                        .setPairwise(true)
+                                        .setMaxBatch(100)
+                                        .build()))
+                .isEqualTo(5);
+    }
+
+    @Test
+    void cooccurrenceAndPairwiseLearningSayWhatTheyNeed() {
+        assertThat(problem(ModelSpec.newBuilder(MF).setItemFeature(null).setCooccurrenceBits(10)))
+                .contains("cooccurrenceBits need a recommender");
+        assertThat(problem(ModelSpec.newBuilder(MF).setCooccurrenceBits(10)))
+                .isEqualTo(
+                        "model 'movies': cooccurrenceBits need recentItems >= 1: an item is paired"
+                                + " with its user's last recentItems items");
+        assertThat(problem(ModelSpec.newBuilder(MF).setRecentItems(5).setCooccurrenceBits(23)))
+                .isEqualTo(
+                        "model 'movies': cooccurrenceBits in 1..22 (a table of 2^bits counters),"
+                                + " or 0 for none");
+        assertThat(problem(ModelSpec.newBuilder(MF).setRecentItems(5).setCooccurrenceBits(-1)))
+                .contains("cooccurrenceBits in 1..22");
+        assertThat(problem(ModelSpec.newBuilder(MF).setTask(Task.BINARY).setPairwise(true)))
+                .isEqualTo(
+                        "model 'movies': pairwise learns each interaction against its sampled"
+                                + " negatives: it needs negativeSamples >= 1 (a BINARY model)");
+        assertThat(problem(ModelSpec.newBuilder(MF).setItemFeature(null).setPairwise(true)))
+                .contains("pairwise needs a recommender with negativeSamples");
+        assertThat(
+                        problem(
+                                ModelSpec.newBuilder(MF)
+                                        .setTask(Task.BINARY)
+                                        .setNegativeSamples(2)
+                                        .setPairwise(true)
+                                        .setLearnBatch(8)))
+                .contains("leave learnBatch at 0");
     }
 
     @Test
@@ -69,9 +118,9 @@ class RecommenderSpecTest {
         assertThat(problem(ModelSpec.newBuilder(MF).setRecentItems(-1)))
                 .contains("recentItems in 0..userHistory");
         assertThat(problem(ModelSpec.newBuilder(MF).setItemFeature(null).setRecentItems(3)))
-                .contains("recentItems and itemActivity need a recommender");
+                .contains("recentItems, itemActivity and cooccurrenceBits need a recommender");
         assertThat(problem(ModelSpec.newBuilder(MF).setItemFeature(null).setItemActivity(true)))
-                .contains("recentItems and itemActivity need a recommender");
+                .contains("recentItems, itemActivity and cooccurrenceBits need a recommender");
         ModelSpec challenger =
                 ModelSpec.newBuilder(MF).setModel("other").setItemFeature("title").build();
         assertThat(problem(ModelSpec.newBuilder(MF).setChallengers(List.of(challenger))))
@@ -82,7 +131,19 @@ class RecommenderSpecTest {
                                 ModelSpec.newBuilder(MF)
                                         .setRecentItems(5)
                                         .setChallengers(List.of(withoutContext))))
-                .contains("same recentItems and itemActivity");
+                .contains("same recentItems, itemActivity and cooccurrenceBits");
+        ModelSpec withCounts =
+                ModelSpec.newBuilder(MF)
+                        .setModel("counts")
+                        .setRecentItems(5)
+                        .setCooccurrenceBits(12)
+                        .build();
+        assertThat(
+                        problem(
+                                ModelSpec.newBuilder(MF)
+                                        .setRecentItems(5)
+                                        .setChallengers(List.of(withCounts))))
+                .contains("same recentItems, itemActivity and cooccurrenceBits");
     }
 
     @Test
