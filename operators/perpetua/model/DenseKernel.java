@@ -1,5 +1,6 @@
 package perpetua.model;
 
+import java.util.Arrays;
 import perpetua.schemas.Activation;
 
 /**
@@ -49,6 +50,17 @@ public abstract class DenseKernel {
      * then it may reuse what it derived.
      */
     public abstract void weightsChanged();
+
+    /** Sets {@code grad[b ..]} to the column sums of {@code dz [n x out]}: the bias gradient. */
+    protected final void biasGradient(float[] dz, int n, int b, float[] grad) {
+        Arrays.fill(grad, b, b + out, 0f);
+        for (int r = 0; r < n; r++) {
+            int zr = r * out;
+            for (int o = 0; o < out; o++) {
+                grad[b + o] += dz[zr + o];
+            }
+        }
+    }
 
     /** Returns the input width. */
     public final int in() {

@@ -37,14 +37,15 @@ public final class Kernels {
 
     /**
      * Returns a new kernel of the given kind; PRIMITIVE, the Java kernel, runs on the vector API
-     * where the JVM has it ({@link VectorSupport}) and on plain loops elsewhere.
+     * where the JVM has it ({@link VectorSupport}) and the layer fills its vectors ({@link
+     * VectorKernel#pays}), and on plain loops elsewhere.
      */
     public static DenseKernel create(Kernel kind, int in, int out) {
         switch (kind) {
             case ND4J:
                 return new Nd4jKernel(in, out);
             case PRIMITIVE:
-                return VectorSupport.enabled()
+                return VectorSupport.enabled() && VectorKernel.pays(in, out)
                         ? new VectorKernel(in, out)
                         : new PrimitiveKernel(in, out);
             default:

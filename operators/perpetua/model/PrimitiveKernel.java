@@ -94,13 +94,7 @@ public final class PrimitiveKernel extends DenseKernel {
     @Override
     public void backward(
             float[] dz, float[] a, int n, float[] params, int w, int b, float[] grad, float[] da) {
-        Arrays.fill(grad, b, b + out, 0f);
-        for (int r = 0; r < n; r++) {
-            int zr = r * out;
-            for (int o = 0; o < out; o++) {
-                grad[b + o] += dz[zr + o];
-            }
-        }
+        biasGradient(dz, n, b, grad);
         if (out >= AXPY_FORWARD_OUTPUTS
                 && (long) nonZeros(a, n * in) * out < (long) nonZeros(dz, n * out) * in) {
             weightGradientByInputs(dz, a, n, w, grad);

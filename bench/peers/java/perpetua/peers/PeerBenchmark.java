@@ -20,6 +20,7 @@ import moa.classifiers.meta.AdaptiveRandomForestRegressor;
 import moa.classifiers.rules.AMRulesRegressor;
 import moa.classifiers.trees.FIMTDD;
 import moa.classifiers.trees.HoeffdingTree;
+import perpetua.model.VectorSupport;
 import perpetua.replay.Summary;
 import perpetua.schemas.Event;
 import perpetua.schemas.ModelSpec;
@@ -622,13 +623,15 @@ public final class PeerBenchmark implements Callable<Integer> {
         md.append(
                 String.format(
                         Locale.ROOT,
-                        "Measured %s with `./perpetua bench peers` (%s); %d cores, %s %s, %s.%n",
+                        "Measured %s with `./perpetua bench peers` (%s); %d cores, %s %s, %s;"
+                                + " Perpetua's Java kernel: %s.%n",
                         LocalDate.now(),
                         "perpetua.peers.PeerBenchmark",
                         Runtime.getRuntime().availableProcessors(),
                         System.getProperty("java.vm.name"),
                         System.getProperty("java.version"),
-                        System.getProperty("os.name")));
+                        System.getProperty("os.name"),
+                        VectorSupport.describe()));
         if (note != null) {
             md.append(note).append('\n');
         }

@@ -55,6 +55,10 @@ public class KernelBenchmark {
         Backend.sizeThreads(1, null);
         // PRIMITIVE: the Java kernel's plain loops; VECTOR: the same kernel on the vector API.
         System.setProperty(VectorSupport.PROPERTY, String.valueOf(kernel.equals("VECTOR")));
+        if (kernel.equals("VECTOR") && !VectorSupport.enabled()) {
+            throw new IllegalStateException(
+                    "kernel VECTOR: " + VectorSupport.describe() + "; ./perpetua bench passes it");
+        }
         ModelSpec spec =
                 ModelSpec.newBuilder()
                         .setModel("kernel")

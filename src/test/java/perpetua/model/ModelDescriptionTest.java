@@ -29,7 +29,7 @@ class ModelDescriptionTest {
         assertThat(model.describe())
                 .isEqualTo(
                         "BINARY, input 5 dense + colour:3, layer 8x8 RELU on VECTOR,"
-                                + " output 8x1 on VECTOR, wide 2^4, factors 2^5x4, "
+                                + " output 8x1 on PRIMITIVE, wide 2^4, factors 2^5x4, "
                                 + model.parameterCount()
                                 + " parameters; kernel rule "
                                 + Kernels.rule());
@@ -43,7 +43,7 @@ class ModelDescriptionTest {
 
         assertThat(ModelDescription.of(spec, layout, kernels, layout.size))
                 .isEqualTo(
-                        "MULTICLASS, input 5 dense, output 5x3 on VECTOR, 18 parameters;"
+                        "MULTICLASS, input 5 dense, output 5x3 on PRIMITIVE, 18 parameters;"
                                 + " kernel rule "
                                 + Kernels.rule());
     }

@@ -121,10 +121,15 @@ class VectorKernelTest {
     }
 
     @Test
-    void theJavaKernelIsTheVectorOneWhenTheJvmHasTheModuleAndThePlainLoopsWhenTurnedOff() {
+    void theJavaKernelIsTheVectorOneWhenTheJvmHasTheModuleAndTheLayerFillsAVector() {
         assertThat(ModuleLayer.boot().findModule("jdk.incubator.vector")).isPresent();
         assertThat(Kernels.create(perpetua.schemas.Kernel.PRIMITIVE, 8, 8).name())
                 .isEqualTo("VECTOR");
+        assertThat(Kernels.create(perpetua.schemas.Kernel.PRIMITIVE, 784, 1).name())
+                .isEqualTo("VECTOR");
+        // Too narrow to fill a vector: a few numerics into one output stay on the plain loops.
+        assertThat(Kernels.create(perpetua.schemas.Kernel.PRIMITIVE, 6, 1).name())
+                .isEqualTo("PRIMITIVE");
         String was = System.getProperty(VectorSupport.PROPERTY);
         System.setProperty(VectorSupport.PROPERTY, "false");
         try {
