@@ -61,6 +61,9 @@ public final class Kernels {
                 + WIDE_MIN_WORK
                 + " with >= "
                 + WIDE_INPUT
-                + " inputs; else PRIMITIVE";
+                + " inputs; else PRIMITIVE, the Java kernel ("
+                + VectorSupport.describe()
+                + (VectorSupport.enabled() ? " for layers that fill a vector" : "")
+                + ")";
     }
 }
