@@ -71,9 +71,6 @@ final class FactorPart {
      */
     void addJoined(MicroBatch batch, float[] logits, float[] baseSums, double baseSquares) {
         int n = batch.size();
-        int[] start = batch.factorStart();
-        int[] ids = batch.factorIds();
-        float[] values = batch.factorValues();
         float[] joined = new float[dim];
         double base = 0;
         for (int d = 0; d < dim; d++) {
@@ -82,16 +79,7 @@ final class FactorPart {
         double baseInteractions = 0.5 * (base - baseSquares);
         for (int r = 0; r < n; r++) {
             System.arraycopy(baseSums, 0, joined, 0, dim);
-            double squares = baseSquares;
-            for (int j = start[r]; j < start[r + 1]; j++) {
-                float x = values[j];
-                int at = offset + ids[j] * dim;
-                for (int d = 0; d < dim; d++) {
-                    float xv = x * params[at + d];
-                    joined[d] += xv;
-                    squares += (double) xv * xv;
-                }
-            }
+            double squares = baseSquares + addSums(batch, r, joined);
             double total = 0;
             for (int d = 0; d < dim; d++) {
                 total += (double) joined[d] * joined[d];
@@ -105,6 +93,11 @@ final class FactorPart {
      */
     double sumsOf(MicroBatch batch, int r, float[] sums) {
         Arrays.fill(sums, 0, dim, 0f);
+        return addSums(batch, r, sums);
+    }
+
+    // sums += row r's x_i v_i; returns sum_i x_i^2 |v_i|^2
+    private double addSums(MicroBatch batch, int r, float[] sums) {
         int[] start = batch.factorStart();
         int[] ids = batch.factorIds();
         float[] values = batch.factorValues();
