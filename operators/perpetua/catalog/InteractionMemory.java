@@ -4,7 +4,6 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -12,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
-import perpetua.schemas.CatalogItem;
 import perpetua.schemas.Interactions;
 import perpetua.schemas.ModelSpec;
 import perpetua.schemas.UserItems;
@@ -69,27 +67,15 @@ public final class InteractionMemory {
     /** Separates the items of {@link #RECENT_FEATURE}, as any multi-valued categorical's values. */
     public static final char VALUE_SEPARATOR = '|';
 
-    private final int catalogSize;
     private final int historyUsers;
     private final int userHistory;
 
-    // Co-occurrence counts of item pairs, hashed (null: not kept), and how many of a user's latest
-    // items an interaction pairs with.
-    private final int cooccurrenceBits;
-    private final int cooccurrenceWindow;
-    private final int[] pairCounts;
+    // Co-occurrence counts of item pairs (null: not kept).
+    private final PairCounts pairCounts;
 
-    // The catalog by slot, and each item's slot in the order it was last seen (least recent first):
-    // insertion order, an item seen again is put again, so that looking one up moves nothing.
-    private final List<String> items = new ArrayList<>();
-    private final List<Map<String, String>> itemFeatures = new ArrayList<>();
-    private final List<long[]> itemStats = new ArrayList<>(); // {count, lastSeen}
-    private final LinkedHashMap<String, Integer> slots = new LinkedHashMap<>();
+    private final Catalog catalog;
     private final LinkedHashMap<String, User> users = new LinkedHashMap<>();
     private long interactions;
-
-    // The slots' interaction counts, for draws in proportion to them.
-    private final SlotCounts counts = new SlotCounts();
 
     /** What is kept of one user: recent items, oldest first, and the other categoricals. */
     private static final class User {
@@ -124,20 +110,8 @@ public final class InteractionMemory {
             int userHistory,
             int cooccurrenceBits,
             int cooccurrenceWindow) {
-        if (cooccurrenceBits < 0
-                || cooccurrenceBits > MAX_COOCCURRENCE_BITS
-                || (cooccurrenceBits > 0 && cooccurrenceWindow < 1)) {
-            throw new IllegalArgumentException(
-                    "cooccurrenceBits must be in 0.."
-                            + MAX_COOCCURRENCE_BITS
-                            + " and counted pairs need a window >= 1: "
-                            + cooccurrenceBits
-                            + ", "
-                            + cooccurrenceWindow);
-        }
-        this.cooccurrenceBits = cooccurrenceBits;
-        this.cooccurrenceWindow = cooccurrenceBits > 0 ? cooccurrenceWindow : 0;
-        this.pairCounts = cooccurrenceBits > 0 ? new int[1 << cooccurrenceBits] : null;
+        this.pairCounts =
+                cooccurrenceBits != 0 ? new PairCounts(cooccurrenceBits, cooccurrenceWindow) : null;
         if (catalogSize < 1 || historyUsers < 1 || userHistory < 0) {
             throw new IllegalArgumentException(
                     "catalogSize and historyUsers must be >= 1, userHistory >= 0: "
@@ -147,7 +121,7 @@ public final class InteractionMemory {
                             + ", "
                             + userHistory);
         }
-        this.catalogSize = catalogSize;
+        this.catalog = new Catalog(catalogSize);
         this.historyUsers = historyUsers;
         this.userHistory = userHistory;
     }
@@ -181,32 +155,9 @@ public final class InteractionMemory {
             return m;
         }
         if (m.pairCounts != null) {
-            PairCounts.read(record.getCooccurrences(), m.cooccurrenceBits, m.pairCounts);
+            m.pairCounts.read(record.getCooccurrences());
         }
-        List<CatalogItem> kept = record.getItems();
-        // Keep the most recently seen items that fit, in their slot order.
-        List<CatalogItem> byRecency = new ArrayList<>(kept);
-        byRecency.sort((a, b) -> Long.compare(b.getLastSeen(), a.getLastSeen()));
-        Set<String> fit = new HashSet<>();
-        for (int i = 0; i < Math.min(catalogSize, byRecency.size()); i++) {
-            fit.add(byRecency.get(i).getItem());
-        }
-        for (CatalogItem c : kept) {
-            if (fit.contains(c.getItem()) && !m.slots.containsKey(c.getItem())) {
-                m.items.add(c.getItem());
-                m.itemFeatures.add(Map.copyOf(c.getFeatures()));
-                m.itemStats.add(new long[] {c.getCount(), c.getLastSeen()});
-            }
-        }
-        List<Integer> order = new ArrayList<>();
-        for (int s = 0; s < m.items.size(); s++) {
-            order.add(s);
-        }
-        order.sort((a, b) -> Long.compare(m.itemStats.get(a)[1], m.itemStats.get(b)[1]));
-        for (int s : order) {
-            m.slots.put(m.items.get(s), s);
-            m.counts.add(s, m.itemStats.get(s)[0]);
-        }
+        m.catalog.restore(record.getItems());
         List<UserItems> us = record.getUsers();
         for (int i = Math.max(0, us.size() - historyUsers); i < us.size(); i++) {
             UserItems u = us.get(i);
@@ -238,17 +189,6 @@ public final class InteractionMemory {
 
     /** The memory as a snapshot carries it. */
     public Interactions toRecord() {
-        List<CatalogItem> catalog = new ArrayList<>(items.size());
-        for (int s = 0; s < items.size(); s++) {
-            long[] stats = itemStats.get(s);
-            catalog.add(
-                    CatalogItem.newBuilder()
-                            .setItem(items.get(s))
-                            .setFeatures(new HashMap<>(itemFeatures.get(s)))
-                            .setCount(stats[0])
-                            .setLastSeen(stats[1])
-                            .build());
-        }
         List<UserItems> kept = new ArrayList<>(users.size());
         for (Map.Entry<String, User> u : users.entrySet()) {
             kept.add(
@@ -259,13 +199,10 @@ public final class InteractionMemory {
                             .build());
         }
         return Interactions.newBuilder()
-                .setItems(catalog)
+                .setItems(catalog.toRecords())
                 .setUsers(kept)
                 .setInteractions(interactions)
-                .setCooccurrences(
-                        pairCounts == null
-                                ? ByteBuffer.allocate(0)
-                                : PairCounts.write(cooccurrenceBits, pairCounts))
+                .setCooccurrences(pairCounts == null ? ByteBuffer.allocate(0) : pairCounts.write())
                 .build();
     }
 
@@ -273,7 +210,7 @@ public final class InteractionMemory {
 
     /** Items in the catalog. */
     public int size() {
-        return items.size();
+        return catalog.size();
     }
 
     /** Users whose recent items are kept. */
@@ -288,24 +225,22 @@ public final class InteractionMemory {
 
     /** The item in catalog slot {@code slot}. */
     public String item(int slot) {
-        return items.get(slot);
+        return catalog.item(slot);
     }
 
     /** The side features of the item in slot {@code slot}, as last seen. */
     public Map<String, String> features(int slot) {
-        return itemFeatures.get(slot);
+        return catalog.features(slot);
     }
 
     /** The side features of {@code item}, or null when the catalog does not hold it. */
     public Map<String, String> features(String item) {
-        Integer slot = slots.get(item);
-        return slot == null ? null : itemFeatures.get(slot);
+        return catalog.features(item);
     }
 
     /** Interactions with {@code item} (0 for one the catalog does not hold). */
     public long count(String item) {
-        Integer slot = slots.get(item);
-        return slot == null ? 0 : itemStats.get(slot)[0];
+        return catalog.count(item);
     }
 
     /** The recent items of {@code user}, oldest first; empty for a user it does not know. */
@@ -352,8 +287,8 @@ public final class InteractionMemory {
      * asOf}.
      */
     public int idleBucket(String item, long asOf) {
-        Integer slot = slots.get(item);
-        long idle = slot == null ? asOf : Math.max(0, asOf - itemStats.get(slot)[1]);
+        long lastSeen = catalog.lastSeen(item);
+        long idle = lastSeen < 0 ? asOf : Math.max(0, asOf - lastSeen);
         return 64 - Long.numberOfLeadingZeros(idle);
     }
 
@@ -415,17 +350,7 @@ public final class InteractionMemory {
         if (pairCounts == null || u == null || u.items.isEmpty()) {
             return new long[0];
         }
-        int n = Math.min(cooccurrenceWindow, u.items.size());
-        long[] out = new long[n];
-        int skip = u.items.size() - n;
-        int i = 0;
-        for (String item : u.items) {
-            if (skip-- > 0) {
-                continue;
-            }
-            out[i++] = itemHash(item);
-        }
-        return out;
+        return pairCounts.lastHashes(u.items);
     }
 
     /**
@@ -433,37 +358,12 @@ public final class InteractionMemory {
      * over them, as a bit length (0 for never, 1 for once, 2 for two or three...).
      */
     public int cooccurrenceBucket(String item, long[] recent) {
-        if (pairCounts == null || recent.length == 0) {
-            return 0;
-        }
-        long h = itemHash(item);
-        long sum = 0;
-        for (long r : recent) {
-            if (r != h) {
-                sum += pairCounts[pairSlot(h, r)];
-            }
-        }
-        return 64 - Long.numberOfLeadingZeros(sum);
+        return pairCounts == null || recent.length == 0 ? 0 : pairCounts.bucket(item, recent);
     }
 
     /** The count of the pair of {@code a} and {@code b} (their counter's, shared by collisions). */
     public int pairCount(String a, String b) {
-        return pairCounts == null ? 0 : pairCounts[pairSlot(itemHash(a), itemHash(b))];
-    }
-
-    private static long itemHash(String item) {
-        return mix(item.hashCode() * 0x9E3779B97F4A7C15L + item.length());
-    }
-
-    // A sum is the same for (a, b) and (b, a): a pair has one counter whichever came first.
-    private int pairSlot(long a, long b) {
-        return (int) (mix(a + b) >>> (64 - cooccurrenceBits));
-    }
-
-    private static long mix(long z) {
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
+        return pairCounts == null ? 0 : pairCounts.count(a, b);
     }
 
     /** The other categoricals of {@code user} as last seen; empty for a user it does not know. */
@@ -479,10 +379,7 @@ public final class InteractionMemory {
      * interactions recorded so far.
      */
     public SplittableRandom random(long seed) {
-        long z = seed * 0x9E3779B97F4A7C15L + interactions;
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return new SplittableRandom(z ^ (z >>> 31));
+        return new SplittableRandom(PairCounts.mix(seed * 0x9E3779B97F4A7C15L + interactions));
     }
 
     /**
@@ -502,55 +399,7 @@ public final class InteractionMemory {
      */
     public String[] sample(
             String user, String item, int n, SplittableRandom random, boolean byPopularity) {
-        if (n <= 0) {
-            return new String[0];
-        }
-        Set<String> seen = history(user);
-        int known = 0;
-        for (String s : seen) {
-            if (slots.containsKey(s)) {
-                known++;
-            }
-        }
-        boolean itemKnown = item != null && slots.containsKey(item) && !seen.contains(item);
-        int available = items.size() - known - (itemKnown ? 1 : 0);
-        if (available < n) {
-            return null;
-        }
-        String[] out = new String[n];
-        Set<Integer> drawn = new HashSet<>();
-        int found = 0;
-        // Rejection stays cheap while the user's items are a small part of the catalog; the bound
-        // keeps a nearly exhausted catalog from spinning.
-        long attempts = 20L * n + 1000;
-        long total = byPopularity ? counts.prefix(items.size()) : 0;
-        while (found < n && attempts-- > 0) {
-            int slot =
-                    byPopularity && total > 0
-                            ? counts.slotAt(random.nextLong(total))
-                            : random.nextInt(items.size());
-            String candidate = items.get(slot);
-            if (candidate.equals(item) || seen.contains(candidate) || !drawn.add(slot)) {
-                continue;
-            }
-            out[found++] = candidate;
-        }
-        return found == n ? out : null;
-    }
-
-    /** Adds one to the pair of {@code item} and each of the user's last items but itself. */
-    private void countPairs(User u, String item) {
-        long h = itemHash(item);
-        int skip = u.items.size() - cooccurrenceWindow;
-        for (String r : u.items) {
-            if (skip-- > 0 || r.equals(item)) {
-                continue;
-            }
-            int slot = pairSlot(h, itemHash(r));
-            if (pairCounts[slot] < Integer.MAX_VALUE) {
-                pairCounts[slot]++;
-            }
-        }
+        return catalog.sample(history(user), item, n, random, byPopularity);
     }
 
     /**
@@ -561,34 +410,7 @@ public final class InteractionMemory {
     public void record(
             String user, String item, Map<String, String> itemSide, Map<String, String> userSide) {
         interactions++;
-        Integer slot = slots.get(item);
-        if (slot == null) {
-            if (items.size() < catalogSize) {
-                slot = items.size();
-                items.add(item);
-                itemFeatures.add(Map.copyOf(itemSide));
-                itemStats.add(new long[2]);
-            } else {
-                Iterator<Map.Entry<String, Integer>> eldest = slots.entrySet().iterator();
-                slot = eldest.next().getValue();
-                eldest.remove();
-                counts.add(slot, -itemStats.get(slot)[0]);
-                items.set(slot, item);
-                itemFeatures.set(slot, Map.copyOf(itemSide));
-                itemStats.set(slot, new long[2]);
-            }
-            slots.put(item, slot);
-        } else {
-            slots.remove(item);
-            slots.put(item, slot);
-            if (!itemSide.equals(itemFeatures.get(slot))) {
-                itemFeatures.set(slot, Map.copyOf(itemSide));
-            }
-        }
-        long[] stats = itemStats.get(slot);
-        stats[0]++;
-        stats[1] = interactions;
-        counts.add(slot, 1);
+        catalog.interacted(item, itemSide, interactions);
         if (user == null) {
             return;
         }
@@ -603,7 +425,7 @@ public final class InteractionMemory {
         }
         users.put(user, u);
         if (pairCounts != null) {
-            countPairs(u, item);
+            pairCounts.interacted(u.items, item);
         }
         if (userHistory > 0) {
             // A repeated item moves to the end: it is the most recent.
