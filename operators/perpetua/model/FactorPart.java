@@ -38,22 +38,10 @@ final class FactorPart {
         if (sums.length < n * dim) {
             sums = new float[Math.max(n, 16) * dim];
         }
-        int[] start = batch.factorStart();
-        int[] ids = batch.factorIds();
-        float[] values = batch.factorValues();
         for (int r = 0; r < n; r++) {
             int s = r * dim;
             Arrays.fill(sums, s, s + dim, 0f);
-            double squares = 0;
-            for (int j = start[r]; j < start[r + 1]; j++) {
-                float x = values[j];
-                int base = offset + ids[j] * dim;
-                for (int d = 0; d < dim; d++) {
-                    float xv = x * params[base + d];
-                    sums[s + d] += xv;
-                    squares += (double) xv * xv;
-                }
-            }
+            double squares = addSums(batch, r, sums, s);
             double total = 0;
             for (int d = 0; d < dim; d++) {
                 total += (double) sums[s + d] * sums[s + d];
@@ -79,7 +67,7 @@ final class FactorPart {
         double baseInteractions = 0.5 * (base - baseSquares);
         for (int r = 0; r < n; r++) {
             System.arraycopy(baseSums, 0, joined, 0, dim);
-            double squares = baseSquares + addSums(batch, r, joined);
+            double squares = baseSquares + addSums(batch, r, joined, 0);
             double total = 0;
             for (int d = 0; d < dim; d++) {
                 total += (double) joined[d] * joined[d];
@@ -93,21 +81,21 @@ final class FactorPart {
      */
     double sumsOf(MicroBatch batch, int r, float[] sums) {
         Arrays.fill(sums, 0, dim, 0f);
-        return addSums(batch, r, sums);
+        return addSums(batch, r, sums, 0);
     }
 
-    // sums += row r's x_i v_i; returns sum_i x_i^2 |v_i|^2
-    private double addSums(MicroBatch batch, int r, float[] sums) {
+    // sums[at ..] += row r's x_i v_i; returns sum_i x_i^2 |v_i|^2
+    private double addSums(MicroBatch batch, int r, float[] sums, int at) {
         int[] start = batch.factorStart();
         int[] ids = batch.factorIds();
         float[] values = batch.factorValues();
         double squares = 0;
         for (int j = start[r]; j < start[r + 1]; j++) {
             float x = values[j];
-            int at = offset + ids[j] * dim;
+            int base = offset + ids[j] * dim;
             for (int d = 0; d < dim; d++) {
-                float xv = x * params[at + d];
-                sums[d] += xv;
+                float xv = x * params[base + d];
+                sums[at + d] += xv;
                 squares += (double) xv * xv;
             }
         }
