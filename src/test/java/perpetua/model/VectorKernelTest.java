@@ -144,4 +144,41 @@ class VectorKernelTest {
             }
         }
     }
+
+    @Test
+    void rectifiersAreTheScalarOnesToTheBit() {
+        Random random = new Random(5);
+        float[] special = {
+            0f, -0f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MIN_VALUE
+        };
+        VectorKernel kernel = new VectorKernel(3, 8);
+        for (Activation act : new Activation[] {Activation.RELU, Activation.LEAKY_RELU}) {
+            for (int length : new int[] {1, 7, 8, 9, 31, 40, 4096}) {
+                float[] x = random(random, length, 0.1);
+                float[] d = random(random, length, 0.1);
+                for (int i = 0; i < length; i += 5) {
+                    x[i] = special[(i / 5) % special.length];
+                }
+                float[] expected = x.clone();
+                Activations.apply(act, expected, length);
+                float[] actual = x.clone();
+                VectorMath.rectify(actual, length, act == Activation.RELU ? 0f : Activations.LEAK);
+                for (int i = 0; i < length; i++) {
+                    assertThat(Float.floatToRawIntBits(actual[i]))
+                            .as("%s of %s at %d of %d", act, x[i], i, length)
+                            .isEqualTo(Float.floatToRawIntBits(expected[i]));
+                }
+                float[] y = expected;
+                float[] expectedGrad = d.clone();
+                Activations.backward(act, y, expectedGrad, length);
+                float[] actualGrad = d.clone();
+                kernel.activationGradient(act, y, actualGrad, length);
+                for (int i = 0; i < length; i++) {
+                    assertThat(Float.floatToRawIntBits(actualGrad[i]))
+                            .as("%s gradient at %d of %d", act, i, length)
+                            .isEqualTo(Float.floatToRawIntBits(expectedGrad[i]));
+                }
+            }
+        }
+    }
 }
