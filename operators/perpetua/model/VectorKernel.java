@@ -13,14 +13,15 @@ import perpetua.schemas.Activation;
  * amortize.
  *
  * <p>Every product works on blocks that fit the registers. The forward pass and the weight
- * gradient, nearly all of a step's arithmetic, take 4 rows by 4 outputs and 4 outputs by 3 vectors
+ * gradient, nearly all of a step's arithmetic, take 4 rows by 4 outputs and 6 outputs by 2 vectors
  * of inputs (sixteen and twelve running sums); the input gradient takes 4 rows by 2 vectors. The
  * forward pass runs as dot products over W's rows (partial sums over the inputs, one vector per row
  * and output, summed across lanes at the end) when the layer has many inputs, and over a packed
  * transposed copy of W (outputs in lanes) when it has few, where a dot product would be mostly its
  * final lane sum. The weight gradient {@code dz^T a} and the input gradient {@code dz W} run with
- * the inputs in lanes, writing W's layout directly. The sums add in another order than the plain
- * loops' (and fused), so the two kernels agree to rounding, not to the bit.
+ * the inputs in lanes, writing W's layout directly ({@link VectorGradients}). The sums add in
+ * another order than the plain loops' (and fused), so the two kernels agree to rounding, not to the
+ * bit.
  *
  * <p>Only {@link Kernels} creates it, and only when the JVM has the module ({@link VectorSupport}):
  * this class is never loaded otherwise.
@@ -41,6 +42,7 @@ final class VectorKernel extends DenseKernel {
     // W^T in panels of L outputs, zero-padded: panel p holds inputs 0..in-1 of outputs
     // pL..pL+L-1, one vector per input. Rebuilt after the weights change, for layers of few inputs.
     private final int panels;
+    private final VectorGradients gradients;
     private float[] packed;
     private boolean packedStale = true;
     private float[] paddedRow; // [4 x panels * L]: four output rows before they are cut to [out]
@@ -60,6 +62,7 @@ final class VectorKernel extends DenseKernel {
     VectorKernel(int in, int out) {
         super(in, out);
         this.panels = (out + L - 1) / L;
+        this.gradients = new VectorGradients(in, out);
     }
 
     @Override
@@ -299,198 +302,9 @@ final class VectorKernel extends DenseKernel {
     public void backward(
             float[] dz, float[] a, int n, float[] params, int w, int b, float[] grad, float[] da) {
         biasGradient(dz, n, b, grad);
-        weightGradient(dz, a, n, w, grad);
+        gradients.weights(dz, a, n, w, grad);
         if (da != null) {
-            inputGradient(dz, n, params, w, da);
-        }
-    }
-
-    /**
-     * grad[w + o * in + i] = sum_r dz[r, o] a[r, i]: 4 outputs by 3 vectors of inputs, twelve
-     * running sums (59 against 84 GFLOP/s over 4 by 2 on the mnist MLP's first layer).
-     */
-    private void weightGradient(float[] dz, float[] a, int n, int w, float[] grad) {
-        int blockEnd = in - in % (3 * L);
-        int vectorEnd = SPECIES.loopBound(in);
-        int o = 0;
-        for (; o + 3 < out; o += 4) {
-            int g0 = w + o * in;
-            int g1 = g0 + in;
-            int g2 = g1 + in;
-            int g3 = g2 + in;
-            for (int i = 0; i < blockEnd; i += 3 * L) {
-                FloatVector s00 = FloatVector.zero(SPECIES);
-                FloatVector s01 = s00;
-                FloatVector s02 = s00;
-                FloatVector s10 = s00;
-                FloatVector s11 = s00;
-                FloatVector s12 = s00;
-                FloatVector s20 = s00;
-                FloatVector s21 = s00;
-                FloatVector s22 = s00;
-                FloatVector s30 = s00;
-                FloatVector s31 = s00;
-                FloatVector s32 = s00;
-                for (int r = 0; r < n; r++) {
-                    int ai = r * in + i;
-                    FloatVector x0 = FloatVector.fromArray(SPECIES, a, ai);
-                    FloatVector x1 = FloatVector.fromArray(SPECIES, a, ai + L);
-                    FloatVector x2 = FloatVector.fromArray(SPECIES, a, ai + 2 * L);
-                    int d = r * out + o;
-                    FloatVector gv = FloatVector.broadcast(SPECIES, dz[d]);
-                    s00 = x0.fma(gv, s00);
-                    s01 = x1.fma(gv, s01);
-                    s02 = x2.fma(gv, s02);
-                    gv = FloatVector.broadcast(SPECIES, dz[d + 1]);
-                    s10 = x0.fma(gv, s10);
-                    s11 = x1.fma(gv, s11);
-                    s12 = x2.fma(gv, s12);
-                    gv = FloatVector.broadcast(SPECIES, dz[d + 2]);
-                    s20 = x0.fma(gv, s20);
-                    s21 = x1.fma(gv, s21);
-                    s22 = x2.fma(gv, s22);
-                    gv = FloatVector.broadcast(SPECIES, dz[d + 3]);
-                    s30 = x0.fma(gv, s30);
-                    s31 = x1.fma(gv, s31);
-                    s32 = x2.fma(gv, s32);
-                }
-                store(s00, s01, s02, grad, g0 + i);
-                store(s10, s11, s12, grad, g1 + i);
-                store(s20, s21, s22, grad, g2 + i);
-                store(s30, s31, s32, grad, g3 + i);
-            }
-            for (int i = blockEnd; i < vectorEnd; i += L) {
-                weightGradientColumn(dz, a, n, o, i, grad, g0 + i);
-            }
-            for (int oo = o; oo < o + 4; oo++) {
-                weightGradientRow(dz, a, n, oo, vectorEnd, vectorEnd, w + oo * in, grad);
-            }
-        }
-        for (; o < out; o++) {
-            weightGradientRow(dz, a, n, o, 0, vectorEnd, w + o * in, grad);
-        }
-    }
-
-    // One vector of inputs from i for the 4 outputs from o: four running sums, not one.
-    private void weightGradientColumn(
-            float[] dz, float[] a, int n, int o, int i, float[] grad, int g0) {
-        FloatVector s0 = FloatVector.zero(SPECIES);
-        FloatVector s1 = s0;
-        FloatVector s2 = s0;
-        FloatVector s3 = s0;
-        for (int r = 0; r < n; r++) {
-            FloatVector x = FloatVector.fromArray(SPECIES, a, r * in + i);
-            int d = r * out + o;
-            s0 = x.fma(FloatVector.broadcast(SPECIES, dz[d]), s0);
-            s1 = x.fma(FloatVector.broadcast(SPECIES, dz[d + 1]), s1);
-            s2 = x.fma(FloatVector.broadcast(SPECIES, dz[d + 2]), s2);
-            s3 = x.fma(FloatVector.broadcast(SPECIES, dz[d + 3]), s3);
-        }
-        s0.intoArray(grad, g0);
-        s1.intoArray(grad, g0 + in);
-        s2.intoArray(grad, g0 + 2 * in);
-        s3.intoArray(grad, g0 + 3 * in);
-    }
-
-    private static void store(FloatVector s0, FloatVector s1, FloatVector s2, float[] x, int at) {
-        s0.intoArray(x, at);
-        s1.intoArray(x, at + L);
-        s2.intoArray(x, at + 2 * L);
-    }
-
-    // grad[g + i] for i from `from`: one vector at a time, then the inputs past the last vector
-    private void weightGradientRow(
-            float[] dz, float[] a, int n, int o, int from, int vectorEnd, int g, float[] grad) {
-        for (int i = from; i < vectorEnd; i += L) {
-            FloatVector s = FloatVector.zero(SPECIES);
-            for (int r = 0; r < n; r++) {
-                s =
-                        FloatVector.fromArray(SPECIES, a, r * in + i)
-                                .fma(FloatVector.broadcast(SPECIES, dz[r * out + o]), s);
-            }
-            s.intoArray(grad, g + i);
-        }
-        for (int i = vectorEnd; i < in; i++) {
-            float s = 0f;
-            for (int r = 0; r < n; r++) {
-                s += dz[r * out + o] * a[r * in + i];
-            }
-            grad[g + i] = s;
-        }
-    }
-
-    /** da[r, i] = sum_o dz[r, o] W[o, i]: 4 rows by 2 vectors of inputs. */
-    private void inputGradient(float[] dz, int n, float[] params, int w, float[] da) {
-        int pairEnd = in - in % (2 * L);
-        int vectorEnd = SPECIES.loopBound(in);
-        int r = 0;
-        for (; r + 3 < n; r += 4) {
-            int d0 = r * in;
-            int d1 = d0 + in;
-            int d2 = d1 + in;
-            int d3 = d2 + in;
-            for (int i = 0; i < pairEnd; i += 2 * L) {
-                FloatVector s00 = FloatVector.zero(SPECIES);
-                FloatVector s01 = s00;
-                FloatVector s10 = s00;
-                FloatVector s11 = s00;
-                FloatVector s20 = s00;
-                FloatVector s21 = s00;
-                FloatVector s30 = s00;
-                FloatVector s31 = s00;
-                for (int o = 0; o < out; o++) {
-                    int wo = w + o * in + i;
-                    FloatVector v0 = FloatVector.fromArray(SPECIES, params, wo);
-                    FloatVector v1 = FloatVector.fromArray(SPECIES, params, wo + L);
-                    FloatVector gv = FloatVector.broadcast(SPECIES, dz[r * out + o]);
-                    s00 = v0.fma(gv, s00);
-                    s01 = v1.fma(gv, s01);
-                    gv = FloatVector.broadcast(SPECIES, dz[(r + 1) * out + o]);
-                    s10 = v0.fma(gv, s10);
-                    s11 = v1.fma(gv, s11);
-                    gv = FloatVector.broadcast(SPECIES, dz[(r + 2) * out + o]);
-                    s20 = v0.fma(gv, s20);
-                    s21 = v1.fma(gv, s21);
-                    gv = FloatVector.broadcast(SPECIES, dz[(r + 3) * out + o]);
-                    s30 = v0.fma(gv, s30);
-                    s31 = v1.fma(gv, s31);
-                }
-                s00.intoArray(da, d0 + i);
-                s01.intoArray(da, d0 + i + L);
-                s10.intoArray(da, d1 + i);
-                s11.intoArray(da, d1 + i + L);
-                s20.intoArray(da, d2 + i);
-                s21.intoArray(da, d2 + i + L);
-                s30.intoArray(da, d3 + i);
-                s31.intoArray(da, d3 + i + L);
-            }
-            for (int rr = r; rr < r + 4; rr++) {
-                inputGradientRow(dz, rr, params, w, pairEnd, vectorEnd, da);
-            }
-        }
-        for (; r < n; r++) {
-            inputGradientRow(dz, r, params, w, 0, vectorEnd, da);
-        }
-    }
-
-    // da[r, i] for i from `from`: one vector at a time, then the inputs past the last vector
-    private void inputGradientRow(
-            float[] dz, int r, float[] params, int w, int from, int vectorEnd, float[] da) {
-        for (int i = from; i < vectorEnd; i += L) {
-            FloatVector s = FloatVector.zero(SPECIES);
-            for (int o = 0; o < out; o++) {
-                s =
-                        FloatVector.fromArray(SPECIES, params, w + o * in + i)
-                                .fma(FloatVector.broadcast(SPECIES, dz[r * out + o]), s);
-            }
-            s.intoArray(da, r * in + i);
-        }
-        for (int i = vectorEnd; i < in; i++) {
-            float s = 0f;
-            for (int o = 0; o < out; o++) {
-                s += dz[r * out + o] * params[w + o * in + i];
-            }
-            da[r * in + i] = s;
+            gradients.inputs(dz, n, params, w, da);
         }
     }
 
