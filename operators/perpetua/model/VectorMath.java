@@ -47,6 +47,24 @@ final class VectorMath {
     }
 
     /**
+     * Whether {@code x[0, length)} holds finite values only: {@code v - v} is 0 for a finite value
+     * and NaN for an infinite or NaN one, and a NaN stays in the running sum.
+     */
+    static boolean allFinite(float[] x, int length) {
+        FloatVector sum = FloatVector.zero(SPECIES);
+        int i = 0;
+        for (; i < SPECIES.loopBound(length); i += L) {
+            FloatVector v = FloatVector.fromArray(SPECIES, x, i);
+            sum = sum.add(v.sub(v));
+        }
+        boolean finite = sum.reduceLanes(VectorOperators.ADD) == 0f;
+        for (; i < length; i++) {
+            finite &= Float.isFinite(x[i]);
+        }
+        return finite;
+    }
+
+    /**
      * {@code x = x > 0 ? x : slope * x} over {@code x[0, length)}, in place: RELU (slope 0, where
      * NaN also becomes 0) or LEAKY_RELU, value for value as {@link Activations#apply} computes it.
      * A lane mask instead of a branch per value: the signs of a layer's sums are a coin toss, and a

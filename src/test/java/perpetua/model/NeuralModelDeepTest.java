@@ -192,6 +192,42 @@ class NeuralModelDeepTest {
     }
 
     @Test
+    void aNonFiniteValueInAWideDenseBatchIsFoundAndNamesItsRow() {
+        // 16 rows of 128 dense values: checked on vectors first where the JVM has them.
+        ModelSpec spec =
+                ModelSpec.newBuilder()
+                        .setModel("wide-dense")
+                        .setTask(Task.MULTICLASS)
+                        .setClasses(3)
+                        .setDenseSize(128)
+                        .setNumericFeatures(List.of())
+                        .setWide(false)
+                        .setHidden(List.of(new Layer(8, Activation.RELU, 0f)))
+                        .setMaxBatch(16)
+                        .build();
+        NeuralModel model = new NeuralModel(spec);
+        Random random = new Random(3);
+        for (float bad : new float[] {Float.NaN, Float.NEGATIVE_INFINITY}) {
+            MicroBatch batch = new MicroBatch(128, 16);
+            float[] row = new float[128];
+            for (int r = 0; r < 16; r++) {
+                for (int j = 0; j < row.length; j++) {
+                    row[j] = (float) random.nextGaussian();
+                }
+                if (r == 9) {
+                    row[127] = bad;
+                }
+                batch.addRow(row, new int[0], 0, r % 3, 1f);
+            }
+            float[] before = model.parameters();
+            model.learn(batch);
+            assertThat(model.lastProblem()).isEqualTo("input is not finite: row 9");
+            assertThat(model.parameters()).containsExactly(before);
+        }
+        assertThat(model.unhealthyBatches()).isEqualTo(2);
+    }
+
+    @Test
     void aStepBeyondTheWeightNormBoundIsUndone() {
         Random random = new Random(8);
         ModelSpec spec =

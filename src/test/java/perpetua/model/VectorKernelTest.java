@@ -181,4 +181,21 @@ class VectorKernelTest {
             }
         }
     }
+
+    @Test
+    void allFiniteFindsEveryNonFiniteValueWhereverItIs() {
+        float[] x = random(new Random(2), 1031, 0.2);
+        x[7] = Float.MAX_VALUE;
+        x[8] = -Float.MAX_VALUE;
+        assertThat(VectorMath.allFinite(x, x.length)).isTrue();
+        for (float bad :
+                new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+            for (int at : new int[] {0, 9, 1023, 1024, 1030}) {
+                float[] y = x.clone();
+                y[at] = bad;
+                assertThat(VectorMath.allFinite(y, y.length)).as("%s at %d", bad, at).isFalse();
+                assertThat(VectorMath.allFinite(y, at)).as("before %d", at).isTrue();
+            }
+        }
+    }
 }
