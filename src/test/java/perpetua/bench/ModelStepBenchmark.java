@@ -34,11 +34,15 @@ import perpetua.schemas.Task;
  * of two 512 x 512 matrices beside them, so that a step's rate of floating-point operations can be
  * read against the machine's GEMM rate in the same run.
  *
- * <p>Each step learns the next of {@link #BATCHES} batches, as a stream brings new rows to every
- * step. Learning one batch over and over, as this benchmark first did, the model memorised it
- * within thousands of steps: its gradients and Adam's moments sank into subnormal floats (59,039 of
- * the mnist MLP's 407,060 moments after 24,000 steps), which x86 cores process many times slower,
- * and Adam's pass took 107 instead of 57 us. That measured a state no stream reaches.
+ * <p>Each iteration starts from a new model, and each step learns the next of {@link #BATCHES}
+ * batches, as a stream brings new rows to every step: an iteration measures a model's first
+ * thousands of steps, the regime of the benchmark replays (the mnist stream is 625 batches).
+ * Learning one batch over and over from one model, as this benchmark first did, the model memorised
+ * it: its gradients and Adam's moments sank into subnormal floats (59,039 of the mnist MLP's
+ * 407,060 moments after 24,000 steps), which x86 cores compute many times slower, and Adam's pass
+ * took 107 instead of 57 us. With 64 batches but one model for the whole run it memorised those
+ * too, and the step slowed from 245 to 277 us over ten iterations. (Adam's moments no longer go
+ * subnormal, see {@code Adam}; a memorised batch's gradients still do.)
  *
  * <p>Run with {@code ./perpetua bench steps}; one operation is one batch (or one GEMM).
  */
@@ -88,6 +92,7 @@ public class ModelStepBenchmark {
     @Param({"PRIMITIVE", "ND4J", "VECTOR"})
     public String kernel;
 
+    private ModelSpec spec;
     private NeuralModel model;
     private MicroBatch[] batches;
     private int next;
@@ -108,7 +113,7 @@ public class ModelStepBenchmark {
                     "kernel VECTOR: " + VectorSupport.describe() + "; ./perpetua bench passes it");
         }
         Shape s = Shape.valueOf(shape);
-        ModelSpec spec =
+        spec =
                 ModelSpec.newBuilder()
                         .setModel("step")
                         .setTask(Task.MULTICLASS)
@@ -125,7 +130,6 @@ public class ModelStepBenchmark {
                         .setMaxBatch(s.batch)
                         .setKernel(javaKernel(kernel))
                         .build();
-        model = new NeuralModel(spec);
         batches = new MicroBatch[BATCHES];
         Random random = new Random(1);
         float[] row = new float[s.inputs];
@@ -149,6 +153,13 @@ public class ModelStepBenchmark {
         gemmA = Nd4j.rand(DataType.FLOAT, 512, 512);
         gemmB = Nd4j.rand(DataType.FLOAT, 512, 512);
         gemmC = Nd4j.create(DataType.FLOAT, 512, 512);
+    }
+
+    /** A new model, as a new stream's, for every iteration. */
+    @Setup(Level.Iteration)
+    public void newModel() {
+        model = new NeuralModel(spec);
+        next = 0;
     }
 
     /** The served forward pass and the learning step of one batch, as a flush runs them. */

@@ -90,6 +90,56 @@ class OptimizerRulesTest {
     }
 
     @Test
+    void adamsMomentsNeverDecayIntoSubnormalFloats() {
+        // A dead unit's weights: one gradient, then zeros for as long as it takes the moments to
+        // fall past float's normal range (the first in ~770 steps, the second in ~66,000).
+        Adam adam = new Adam(0.9f, 0.999f, 1e-8f, 0, 64);
+        float[] w = new float[64];
+        float[] grad = new float[64];
+        java.util.Arrays.fill(grad, 1e-3f);
+        adam.update(w, grad, 0, 64, 1, LR);
+        float[] zero = new float[64];
+        int[] sparse = {40, 41};
+        for (int t = 2; t <= 80_000; t++) {
+            // the dense range's loop and the coordinate rule, alike
+            adam.update(w, zero, 0, 32, t, LR);
+            adam.updateSparse(w, zero, sparse, 2, t, LR);
+        }
+        float[] state = adam.state();
+        for (int at = 0; at < state.length; at++) {
+            float x = state[at];
+            assertThat(x == 0f || Math.abs(x) >= Float.MIN_NORMAL)
+                    .as("state[%d] = %s", at, x)
+                    .isTrue();
+        }
+        // the second moments of the decayed weights rest at their floor, the first near 0
+        assertThat(state[64]).isCloseTo(Adam.V_FLOOR / 0.001f, within(1e-28f));
+        assertThat(Math.abs(state[0])).isLessThan(1e-29f);
+        assertThat(state).containsExactly(adamWrittenOut(80_000));
+    }
+
+    // The same run with the rule written out, moments floored and rounded as Adam documents.
+    private static float[] adamWrittenOut(int steps) {
+        float[] m = new float[64];
+        float[] v = new float[64];
+        for (int t = 1; t <= steps; t++) {
+            for (int i = 0; i < 64; i++) {
+                boolean touched = t == 1 || i < 32 || i == 40 || i == 41;
+                if (!touched) {
+                    continue;
+                }
+                float g = t == 1 ? 1e-3f : 0f;
+                m[i] = (0.9f * m[i] + (1 - 0.9f) * g + Adam.M_GRID) - Adam.M_GRID;
+                v[i] = 0.999f * v[i] + (1 - 0.999f) * g * g + Adam.V_FLOOR;
+            }
+        }
+        float[] both = new float[128];
+        System.arraycopy(m, 0, both, 0, 64);
+        System.arraycopy(v, 0, both, 64, 64);
+        return both;
+    }
+
+    @Test
     void stateFollowsTheOffsetOfTheOwnedRange() {
         AdaGrad adaGrad = new AdaGrad(1e-8f, 10, 2);
         float[] params = new float[12];
