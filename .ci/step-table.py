@@ -13,7 +13,8 @@ import sys
 
 # (inputs, hidden widths, classes, batch) as ModelStepBenchmark.Shape has them.
 SHAPES = {
-    "MNIST_MLP": (784, [256], 10, 16),
+    "MNIST_MLP": (784, [256], 10, 32),
+    "MNIST_MLP_16": (784, [256], 10, 16),
     "MNIST_LINEAR": (784, [], 10, 16),
     "LETTER_MLP": (16, [128], 26, 16),
 }
@@ -38,10 +39,10 @@ for r in json.load(open(sys.argv[1])):
         steps[(p["shape"], p["kernel"])] = us
 gemm_rate = statistics.median(gemm) if gemm else float("nan")
 print(f"ND4J GEMM 512 x 512 (float): {gemm_rate:.1f} GFLOP/s, median of {len(gemm)} measurements\n")
-print("| model | kernel | µs per batch of 16 | events/s (dense math) | GFLOP/s | of GEMM |")
-print("|---|---|---:|---:|---:|---:|")
+print("| model | kernel | rows per batch | µs per batch | events/s (dense math) | GFLOP/s | of GEMM |")
+print("|---|---|---:|---:|---:|---:|---:|")
 for (shape, kernel), us in sorted(steps.items()):
     batch = SHAPES[shape][3]
     rate = flops_per_batch(shape) / (us * 1e-6) / 1e9
-    print(f"| {shape.lower().replace('_', ' ')} | {kernel} | {us:,.1f} | {batch / us * 1e6:,.0f} "
+    print(f"| {shape.lower().replace('_', ' ')} | {kernel} | {batch} | {us:,.1f} | {batch / us * 1e6:,.0f} "
           f"| {rate:.1f} | {rate / gemm_rate:.2f} |")

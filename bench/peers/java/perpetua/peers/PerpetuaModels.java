@@ -112,11 +112,11 @@ final class PerpetuaModels {
                 out.add(
                         new Model(
                                 "Perpetua MLP",
-                                "dense 784 x 1/255, hidden 256, Adam 0.002, maxBatch 16",
+                                "dense 784 x 1/255, hidden 256, Adam 0.005, maxBatch 32",
                                 """
                                 {"model":"mnist-mlp","task":"MULTICLASS","classes":10,\
                                 "denseSize":784,"denseScale":0.00392157,"hidden":[256],\
-                                "optimizer":"ADAM","learningRate":0.002,"maxBatch":16,\
+                                "optimizer":"ADAM","learningRate":0.005,"maxBatch":32,\
                                 "wide":false}"""));
                 out.add(
                         new Model(
