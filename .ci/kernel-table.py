@@ -6,7 +6,8 @@ the faster of ND4J and VECTOR."""
 import json
 import sys
 
-ND4J_MIN_WORK = 1 << 22
+# Kernels.ND4J_MIN_WORK_VECTORS: the threshold against the Java kernel on vectors
+ND4J_MIN_WORK = 1 << 24
 WIDE_INPUT = 4096
 WIDE_MIN_WORK = 1 << 18
 

@@ -9,13 +9,18 @@ import perpetua.schemas.ModelSpec;
  * <p>The rule comes from the kernel benchmark in {@code BENCHMARKS.md} (one training step, ND4J
  * against primitive loops, over inputs, hidden widths and batch sizes): ND4J's GEMM pays a fixed
  * cost per call (native call, copies in and out) that a product of {@code batch x in x out}
- * multiply-adds must amortize. Below {@link #ND4J_MIN_WORK} multiply-adds per product the primitive
- * loops are faster; above it ND4J is.
+ * multiply-adds must amortize. Below {@link #ND4J_MIN_WORK} multiply-adds per product the plain
+ * loops are faster; above it ND4J is. The Java kernel on the vector API holds out against ND4J up
+ * to {@link #ND4J_MIN_WORK_VECTORS}: it won every shape of the benchmark at 32 rows, up to 8.2M
+ * multiply-adds (1.85x there), and lost at 256 rows by at most 1.11x.
  */
 public final class Kernels {
 
-    /** Multiply-adds per product from which ND4J's GEMM beats the primitive loops. */
+    /** Multiply-adds per product from which ND4J's GEMM beats the Java kernel's plain loops. */
     public static final long ND4J_MIN_WORK = 1L << 22;
+
+    /** Multiply-adds per product from which ND4J's GEMM beats the Java kernel on vectors. */
+    public static final long ND4J_MIN_WORK_VECTORS = 1L << 24;
 
     /** Inputs from which a layer is wide enough for ND4J at {@link #WIDE_MIN_WORK}. */
     public static final int WIDE_INPUT = 4096;
@@ -31,7 +36,7 @@ public final class Kernels {
             return spec.getKernel();
         }
         long work = (long) Math.max(1, spec.getMaxBatch()) * in * out;
-        boolean nd4j = work >= ND4J_MIN_WORK || (in >= WIDE_INPUT && work >= WIDE_MIN_WORK);
+        boolean nd4j = work >= minWork() || (in >= WIDE_INPUT && work >= WIDE_MIN_WORK);
         return nd4j ? Kernel.ND4J : Kernel.PRIMITIVE;
     }
 
@@ -53,10 +58,15 @@ public final class Kernels {
         }
     }
 
+    // The threshold against the Java kernel this JVM runs.
+    private static long minWork() {
+        return VectorSupport.enabled() ? ND4J_MIN_WORK_VECTORS : ND4J_MIN_WORK;
+    }
+
     /** Returns the rule in words, as it is logged when a model is created. */
     public static String rule() {
         return "AUTO: ND4J when maxBatch x in x out >= "
-                + ND4J_MIN_WORK
+                + minWork()
                 + ", or >= "
                 + WIDE_MIN_WORK
                 + " with >= "

@@ -27,6 +27,10 @@ import perpetua.schemas.Task;
  * kernel and with the primitive kernel, across input sizes, hidden widths (0: a linear model) and
  * batch sizes. The figures decide {@link perpetua.model.Kernels#choose}.
  *
+ * <p>As in {@link ModelStepBenchmark}, each iteration starts from a new model and each step learns
+ * the next of {@link #BATCHES} batches: one batch learned over and over by one model is memorised,
+ * and its subnormal gradients measure the processor's slow path, not the kernel.
+ *
  * <p>Run with {@code ./perpetua bench kernels}; one operation is one step of one batch.
  */
 @State(Scope.Benchmark)
@@ -46,8 +50,13 @@ public class KernelBenchmark {
     @Param({"ND4J", "PRIMITIVE", "VECTOR"})
     public String kernel;
 
+    /** The distinct batches a run cycles through. */
+    static final int BATCHES = 16;
+
+    private ModelSpec spec;
     private NeuralModel model;
-    private MicroBatch rows;
+    private MicroBatch[] batches;
+    private int next;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -59,7 +68,7 @@ public class KernelBenchmark {
             throw new IllegalStateException(
                     "kernel VECTOR: " + VectorSupport.describe() + "; ./perpetua bench passes it");
         }
-        ModelSpec spec =
+        spec =
                 ModelSpec.newBuilder()
                         .setModel("kernel")
                         .setTask(Task.BINARY)
@@ -75,20 +84,31 @@ public class KernelBenchmark {
                         .setMaxBatch(batch)
                         .setKernel(ModelStepBenchmark.javaKernel(kernel))
                         .build();
-        model = new NeuralModel(spec);
-        rows = new MicroBatch(inputs, batch);
+        batches = new MicroBatch[BATCHES];
         Random random = new Random(1);
         float[] row = new float[inputs];
-        for (int r = 0; r < batch; r++) {
-            for (int j = 0; j < inputs; j++) {
-                row[j] = (float) random.nextGaussian();
+        for (int k = 0; k < BATCHES; k++) {
+            batches[k] = new MicroBatch(inputs, batch);
+            for (int r = 0; r < batch; r++) {
+                for (int j = 0; j < inputs; j++) {
+                    row[j] = (float) random.nextGaussian();
+                }
+                batches[k].addRow(row, new int[0], 0, random.nextInt(2), 1f);
             }
-            rows.addRow(row, new int[0], 0, random.nextInt(2), 1f);
         }
+    }
+
+    /** A new model, as a new stream's, for every iteration. */
+    @Setup(Level.Iteration)
+    public void newModel() {
+        model = new NeuralModel(spec);
+        next = 0;
     }
 
     @Benchmark
     public double step() {
+        MicroBatch rows = batches[next];
+        next = (next + 1) % BATCHES;
         return model.learn(rows);
     }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import perpetua.schemas.Activation;
+import perpetua.schemas.ModelSpec;
 
 /**
  * The vector dense kernel against the products written out, over shapes that fill its register
@@ -136,6 +137,35 @@ class VectorKernelTest {
             assertThat(Kernels.create(perpetua.schemas.Kernel.PRIMITIVE, 8, 8).name())
                     .isEqualTo("PRIMITIVE");
             assertThat(VectorSupport.describe()).contains("plain loops");
+        } finally {
+            if (was == null) {
+                System.clearProperty(VectorSupport.PROPERTY);
+            } else {
+                System.setProperty(VectorSupport.PROPERTY, was);
+            }
+        }
+    }
+
+    @Test
+    void autoLeavesMoreWorkToTheJavaKernelOnVectorsThanOnPlainLoops() {
+        // The mnist MLP's first layer at maxBatch 32: 6.4M multiply-adds per product.
+        ModelSpec mnist =
+                ModelSpec.newBuilder()
+                        .setModel("m")
+                        .setTask(perpetua.schemas.Task.MULTICLASS)
+                        .setClasses(10)
+                        .setDenseSize(784)
+                        .setNumericFeatures(java.util.List.of())
+                        .setMaxBatch(32)
+                        .build();
+        assertThat(Kernels.choose(mnist, 784, 256)).isEqualTo(perpetua.schemas.Kernel.PRIMITIVE);
+        assertThat(Kernels.choose(mnist, 1000, 1024)).isEqualTo(perpetua.schemas.Kernel.ND4J);
+        assertThat(Kernels.rule()).contains(">= " + Kernels.ND4J_MIN_WORK_VECTORS);
+        String was = System.getProperty(VectorSupport.PROPERTY);
+        System.setProperty(VectorSupport.PROPERTY, "false");
+        try {
+            assertThat(Kernels.choose(mnist, 784, 256)).isEqualTo(perpetua.schemas.Kernel.ND4J);
+            assertThat(Kernels.rule()).contains(">= " + Kernels.ND4J_MIN_WORK + ",");
         } finally {
             if (was == null) {
                 System.clearProperty(VectorSupport.PROPERTY);
