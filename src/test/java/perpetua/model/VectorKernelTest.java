@@ -131,12 +131,20 @@ class VectorKernelTest {
         // Too narrow to fill a vector: a few numerics into one output stay on the plain loops.
         assertThat(Kernels.create(perpetua.schemas.Kernel.PRIMITIVE, 6, 1).name())
                 .isEqualTo("PRIMITIVE");
+        withoutVectors(
+                () -> {
+                    assertThat(Kernels.create(perpetua.schemas.Kernel.PRIMITIVE, 8, 8).name())
+                            .isEqualTo("PRIMITIVE");
+                    assertThat(VectorSupport.describe()).contains("plain loops");
+                });
+    }
+
+    // Runs checks with -Dperpetua.vector=false, and puts the property back as it was.
+    private static void withoutVectors(Runnable checks) {
         String was = System.getProperty(VectorSupport.PROPERTY);
         System.setProperty(VectorSupport.PROPERTY, "false");
         try {
-            assertThat(Kernels.create(perpetua.schemas.Kernel.PRIMITIVE, 8, 8).name())
-                    .isEqualTo("PRIMITIVE");
-            assertThat(VectorSupport.describe()).contains("plain loops");
+            checks.run();
         } finally {
             if (was == null) {
                 System.clearProperty(VectorSupport.PROPERTY);
@@ -161,18 +169,12 @@ class VectorKernelTest {
         assertThat(Kernels.choose(mnist, 784, 256)).isEqualTo(perpetua.schemas.Kernel.PRIMITIVE);
         assertThat(Kernels.choose(mnist, 1000, 1024)).isEqualTo(perpetua.schemas.Kernel.ND4J);
         assertThat(Kernels.rule()).contains(">= " + Kernels.ND4J_MIN_WORK_VECTORS);
-        String was = System.getProperty(VectorSupport.PROPERTY);
-        System.setProperty(VectorSupport.PROPERTY, "false");
-        try {
-            assertThat(Kernels.choose(mnist, 784, 256)).isEqualTo(perpetua.schemas.Kernel.ND4J);
-            assertThat(Kernels.rule()).contains(">= " + Kernels.ND4J_MIN_WORK + ",");
-        } finally {
-            if (was == null) {
-                System.clearProperty(VectorSupport.PROPERTY);
-            } else {
-                System.setProperty(VectorSupport.PROPERTY, was);
-            }
-        }
+        withoutVectors(
+                () -> {
+                    assertThat(Kernels.choose(mnist, 784, 256))
+                            .isEqualTo(perpetua.schemas.Kernel.ND4J);
+                    assertThat(Kernels.rule()).contains(">= " + Kernels.ND4J_MIN_WORK + ",");
+                });
     }
 
     @Test
