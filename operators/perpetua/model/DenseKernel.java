@@ -45,14 +45,6 @@ public abstract class DenseKernel {
             float[] dz, float[] a, int n, float[] params, int w, int b, float[] grad, float[] da);
 
     /**
-     * Multiplies {@code d[0, length)} in place by the derivative of {@code act} at this layer's
-     * outputs {@code y}: the step from the gradient of its activations to that of its sums.
-     */
-    public void activationGradient(Activation act, float[] y, float[] d, int length) {
-        Activations.backward(act, y, d, length);
-    }
-
-    /**
      * Tells the kernel that the weights in the model's parameters changed since its last forward
      * pass, so that anything it derived from them (a transposed copy, ND4J's copy) is stale. Until
      * then it may reuse what it derived.

@@ -287,7 +287,7 @@ final class ForwardBackward {
                     d[i] *= m[i];
                 }
             }
-            kernels[l].activationGradient(p.activation[l], acts[l + 1], d, size);
+            Activations.backward(p.activation[l], acts[l + 1], d, size);
             boolean below = l > 0 || p.fields > 0;
             kernels[l].backward(
                     d,

@@ -72,24 +72,7 @@ final class VectorKernel extends DenseKernel {
         } else {
             forwardByPanels(a, n, params, w, b, z);
         }
-        if (act == Activation.RELU || act == Activation.LEAKY_RELU) {
-            VectorMath.rectify(z, n * out, slope(act));
-        } else {
-            Activations.apply(act, z, n * out);
-        }
-    }
-
-    @Override
-    public void activationGradient(Activation act, float[] y, float[] d, int length) {
-        if (act == Activation.RELU || act == Activation.LEAKY_RELU) {
-            VectorMath.rectifierGradient(y, d, length, slope(act));
-        } else {
-            Activations.backward(act, y, d, length);
-        }
-    }
-
-    private static float slope(Activation act) {
-        return act == Activation.RELU ? 0f : Activations.LEAK;
+        Activations.apply(act, z, n * out);
     }
 
     /**

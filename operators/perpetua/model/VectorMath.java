@@ -5,8 +5,8 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Reductions over the parameters' long dense ranges, and the rectifiers of a layer's outputs, on
- * the vector API, for the JVMs where {@link VectorSupport} finds it; loaded only there.
+ * Reductions over the parameters' long dense ranges on the vector API, for the JVMs where {@link
+ * VectorSupport} finds it; loaded only there.
  */
 final class VectorMath {
     private static final VectorSpecies<Float> SPECIES = VectorKernel.SPECIES;
@@ -61,47 +61,5 @@ final class VectorMath {
             finite &= Float.isFinite(x[i]);
         }
         return finite;
-    }
-
-    /**
-     * {@code x = max(x, slope * x)} over {@code x[0, length)}, in place: RELU (slope 0) or
-     * LEAKY_RELU, value for value as {@link Activations#apply} computes it.
-     */
-    static void rectify(float[] x, int length, float slope) {
-        int i = 0;
-        for (; i < SPECIES.loopBound(length); i += L) {
-            FloatVector v = FloatVector.fromArray(SPECIES, x, i);
-            v.max(slope == 0f ? FloatVector.zero(SPECIES) : v.mul(slope)).intoArray(x, i);
-        }
-        for (; i < length; i++) {
-            x[i] = Math.max(x[i], slope == 0f ? 0f : slope * x[i]);
-        }
-    }
-
-    /**
-     * The gradient through a rectifier whose outputs are {@code y}, over {@code d[0, length)} in
-     * place: {@code d} where {@code y > 0}, else {@code slope * d}, value for value as {@link
-     * Activations#backward} computes it.
-     */
-    static void rectifierGradient(float[] y, float[] d, int length, float slope) {
-        int i = 0;
-        for (; i < SPECIES.loopBound(length); i += L) {
-            FloatVector above =
-                    FloatVector.fromArray(SPECIES, y, i)
-                            .mul(0x1p100f)
-                            .mul(0x1p100f)
-                            .max(0f)
-                            .min(1f);
-            FloatVector g = FloatVector.fromArray(SPECIES, d, i);
-            FloatVector out =
-                    slope == 0f
-                            ? g.mul(above).add(0f)
-                            : g.mul(above).add(g.mul(slope).mul(above.neg().add(1f)));
-            out.intoArray(d, i);
-        }
-        for (; i < length; i++) {
-            float above = Activations.positive(y[i]);
-            d[i] = slope == 0f ? d[i] * above + 0f : d[i] * above + d[i] * slope * (1f - above);
-        }
     }
 }

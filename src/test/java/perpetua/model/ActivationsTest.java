@@ -2,6 +2,7 @@ package perpetua.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 import perpetua.schemas.Activation;
 
@@ -40,5 +41,41 @@ class ActivationsTest {
         float[] d = {5f, 5f, -5f};
         Activations.backward(Activation.LEAKY_RELU, y, d, d.length);
         assertBits(d, 5f * Activations.LEAK, 5f, -5f * Activations.LEAK);
+    }
+
+    @Test
+    void branchFreeRectifiersMatchTheirDefinitionsOnEveryKindOfValue() {
+        Random random = new Random(5);
+        float[] special = {
+            0f, -0f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MIN_VALUE
+        };
+        for (Activation act : new Activation[] {Activation.RELU, Activation.LEAKY_RELU}) {
+            float slope = act == Activation.RELU ? 0f : Activations.LEAK;
+            for (int length : new int[] {1, 7, 8, 9, 31, 40, 4096}) {
+                float[] x = new float[length];
+                float[] d = new float[length];
+                for (int i = 0; i < length; i++) {
+                    x[i] = i % 5 == 0 ? special[(i / 5) % special.length] : gaussian(random);
+                    d[i] = gaussian(random);
+                }
+                float[] y = x.clone();
+                Activations.apply(act, y, length);
+                float[] g = d.clone();
+                Activations.backward(act, y, g, length);
+                for (int i = 0; i < length; i++) {
+                    float rectified =
+                            x[i] > 0f || Float.isNaN(x[i]) ? x[i] : slope == 0f ? 0f : slope * x[i];
+                    assertBits(new float[] {y[i]}, rectified);
+                    float gradient = y[i] > 0f ? d[i] : slope == 0f ? 0f : slope * d[i];
+                    if (!Float.isNaN(y[i])) {
+                        assertBits(new float[] {g[i]}, gradient);
+                    }
+                }
+            }
+        }
+    }
+
+    private static float gaussian(Random random) {
+        return random.nextDouble() < 0.1 ? 0f : (float) random.nextGaussian();
     }
 }

@@ -178,44 +178,6 @@ class VectorKernelTest {
     }
 
     @Test
-    void rectifiersAreTheScalarOnesToTheBit() {
-        // to the bit, zeros' signs included; NaNs compare alike whatever their payload
-        Random random = new Random(5);
-        float[] special = {
-            0f, -0f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MIN_VALUE
-        };
-        VectorKernel kernel = new VectorKernel(3, 8);
-        for (Activation act : new Activation[] {Activation.RELU, Activation.LEAKY_RELU}) {
-            for (int length : new int[] {1, 7, 8, 9, 31, 40, 4096}) {
-                float[] x = random(random, length, 0.1);
-                float[] d = random(random, length, 0.1);
-                for (int i = 0; i < length; i += 5) {
-                    x[i] = special[(i / 5) % special.length];
-                }
-                float[] expected = x.clone();
-                Activations.apply(act, expected, length);
-                float[] actual = x.clone();
-                VectorMath.rectify(actual, length, act == Activation.RELU ? 0f : Activations.LEAK);
-                for (int i = 0; i < length; i++) {
-                    assertThat(Float.floatToIntBits(actual[i]))
-                            .as("%s of %s at %d of %d", act, x[i], i, length)
-                            .isEqualTo(Float.floatToIntBits(expected[i]));
-                }
-                float[] y = expected;
-                float[] expectedGrad = d.clone();
-                Activations.backward(act, y, expectedGrad, length);
-                float[] actualGrad = d.clone();
-                kernel.activationGradient(act, y, actualGrad, length);
-                for (int i = 0; i < length; i++) {
-                    assertThat(Float.floatToIntBits(actualGrad[i]))
-                            .as("%s gradient at %d of %d", act, i, length)
-                            .isEqualTo(Float.floatToIntBits(expectedGrad[i]));
-                }
-            }
-        }
-    }
-
-    @Test
     void allFiniteFindsEveryNonFiniteValueWhereverItIs() {
         float[] x = random(new Random(2), 1031, 0.2);
         x[7] = Float.MAX_VALUE;
