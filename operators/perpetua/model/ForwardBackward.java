@@ -75,8 +75,10 @@ final class ForwardBackward {
         }
     }
 
-    // Scores of joined rows (joinedScores), apart from the pass's own buffers.
+    // Scores of joined rows (joinedScores), apart from the pass's own buffers, and the base row's
+    // factor sums they start from.
     private float[] joined = new float[0];
+    private float[] baseFactorSums;
 
     /** The kernel of each dense layer, the output layer last. */
     DenseKernel[] kernels() {
@@ -226,9 +228,11 @@ final class ForwardBackward {
             sparse.addWide(items, joined);
         }
         if (factors != null) {
-            float[] sums = new float[factors.dim()];
-            double squares = factors.sumsOf(base, 0, sums);
-            factors.addJoined(items, joined, sums, squares);
+            if (baseFactorSums == null) {
+                baseFactorSums = new float[factors.dim()];
+            }
+            double squares = factors.sumsOf(base, 0, baseFactorSums);
+            factors.addJoined(items, joined, baseFactorSums, squares);
         }
         return joined;
     }
