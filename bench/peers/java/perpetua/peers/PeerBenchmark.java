@@ -77,14 +77,19 @@ public final class PeerBenchmark implements Callable<Integer> {
             defaultValue = "240")
     double slowSeconds;
 
+    /** A peer's warm-up stops after this many seconds of its own time. */
+    static final int PEER_WARM_UP_SECONDS = 20;
+
     @Option(
             names = "--warm-up-events",
             description =
-                    "Before each Perpetua row, replays the first this many events of the stream"
-                            + " through the same spec, untimed and discarded, so that the row's"
-                            + " events/s is the JVM's steady state and not its JIT compiling"
-                            + " Flink, the decoder and the Learner; 0 for none (default:"
-                            + " ${DEFAULT-VALUE}).",
+                    "Before each row, runs the first this many events of the stream through a"
+                            + " fresh copy of the same learner, untimed and discarded, so that the"
+                            + " row's events/s is the JVM's steady state and not its JIT compiling"
+                            + " Flink, the decoder and the Learner (or a peer's Java side); a peer's"
+                            + " warm-up also stops at its --slow-events and after "
+                            + PEER_WARM_UP_SECONDS
+                            + " s of its own time; 0 for none (default: ${DEFAULT-VALUE}).",
             defaultValue = "0")
     long warmUpEvents;
 
@@ -253,8 +258,8 @@ public final class PeerBenchmark implements Callable<Integer> {
                 }
                 long limit = c.slow() && slowEvents > 0 ? slowEvents : Long.MAX_VALUE;
                 double seconds = c.slow() && slowSeconds > 0 ? slowSeconds : Double.MAX_VALUE;
-                if (c.perpetua() != null && warmUpEvents > 0) {
-                    warmUp(stream, c);
+                if (warmUpEvents > 0) {
+                    warmUp(stream, c, limit);
                 }
                 Row row = run(stream, c, limit, seconds, out.toAbsolutePath().getParent());
                 rows.add(row);
@@ -267,12 +272,24 @@ public final class PeerBenchmark implements Callable<Integer> {
         return 0;
     }
 
-    /** Replays the stream's first {@link #warmUpEvents} through the row's spec, untimed. */
-    private void warmUp(PeerStream s, Candidate c) {
-        long events = Math.min(warmUpEvents, s.events.size());
+    /**
+     * Runs the stream's first {@link #warmUpEvents} (at most {@code limit}) through a fresh copy of
+     * the row's learner, untimed: a Perpetua row replays them through its spec, a peer learns them
+     * for at most {@link #PEER_WARM_UP_SECONDS} of its own time.
+     */
+    private void warmUp(PeerStream s, Candidate c, long limit) {
+        long events = Math.min(Math.min(warmUpEvents, limit), s.events.size());
         long t0 = System.nanoTime();
         try {
-            PerpetuaModels.replay(s, c.perpetua().spec(), events);
+            if (c.perpetua() != null) {
+                PerpetuaModels.replay(s, c.perpetua().spec(), events);
+            } else {
+                Row row = run(s, c, events, PEER_WARM_UP_SECONDS, null, false);
+                if (row.failure() != null) {
+                    throw new IllegalStateException(row.failure());
+                }
+                events = row.events();
+            }
             System.err.printf(
                     Locale.ROOT,
                     "%s / %s: warm-up of %,d events, untimed, %.1f s%n",
@@ -451,6 +468,17 @@ public final class PeerBenchmark implements Callable<Integer> {
      * it has spent {@code maxSeconds} of its own time.
      */
     static Row run(PeerStream s, Candidate c, long limit, double maxSeconds, Path curves) {
+        return run(s, c, limit, maxSeconds, curves, true);
+    }
+
+    /** As {@link #run(PeerStream, Candidate, long, double, Path)}, with or without progress. */
+    private static Row run(
+            PeerStream s,
+            Candidate c,
+            long limit,
+            double maxSeconds,
+            Path curves,
+            boolean progress) {
         if (c.perpetua() != null) {
             return replay(s, c, curves);
         }
@@ -471,7 +499,7 @@ public final class PeerBenchmark implements Callable<Integer> {
                 for (int j = 0; j < scores.length; j++) {
                     quality.add(scores[j], PeerStream.label(slice.get(j)));
                 }
-                if (i + slice.size() >= next && i + slice.size() < events.size()) {
+                if (progress && i + slice.size() >= next && i + slice.size() < events.size()) {
                     System.err.printf(
                             Locale.ROOT,
                             "  %s / %s: %,d events, %.1f s%n",
@@ -647,13 +675,15 @@ public final class PeerBenchmark implements Callable<Integer> {
                 warmUpEvents > 0
                         ? String.format(
                                 Locale.ROOT,
-                                " Before each Perpetua row, the first %,d events of its stream were"
-                                        + " replayed through its spec, untimed and discarded"
-                                        + " (`--warm-up-events`): its events/s is the JVM's steady"
-                                        + " state, not its JIT compiling the job's code.%n%n",
-                                warmUpEvents)
-                        : " No warm-up (`--warm-up-events 0`): the first Perpetua rows of the run"
-                                + " pay for the JIT compiling the job's code.\n\n");
+                                " Before each row, the first %,d events of its stream (a"
+                                        + " peer's: at most %d s of its time and its cap) went"
+                                        + " through a fresh copy of the same learner, untimed and"
+                                        + " discarded (`--warm-up-events`): its events/s is the"
+                                        + " JVM's steady state, not its JIT compiling the code.%n%n",
+                                warmUpEvents,
+                                PEER_WARM_UP_SECONDS)
+                        : " No warm-up (`--warm-up-events 0`): the first rows of the run pay for"
+                                + " the JIT compiling the code.\n\n");
         boolean anyClassification = rows.stream().anyMatch(r -> r.stream().task != Task.REGRESSION);
         if (anyClassification) {
             md.append(
