@@ -80,7 +80,10 @@ public final class InputDecoder {
                     reason = EventValidator.refusal(e);
                 }
                 return reason == null
-                        ? accepted(LearnerInput.of(e, r))
+                        ? accepted(
+                                events.readsCurrent(r.value)
+                                        ? LearnerInput.ofPayload(e, r)
+                                        : LearnerInput.of(e, r))
                         : refused(r, reason, e.getModel(), e.getId());
             }
         } catch (Refused x) {

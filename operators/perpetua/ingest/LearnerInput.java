@@ -37,6 +37,13 @@ public class LearnerInput {
     public long offset;
     public byte[] payload;
 
+    /**
+     * Whether {@link #payload} is {@link #event}'s own single-object message in the current schema,
+     * as decoded: the hand-over to the Learner then carries the event's bytes once, and the Learner
+     * reads the event from them. Set by decoding only.
+     */
+    public boolean eventInPayload;
+
     public LearnerInput() {}
 
     public static LearnerInput of(Event e, SourceRecord from) {
@@ -57,6 +64,16 @@ public class LearnerInput {
         LearnerInput in = at(from);
         in.spec = SPECS.get().encode(s);
         in.model = s.getModel();
+        return in;
+    }
+
+    /**
+     * The event decoded from record {@code from}, whose value is the event's single-object message
+     * in the current schema: see {@link #eventInPayload}.
+     */
+    public static LearnerInput ofPayload(Event e, SourceRecord from) {
+        LearnerInput in = of(e, from);
+        in.eventInPayload = from.value != null;
         return in;
     }
 

@@ -23,10 +23,12 @@ import perpetua.wire.WireFormat;
  * without boxing, names from a cache on the way back) instead of Flink's POJO serializer around
  * Avro's generic one.
  *
- * <p>Format: a kind byte (event, late label, spec), the model name, the source position and the
- * original bytes, then the event's body, the label's single-object encoding or the spec's bytes. It
- * is not kept in state: a record exists only between two operators, so the format may change from
- * one release to the next. Not thread-safe ({@link #duplicate()} gives each task its own).
+ * <p>Format: a kind byte (event, event in its original bytes, late label, spec), the model name,
+ * the source position and the original bytes, then the event's body, the label's single-object
+ * encoding or the spec's bytes; an event whose original bytes are its own message in the current
+ * schema ({@link LearnerInput#eventInPayload}) travels in them alone and is read from them. It is
+ * not kept in state: a record exists only between two operators, so the format may change from one
+ * release to the next. Not thread-safe ({@link #duplicate()} gives each task its own).
  */
 public final class LearnerInputSerializer extends TypeSerializer<LearnerInput> {
     private static final long serialVersionUID = 1L;
@@ -34,6 +36,7 @@ public final class LearnerInputSerializer extends TypeSerializer<LearnerInput> {
     private static final byte EVENT = 0;
     private static final byte FEEDBACK = 1;
     private static final byte SPEC = 2;
+    private static final byte EVENT_IN_PAYLOAD = 3;
 
     /** An event's body travels alone: both ends know its schema. */
     private static final byte[] NO_HEADER = new byte[0];
@@ -71,8 +74,11 @@ public final class LearnerInputSerializer extends TypeSerializer<LearnerInput> {
         to.partition = from.partition;
         to.offset = from.offset;
         to.payload = from.payload;
+        to.eventInPayload = from.eventInPayload;
         try {
-            if (from.event != null) {
+            if (from.event != null && from.eventInPayload) {
+                to.event = readPayloadEvent(from.payload);
+            } else if (from.event != null) {
                 to.event = readEvent(eventBytes(from.event), eventSize());
             }
             if (from.feedback != null) {
@@ -96,7 +102,10 @@ public final class LearnerInputSerializer extends TypeSerializer<LearnerInput> {
 
     @Override
     public void serialize(LearnerInput in, DataOutputView out) throws IOException {
-        byte kind = in.event != null ? EVENT : in.feedback != null ? FEEDBACK : SPEC;
+        byte kind =
+                in.event != null
+                        ? in.eventInPayload && EventBody.CURRENT ? EVENT_IN_PAYLOAD : EVENT
+                        : in.feedback != null ? FEEDBACK : SPEC;
         out.writeByte(kind);
         StringSerializer.INSTANCE.serialize(in.model, out);
         out.writeLong(in.publishedAt);
@@ -107,7 +116,10 @@ public final class LearnerInputSerializer extends TypeSerializer<LearnerInput> {
         switch (kind) {
             case EVENT -> writeBytes(eventBytes(in.event), eventSize(), out);
             case FEEDBACK -> writeBytes(labels().encode(in.feedback), out);
-            default -> writeBytes(in.spec, in.spec == null ? 0 : in.spec.length, out);
+            case SPEC -> writeBytes(in.spec, in.spec == null ? 0 : in.spec.length, out);
+            default -> {
+                // EVENT_IN_PAYLOAD: the original bytes are the event.
+            }
         }
     }
 
@@ -127,6 +139,10 @@ public final class LearnerInputSerializer extends TypeSerializer<LearnerInput> {
                 byte[] body = scratch(length);
                 source.readFully(body, 0, length);
                 in.event = readEvent(body, length);
+            }
+            case EVENT_IN_PAYLOAD -> {
+                in.event = readPayloadEvent(in.payload);
+                in.eventInPayload = true;
             }
             case FEEDBACK -> in.feedback = labels().decode(readBytes(source));
             case SPEC -> in.spec = readBytes(source);
@@ -165,6 +181,15 @@ public final class LearnerInputSerializer extends TypeSerializer<LearnerInput> {
             return events().read(bytes, 0, length);
         }
         return eventCodec().decode(java.util.Arrays.copyOf(bytes, length));
+    }
+
+    /** The event of a single-object message in the current schema, checked when decoded. */
+    private Event readPayloadEvent(byte[] message) throws IOException {
+        if (message == null || message.length < WireFormat.HEADER_BYTES) {
+            throw new IOException("an event in its original bytes has no message");
+        }
+        return events().read(
+                        message, WireFormat.HEADER_BYTES, message.length - WireFormat.HEADER_BYTES);
     }
 
     private EventBody events() {

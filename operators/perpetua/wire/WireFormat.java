@@ -255,6 +255,18 @@ public final class WireFormat {
         }
 
         /**
+         * Whether {@code message} has the current schema's header and is read without Avro's
+         * generic decoder: the events of {@link EventBody}'s schema, as {@link #decode} reads them.
+         */
+        public boolean readsCurrent(byte[] message) {
+            if (events == null) {
+                return false;
+            }
+            OptionalLong fingerprint = fingerprint(message);
+            return fingerprint.isPresent() && fingerprint.getAsLong() == current;
+        }
+
+        /**
          * Decodes one message; its body is first walked against its writer schema, so that no
          * length prefix the bytes cannot hold makes the decoder allocate.
          *

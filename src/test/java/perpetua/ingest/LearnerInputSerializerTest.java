@@ -73,6 +73,34 @@ class LearnerInputSerializerTest {
     }
 
     @Test
+    void anEventDecodedFromItsOwnMessageTravelsInItOnce() throws Exception {
+        InputDecoder decoder = new InputDecoder("feedback", "control", RecordLimits.DEFAULTS);
+        for (int i = 0; i < 6; i++) {
+            byte[] bytes = WireFormat.codec(Event.class).encode(event(i));
+            SourceRecord record = new SourceRecord("events", 1, 10L + i, 99L, bytes);
+            LearnerInput in = decoder.decode(record).input();
+            assertThat(in.eventInPayload).isTrue();
+            LearnerInput back = roundTrip(in);
+            assertThat(back.event).isEqualTo(event(i));
+            assertThat(back.eventInPayload).isTrue();
+            assertThat(back.payload).isEqualTo(bytes);
+            assertThat(back.offset).isEqualTo(10L + i);
+            assertThat(serializer.copy(in).event).isEqualTo(event(i));
+            // The same input, not known to be its own message, carries the body beside the bytes.
+            LearnerInput twice = LearnerInput.of(in.event, record);
+            assertThat(roundTrip(twice).event).isEqualTo(event(i));
+            assertThat(size(twice) - size(in))
+                    .isEqualTo(Integer.BYTES + bytes.length - WireFormat.HEADER_BYTES);
+        }
+    }
+
+    private int size(LearnerInput in) throws Exception {
+        DataOutputSerializer out = new DataOutputSerializer(64);
+        serializer.serialize(in, out);
+        return out.length();
+    }
+
+    @Test
     void aLabelAndASpecComeBack() throws Exception {
         Feedback f =
                 Feedback.newBuilder()
