@@ -11,6 +11,7 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import moa.classifiers.bayes.NaiveBayes;
 import moa.classifiers.functions.SGD;
@@ -77,19 +78,32 @@ public final class PeerBenchmark implements Callable<Integer> {
             defaultValue = "240")
     double slowSeconds;
 
-    /** A peer's warm-up stops after this many seconds of its own time. */
-    static final int PEER_WARM_UP_SECONDS = 20;
+    @Option(
+            names = "--repeats",
+            description =
+                    "Runs each learner's timed run this many times, each from a fresh learner, and"
+                            + " reports the run of median events/s; learners marked slow run once"
+                            + " (default: ${DEFAULT-VALUE}).",
+            defaultValue = "1")
+    int repeats;
+
+    /** Each row of several timed runs, with those runs' events/s (by identity). */
+    private final Map<Row, String> timedRuns = new java.util.IdentityHashMap<>();
+
+    /** A warm-up starts no pass after this many seconds, and a peer's stops then. */
+    static final int WARM_UP_SECONDS = 30;
 
     @Option(
             names = "--warm-up-events",
             description =
-                    "Before each row, runs the first this many events of the stream through a"
-                            + " fresh copy of the same learner, untimed and discarded, so that the"
-                            + " row's events/s is the JVM's steady state and not its JIT compiling"
-                            + " Flink, the decoder and the Learner (or a peer's Java side); a peer's"
-                            + " warm-up also stops at its --slow-events and after "
-                            + PEER_WARM_UP_SECONDS
-                            + " s of its own time; 0 for none (default: ${DEFAULT-VALUE}).",
+                    "Before each row, this many events go through fresh copies of the same"
+                            + " learner, untimed and discarded, in passes over the stream (each"
+                            + " pass at most its --events, or --slow-events for a slow learner), so"
+                            + " that the row's events/s is the JVM's steady state and not its JIT"
+                            + " compiling Flink, the decoder and the Learner (or a peer's Java"
+                            + " side); no pass starts after "
+                            + WARM_UP_SECONDS
+                            + " s, and a peer's stops then; 0 for none (default: ${DEFAULT-VALUE}).",
             defaultValue = "0")
     long warmUpEvents;
 
@@ -261,9 +275,12 @@ public final class PeerBenchmark implements Callable<Integer> {
                 if (warmUpEvents > 0) {
                     warmUp(stream, c, limit);
                 }
-                Row row = run(stream, c, limit, seconds, out.toAbsolutePath().getParent());
+                Row row = timed(stream, c, limit, seconds, out.toAbsolutePath().getParent());
                 rows.add(row);
                 System.out.println(line(row));
+                if (timedRuns.containsKey(row)) {
+                    System.out.println("  timed runs: " + timedRuns.get(row));
+                }
                 write(rows);
             }
         }
@@ -273,32 +290,82 @@ public final class PeerBenchmark implements Callable<Integer> {
     }
 
     /**
-     * Runs the stream's first {@link #warmUpEvents} (at most {@code limit}) through a fresh copy of
-     * the row's learner, untimed: a Perpetua row replays them through its spec, a peer learns them
-     * for at most {@link #PEER_WARM_UP_SECONDS} of its own time.
+     * The timed run of a learner, {@link #repeats} times unless it is slow: the run of median
+     * events/s, noted with the others' events/s and whether their quality differed.
+     */
+    private Row timed(PeerStream s, Candidate c, long limit, double seconds, Path curves) {
+        int times = c.slow() ? 1 : Math.max(1, repeats);
+        List<Row> runs = new ArrayList<>();
+        for (int r = 0; r < times; r++) {
+            Row row = run(s, c, limit, seconds, curves);
+            if (row.failure() != null) {
+                return row;
+            }
+            runs.add(row);
+        }
+        if (times == 1) {
+            return runs.get(0);
+        }
+        List<Row> bySpeed = new ArrayList<>(runs);
+        bySpeed.sort(java.util.Comparator.comparingDouble(r -> r.events() / r.seconds()));
+        Row median = bySpeed.get(times / 2);
+        timedRuns.put(
+                median,
+                String.format(
+                        Locale.ROOT,
+                        "%s / %s: %s events/s, in order%s",
+                        s.name,
+                        c.name(),
+                        runs.stream()
+                                .map(
+                                        r ->
+                                                String.format(
+                                                        Locale.ROOT,
+                                                        "%,.0f",
+                                                        r.events() / r.seconds()))
+                                .collect(java.util.stream.Collectors.joining(", ")),
+                        runs.stream().allMatch(r -> r.quality().equals(median.quality()))
+                                ? ", the same quality in every run"
+                                : "; the runs' quality differed, the row's is the median run's"));
+        return median;
+    }
+
+    /**
+     * Runs {@link #warmUpEvents} events through fresh copies of the row's learner, untimed, in
+     * passes over the stream's first {@code limit} events: a Perpetua row replays them through its
+     * spec, a peer learns them; no pass starts after {@link #WARM_UP_SECONDS}, and a peer's stops
+     * then.
      */
     private void warmUp(PeerStream s, Candidate c, long limit) {
-        long events = Math.min(Math.min(warmUpEvents, limit), s.events.size());
+        long pass = Math.min(Math.min(warmUpEvents, limit), s.events.size());
+        long events = 0;
+        int passes = 0;
         long t0 = System.nanoTime();
         try {
-            if (c.perpetua() != null) {
-                PerpetuaModels.replay(s, c.perpetua().spec(), events);
-            } else {
-                Row row = run(s, c, events, PEER_WARM_UP_SECONDS, null, false);
-                if (row.failure() != null) {
-                    throw new IllegalStateException(row.failure());
+            do {
+                double left = WARM_UP_SECONDS - (System.nanoTime() - t0) / 1e9;
+                if (c.perpetua() != null) {
+                    PerpetuaModels.replay(s, c.perpetua().spec(), pass);
+                    events += pass;
+                } else {
+                    Row row = run(s, c, pass, left, null, false);
+                    if (row.failure() != null) {
+                        throw new IllegalStateException(row.failure());
+                    }
+                    events += row.events();
                 }
-                events = row.events();
-            }
+                passes++;
+            } while (events < warmUpEvents && System.nanoTime() - t0 < WARM_UP_SECONDS * 1e9);
             System.err.printf(
                     Locale.ROOT,
-                    "%s / %s: warm-up of %,d events, untimed, %.1f s%n",
+                    "%s / %s: warm-up of %,d events in %d passes, untimed, %.1f s%n",
                     s.name,
                     c.name(),
                     events,
+                    passes,
                     (System.nanoTime() - t0) / 1e9);
         } catch (Exception e) {
-            // The measured replay that follows fails or succeeds on its own.
+            // The measured run that follows fails or succeeds on its own.
             System.err.printf(Locale.ROOT, "%s / %s: warm-up failed: %s%n", s.name, c.name(), e);
         }
     }
@@ -675,13 +742,13 @@ public final class PeerBenchmark implements Callable<Integer> {
                 warmUpEvents > 0
                         ? String.format(
                                 Locale.ROOT,
-                                " Before each row, the first %,d events of its stream (a"
-                                        + " peer's: at most %d s of its time and its cap) went"
-                                        + " through a fresh copy of the same learner, untimed and"
-                                        + " discarded (`--warm-up-events`): its events/s is the"
-                                        + " JVM's steady state, not its JIT compiling the code.%n%n",
+                                " Before each row, %,d events went through fresh copies of"
+                                        + " the same learner in passes over its stream, untimed and"
+                                        + " discarded, none started after %d s"
+                                        + " (`--warm-up-events`): its events/s is the JVM's steady"
+                                        + " state, not its JIT compiling the code.%n%n",
                                 warmUpEvents,
-                                PEER_WARM_UP_SECONDS)
+                                WARM_UP_SECONDS)
                         : " No warm-up (`--warm-up-events 0`): the first rows of the run pay for"
                                 + " the JIT compiling the code.\n\n");
         boolean anyClassification = rows.stream().anyMatch(r -> r.stream().task != Task.REGRESSION);
@@ -746,6 +813,21 @@ public final class PeerBenchmark implements Callable<Integer> {
         md.append(ratios(classic));
         md.append(targets(classic));
         md.append(searchCurves(classic));
+        if (!timedRuns.isEmpty()) {
+            md.append(
+                    String.format(
+                            Locale.ROOT,
+                            "Each row but the slow learners' is the median of %d timed runs"
+                                    + " (`--repeats`), each from a fresh learner:%n%n",
+                            repeats));
+            for (Row r : rows) {
+                String runs = timedRuns.get(r);
+                if (runs != null) {
+                    md.append("- ").append(runs).append('\n');
+                }
+            }
+            md.append('\n');
+        }
         md.append(denseRates(classic));
         md.append("Streams:\n");
         rows.stream()
