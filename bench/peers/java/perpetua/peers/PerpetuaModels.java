@@ -68,11 +68,10 @@ final class PerpetuaModels {
                 out.add(
                         new Model(
                                 "Perpetua logistic",
-                                "lr: hashed 2^18, Adam 0.02, maxBatch 256",
+                                "lr: hashed 2^18, NORMALIZED_ADAGRAD (the default), maxBatch 256",
                                 """
                                 {"model":"lr","task":"BINARY","numericFeatures":["distance"],\
-                                "hashBits":18,"optimizer":"ADAM","learningRate":0.02,\
-                                "maxBatch":256}"""));
+                                "hashBits":18,"maxBatch":256}"""));
                 out.add(
                         new Model(
                                 "Perpetua wide and deep",

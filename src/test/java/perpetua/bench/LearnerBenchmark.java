@@ -33,9 +33,10 @@ import perpetua.wire.WireFormat;
 
 /**
  * Throughput of the Learner operator alone (no Kafka): predict, score and learn the carried flights
- * events through the real operator in Flink's keyed test harness, at several micro-batch sizes. The
- * events are decoded from their wire form first, as the job's decoding hands them over, and the
- * harness keeps each prediction as emitted, as the job's chained sink receives it.
+ * events through the real operator in Flink's keyed test harness, at several micro-batch sizes, by
+ * the peer benchmark's flights logistic regression or (parameter {@code model}) its wide and deep
+ * model. The events are decoded from their wire form first, as the job's decoding hands them over,
+ * and the harness keeps each prediction as emitted, as the job's chained sink receives it.
  *
  * <p>One operation is one event. Run with {@code ./perpetua bench learner}.
  */
@@ -47,6 +48,27 @@ public class LearnerBenchmark {
 
     @Param({"1", "32", "256"})
     public int maxBatch;
+
+    /**
+     * The flights model: {@code logistic}, the peer benchmark's logistic row (hashed categoricals
+     * and the standardized distance, the default optimizer), or {@code wide-and-deep}, its wide and
+     * deep row (crosses, embeddings, a hidden layer of 16, Adam); each at the maxBatch above.
+     */
+    @Param({"logistic"})
+    public String model;
+
+    /** The rows' specs but for maxBatch, as the peer benchmark's PerpetuaModels gives them. */
+    static final Map<String, String> MODELS =
+            Map.of(
+                    "logistic",
+                    "\"hashBits\":18",
+                    "wide-and-deep",
+                    "\"hashBits\":20,\"embeddings\":[{\"feature\":\"origin\",\"dim\":8},"
+                            + "{\"feature\":\"destination\",\"dim\":8},"
+                            + "{\"feature\":\"hour\",\"dim\":4},{\"feature\":\"dow\",\"dim\":4}],"
+                            + "\"embeddingBits\":12,\"interactions\":[\"origin*destination\","
+                            + "\"origin*hour\",\"destination*hour\",\"hour*dow\"],\"hidden\":[16],"
+                            + "\"optimizer\":\"ADAM\",\"learningRate\":0.008");
 
     private List<StreamRecord<LearnerInput>> records;
     private KeyedOneInputStreamOperatorTestHarness<String, LearnerInput, Prediction> harness;
@@ -71,9 +93,8 @@ public class LearnerBenchmark {
                 ModelSpecs.parse(
                                 "{\"model\":\"flights\",\"task\":\"BINARY\","
                                         + "\"numericFeatures\":[\"distance\"],"
-                                        + "\"hashBits\":18,\"optimizer\":\"ADAM\","
-                                        + "\"learningRate\":0.05,"
-                                        + "\"maxBatch\":"
+                                        + MODELS.get(model)
+                                        + ",\"maxBatch\":"
                                         + maxBatch
                                         + ",\"maxDelayMs\":1000000,"
                                         + "\"metricsWindow\":5000,\"snapshotEveryBatches\":0,"
