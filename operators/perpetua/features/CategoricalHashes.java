@@ -3,8 +3,8 @@ package perpetua.features;
 /**
  * The hashes {@link FeatureEncoder} gives categorical values, crosses and text bigrams, computed as
  * {@link FeatureHasher#hash} would from the joined strings but without building them, and the pairs
- * seen last cached, since a stream names the same few values again and again (decoded events even
- * share the very strings).
+ * and crosses seen last cached, since a stream names the same few values again and again (decoded
+ * events even share the very strings).
  */
 final class CategoricalHashes {
     private static final int CACHE = 1024;
@@ -12,6 +12,13 @@ final class CategoricalHashes {
     private final String[] cachedNames = new String[CACHE];
     private final String[] cachedValues = new String[CACHE];
     private final int[] cachedHashes = new int[CACHE];
+
+    private static final int CROSSES = 2048;
+    private final String[][] crossPair = new String[CROSSES][];
+    private final String[] crossA = new String[CROSSES];
+    private final String[] crossB = new String[CROSSES];
+    private final int[] crossBits = new int[CROSSES];
+    private final int[] crossSlots = new int[CROSSES];
 
     /** The hash of a categorical (name, value). */
     int of(String name, String value) {
@@ -29,8 +36,29 @@ final class CategoricalHashes {
         return h;
     }
 
-    /** The slot of the name "A*B" and the value "a\u0001b". */
+    /**
+     * The slot of the name "A*B" and the value "a\u0001b"; the slots of the crosses seen last are
+     * cached, by the interaction's pair array and the two values.
+     */
     int crossSlot(String[] pair, String a, String b, int bits) {
+        int at = ((pair[0].hashCode() * 31 + a.hashCode()) * 31 + b.hashCode()) & (CROSSES - 1);
+        String cachedA = crossA[at];
+        if (crossPair[at] == pair
+                && crossBits[at] == bits
+                && (cachedA == a || cachedA.equals(a))
+                && (crossB[at] == b || crossB[at].equals(b))) {
+            return crossSlots[at];
+        }
+        int slot = crossHash(pair, a, b, bits);
+        crossPair[at] = pair;
+        crossA[at] = a;
+        crossB[at] = b;
+        crossBits[at] = bits;
+        crossSlots[at] = slot;
+        return slot;
+    }
+
+    private int crossHash(String[] pair, String a, String b, int bits) {
         return hash.reset()
                 .add(pair[0])
                 .add('*')

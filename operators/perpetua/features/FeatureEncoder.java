@@ -55,6 +55,11 @@ public final class FeatureEncoder {
     private final String[][] interactions;
     private final int textNgrams;
     private final String[] fieldNames;
+
+    // Where each crossed and each embedded categorical was in the last event: events name their
+    // fields in one order, so a decoded event's value is found at once (see #categorical).
+    private final int[] crossAt;
+    private final int[] fieldAt;
     private final int embeddingBits;
     private final Set<String> multiValued;
     private final int factorBits;
@@ -105,7 +110,9 @@ public final class FeatureEncoder {
         }
         this.textNgrams = spec.getTextNgrams();
         List<Embedding> embeddings = spec.getEmbeddings();
+        this.crossAt = new int[2 * interactions.length];
         this.fieldNames = new String[embeddings.size()];
+        this.fieldAt = new int[fieldNames.length];
         for (int f = 0; f < fieldNames.length; f++) {
             fieldNames[f] = embeddings.get(f).getFeature();
         }
@@ -211,9 +218,10 @@ public final class FeatureEncoder {
         }
         List<String> tokens = null;
         if (wide) {
-            for (String[] pair : interactions) {
-                String a = categorical.get(pair[0]);
-                String b = categorical.get(pair[1]);
+            for (int i = 0; i < interactions.length; i++) {
+                String[] pair = interactions[i];
+                String a = categorical(categorical, pair[0], crossAt, 2 * i);
+                String b = categorical(categorical, pair[1], crossAt, 2 * i + 1);
                 if (a != null && b != null) {
                     cross(pair, a, b, names);
                 }
@@ -260,7 +268,7 @@ public final class FeatureEncoder {
                     }
                 }
             } else {
-                String value = categorical.get(name);
+                String value = categorical(categorical, name, fieldAt, f);
                 if (value != null) {
                     for (String v : values(name, value)) {
                         idCount =
@@ -318,6 +326,23 @@ public final class FeatureEncoder {
                 }
             }
         }
+    }
+
+    /**
+     * The value of categorical {@code name} in {@code categorical}, or null; a decoded event's is
+     * looked for first where {@code at[k]} says the last event had it.
+     */
+    private static String categorical(
+            Map<String, String> categorical, String name, int[] at, int k) {
+        if (categorical instanceof EventCategoricals values) {
+            int i = values.indexOf(name, at[k]);
+            if (i < 0) {
+                return null;
+            }
+            at[k] = i;
+            return values.value(i);
+        }
+        return categorical.get(name);
     }
 
     /** The crossed slots of an interaction A*B: every pair of their values. */
