@@ -152,9 +152,12 @@ final class SparseBlocks {
                 }
             }
         }
-        for (int a = 0; a < wideCount; a++) {
-            int i = activeWide[a];
-            grad[i] += l2 * params[i];
+        if (l2 > 0) {
+            // Without L2 this pass would only read each active weight, a cache miss apiece.
+            for (int a = 0; a < wideCount; a++) {
+                int i = activeWide[a];
+                grad[i] += l2 * params[i];
+            }
         }
     }
 
@@ -191,9 +194,11 @@ final class SparseBlocks {
                 }
             }
         }
-        for (int a = 0; a < embCount; a++) {
-            int i = activeEmb[a];
-            grad[i] += l2 * params[i];
+        if (l2 > 0) {
+            for (int a = 0; a < embCount; a++) {
+                int i = activeEmb[a];
+                grad[i] += l2 * params[i];
+            }
         }
     }
 
