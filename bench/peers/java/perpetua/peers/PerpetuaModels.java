@@ -75,11 +75,11 @@ final class PerpetuaModels {
                 out.add(
                         new Model(
                                 "Perpetua wide and deep",
-                                "wd: hashed 2^20 + 4 crosses, embeddings 8/8/4/4, hidden 16,"
+                                "wd: hashed 2^18 + 4 crosses, embeddings 8/8/4/4, hidden 16,"
                                         + " Adam 0.008, maxBatch 64",
                                 """
                                 {"model":"wd","task":"BINARY","numericFeatures":["distance"],\
-                                "hashBits":20,"embeddings":[{"feature":"origin","dim":8},\
+                                "hashBits":18,"embeddings":[{"feature":"origin","dim":8},\
                                 {"feature":"destination","dim":8},{"feature":"hour","dim":4},\
                                 {"feature":"dow","dim":4}],"embeddingBits":12,\
                                 "interactions":["origin*destination","origin*hour",\

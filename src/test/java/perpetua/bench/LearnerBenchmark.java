@@ -63,7 +63,7 @@ public class LearnerBenchmark {
                     "logistic",
                     "\"hashBits\":18",
                     "wide-and-deep",
-                    "\"hashBits\":20,\"embeddings\":[{\"feature\":\"origin\",\"dim\":8},"
+                    "\"hashBits\":18,\"embeddings\":[{\"feature\":\"origin\",\"dim\":8},"
                             + "{\"feature\":\"destination\",\"dim\":8},"
                             + "{\"feature\":\"hour\",\"dim\":4},{\"feature\":\"dow\",\"dim\":4}],"
                             + "\"embeddingBits\":12,\"interactions\":[\"origin*destination\","
