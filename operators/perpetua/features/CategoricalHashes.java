@@ -17,8 +17,7 @@ final class CategoricalHashes {
     private final String[][] crossPair = new String[CROSSES][];
     private final String[] crossA = new String[CROSSES];
     private final String[] crossB = new String[CROSSES];
-    private final int[] crossBits = new int[CROSSES];
-    private final int[] crossSlots = new int[CROSSES];
+    private final int[] crossHashes = new int[CROSSES];
 
     /** The hash of a categorical (name, value). */
     int of(String name, String value) {
@@ -38,36 +37,29 @@ final class CategoricalHashes {
 
     /**
      * The slot of the name "A*B" and the value "a\u0001b"; the slots of the crosses seen last are
-     * cached, by the interaction's pair array and the two values.
+     * cached as hashes, by the interaction's pair array and the two values.
      */
     int crossSlot(String[] pair, String a, String b, int bits) {
         int at = ((pair[0].hashCode() * 31 + a.hashCode()) * 31 + b.hashCode()) & (CROSSES - 1);
         String cachedA = crossA[at];
-        if (crossPair[at] == pair
-                && crossBits[at] == bits
-                && (cachedA == a || cachedA.equals(a))
-                && (crossB[at] == b || crossB[at].equals(b))) {
-            return crossSlots[at];
+        if (crossPair[at] != pair
+                || !(cachedA == a || cachedA.equals(a))
+                || !(crossB[at] == b || crossB[at].equals(b))) {
+            crossPair[at] = pair;
+            crossA[at] = a;
+            crossB[at] = b;
+            crossHashes[at] =
+                    hash.reset()
+                            .add(pair[0])
+                            .add('*')
+                            .add(pair[1])
+                            .add('\u0001')
+                            .add(a)
+                            .add('\u0001')
+                            .add(b)
+                            .hash();
         }
-        int slot = crossHash(pair, a, b, bits);
-        crossPair[at] = pair;
-        crossA[at] = a;
-        crossB[at] = b;
-        crossBits[at] = bits;
-        crossSlots[at] = slot;
-        return slot;
-    }
-
-    private int crossHash(String[] pair, String a, String b, int bits) {
-        return hash.reset()
-                .add(pair[0])
-                .add('*')
-                .add(pair[1])
-                .add('\u0001')
-                .add(a)
-                .add('\u0001')
-                .add(b)
-                .slot(bits);
+        return FeatureHasher.slotOf(crossHashes[at], bits);
     }
 
     /** The slot of the bigram "previous next" of the text field {@code field}. */

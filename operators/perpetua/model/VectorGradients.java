@@ -178,14 +178,10 @@ final class VectorGradients {
                     s30 = v0.fma(gv, s30);
                     s31 = v1.fma(gv, s31);
                 }
-                s00.intoArray(da, d0 + i);
-                s01.intoArray(da, d0 + i + L);
-                s10.intoArray(da, d1 + i);
-                s11.intoArray(da, d1 + i + L);
-                s20.intoArray(da, d2 + i);
-                s21.intoArray(da, d2 + i + L);
-                s30.intoArray(da, d3 + i);
-                s31.intoArray(da, d3 + i + L);
+                store(s00, s01, da, d0 + i);
+                store(s10, s11, da, d1 + i);
+                store(s20, s21, da, d2 + i);
+                store(s30, s31, da, d3 + i);
             }
             for (int rr = r; rr < r + 4; rr++) {
                 inputGradientRow(dz, rr, params, w, pairEnd, vectorEnd, da);

@@ -343,11 +343,11 @@ public final class PeerBenchmark implements Callable<Integer> {
         long t0 = System.nanoTime();
         try {
             do {
-                double left = WARM_UP_SECONDS - (System.nanoTime() - t0) / 1e9;
                 if (c.perpetua() != null) {
                     PerpetuaModels.replay(s, c.perpetua().spec(), pass);
                     events += pass;
                 } else {
+                    double left = WARM_UP_SECONDS - (System.nanoTime() - t0) / 1e9;
                     Row row = run(s, c, pass, left, null, false);
                     if (row.failure() != null) {
                         throw new IllegalStateException(row.failure());
