@@ -64,7 +64,11 @@ final class DenseScaling {
                             + denseSize);
         }
         this.denseScale = spec.getDenseScale();
-        this.numericNames = names.toArray(new String[0]);
+        this.numericNames = new String[names.size()];
+        for (int i = 0; i < numericNames.length; i++) {
+            // Interned, as a decoded event's names are: found by identity.
+            numericNames[i] = names.get(i).intern();
+        }
         this.scaleDense = denseScaler != null;
         this.standardizer = standardizer;
         this.running = new OnlineStandardizer(names.size());

@@ -106,7 +106,10 @@ public final class FeatureEncoder {
         this.wide = spec.getWide();
         this.interactions = new String[spec.getInteractions().size()][];
         for (int i = 0; i < interactions.length; i++) {
-            interactions[i] = interactionPair(spec.getInteractions().get(i));
+            // Interned, as a decoded event's names are (BodyReader): a name is then found by
+            // identity, without comparing characters.
+            String[] pair = interactionPair(spec.getInteractions().get(i));
+            interactions[i] = new String[] {pair[0].intern(), pair[1].intern()};
         }
         this.textNgrams = spec.getTextNgrams();
         List<Embedding> embeddings = spec.getEmbeddings();
@@ -114,7 +117,7 @@ public final class FeatureEncoder {
         this.fieldNames = new String[embeddings.size()];
         this.fieldAt = new int[fieldNames.length];
         for (int f = 0; f < fieldNames.length; f++) {
-            fieldNames[f] = embeddings.get(f).getFeature();
+            fieldNames[f] = embeddings.get(f).getFeature().intern();
         }
         this.embeddingBits = spec.getEmbeddingBits();
         this.multiValued = new HashSet<>(spec.getMultiValued());

@@ -251,6 +251,24 @@ public final class MicroBatch {
                 (r + 1) * denseWidth);
     }
 
+    /**
+     * Whether the first {@code n} rows of this batch and of {@code other} have the same wide slots
+     * and values and the same embedding bags: rows that differ at most in their dense values,
+     * labels, weights and factor inputs.
+     */
+    public boolean sameSparse(MicroBatch other, int n) {
+        if (n > size || n > other.size || fields != other.fields) {
+            return false;
+        }
+        int slotEnd = slotStart[n];
+        int bagEnd = n * fields;
+        return Arrays.equals(slotStart, 0, n + 1, other.slotStart, 0, n + 1)
+                && Arrays.equals(slots, 0, slotEnd, other.slots, 0, slotEnd)
+                && Arrays.equals(slotValues, 0, slotEnd, other.slotValues, 0, slotEnd)
+                && Arrays.equals(bagStart, 0, bagEnd + 1, other.bagStart, 0, bagEnd + 1)
+                && Arrays.equals(bagIds, 0, bagStart[bagEnd], other.bagIds, 0, bagStart[bagEnd]);
+    }
+
     /** A copy of the valid rows, for state. */
     public BatchRows toRows() {
         BatchRows rows = new BatchRows();

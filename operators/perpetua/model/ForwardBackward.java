@@ -56,6 +56,13 @@ final class ForwardBackward {
     private MicroBatch forwardBatch;
     private long forwardChanges;
     private boolean forwardReusable;
+    // The batch whose embeddings are in acts[0] and whose wide sums are in wideSums, as its rows
+    // were then, while the weights stay: a batch with the same sparse rows (the learned copy of
+    // rows just predicted, which differs in its dense scaling alone) takes them from there.
+    private MicroBatch sparseBatch;
+    private long sparseChanges;
+    private boolean sparseReusable;
+    private float[] wideSums = new float[0];
 
     ForwardBackward(ParameterLayout layout, ModelSpec spec, float[] params) {
         this.p = layout;
@@ -98,6 +105,7 @@ final class ForwardBackward {
     // Every write to the parameters ends here, so that no kernel reuses a copy of old weights.
     void weightsChanged() {
         forwardReusable = false;
+        sparseReusable = false;
         for (DenseKernel kernel : kernels) {
             kernel.weightsChanged();
         }
@@ -117,6 +125,19 @@ final class ForwardBackward {
         return p.fields == 0 ? batch.dense() : acts[0];
     }
 
+    /**
+     * Whether the embeddings in acts[0] and the wide sums of the last pass that computed them are
+     * those of {@code batch}'s {@code n} rows: the weights unchanged since, and that pass's batch
+     * unchanged and with the same sparse rows.
+     */
+    private boolean sparseSame(MicroBatch batch, int n) {
+        return sparseReusable
+                && (p.wide || p.fields > 0)
+                && sparseBatch.changes() == sparseChanges
+                && sparseBatch.size() == n
+                && batch.sameSparse(sparseBatch, n);
+    }
+
     /** Fills {@link #out} (and the logits) for the batch's rows. */
     void forward(MicroBatch batch, boolean training, long step) {
         if (!p.anyDropout
@@ -132,8 +153,18 @@ final class ForwardBackward {
         forwardChanges = batch.changes();
         // A pass with dropout differs from the next one; without, it is the same computation.
         forwardReusable = !p.anyDropout;
+        boolean sparseSame = sparseSame(batch, n);
+        if (!sparseSame) {
+            sparseBatch = batch;
+            sparseChanges = batch.changes();
+            sparseReusable = true;
+        }
         if (p.fields > 0) {
-            sparse.gatherEmbeddings(batch, acts[0]);
+            if (sparseSame) {
+                sparse.copyDense(batch, acts[0]);
+            } else {
+                sparse.gatherEmbeddings(batch, acts[0]);
+            }
         }
         float[] input = input(batch);
         for (int l = 0; l < p.layers; l++) {
@@ -152,7 +183,11 @@ final class ForwardBackward {
         kernels[p.layers].forward(
                 inputOf(p.layers, input, training), n, params, k, 0, Activation.IDENTITY, logits);
         if (p.wide) {
-            sparse.addWide(batch, logits);
+            if (sparseSame) {
+                sparse.addSums(n, logits, wideSums);
+            } else {
+                sparse.addWide(batch, logits, wideSums);
+            }
         }
         if (factors != null) {
             factors.forward(batch, logits);
@@ -356,6 +391,8 @@ final class ForwardBackward {
             }
         }
         logits = new float[capacity * p.k];
+        wideSums = new float[capacity * p.k];
+        sparseReusable = false;
         out = new float[capacity * p.k];
         logNormalizers = new double[capacity];
         outGrad = new float[capacity * p.k];

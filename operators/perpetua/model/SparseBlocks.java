@@ -59,14 +59,19 @@ final class SparseBlocks {
             for (int f = 0; f < p.fields; f++) {
                 int col = r * in + p.fieldColumn[f];
                 int dim = p.fieldDim[f];
-                Arrays.fill(input, col, col + dim, 0f);
                 int from = bagStart[r * p.fields + f];
                 int to = bagStart[r * p.fields + f + 1];
+                int table = p.tableOffset[p.fieldTable[f]];
+                if (to - from == 1) {
+                    // A bag of one, the usual case: its row as it is.
+                    System.arraycopy(params, table + ids[from] * dim, input, col, dim);
+                    continue;
+                }
+                Arrays.fill(input, col, col + dim, 0f);
                 if (to == from) {
                     continue;
                 }
                 float scale = 1f / (to - from);
-                int table = p.tableOffset[p.fieldTable[f]];
                 for (int j = from; j < to; j++) {
                     int base = table + ids[j] * dim;
                     for (int d = 0; d < dim; d++) {
@@ -77,8 +82,29 @@ final class SparseBlocks {
         }
     }
 
+    /**
+     * Writes each row's dense values into input and leaves its embedding columns as they are: for
+     * rows whose bags are those of the rows last gathered there.
+     */
+    void copyDense(MicroBatch batch, float[] input) {
+        int n = batch.size();
+        int in = p.width[0];
+        float[] dense = batch.dense();
+        for (int r = 0; r < n; r++) {
+            System.arraycopy(dense, r * p.denseWidth, input, r * in, p.denseWidth);
+        }
+    }
+
     /** Adds the wide part of each row to its logits, {@code k} a row. */
     void addWide(MicroBatch batch, float[] logits) {
+        addWide(batch, logits, null);
+    }
+
+    /**
+     * Adds the wide part of each row to its logits, {@code k} a row, and keeps each sum in {@code
+     * sums} when it is not null, for {@link #addSums}.
+     */
+    void addWide(MicroBatch batch, float[] logits, float[] sums) {
         // z[r, c] += sum_j value_j W_h[c, slot_j]
         int n = batch.size();
         int k = p.k;
@@ -93,7 +119,20 @@ final class SparseBlocks {
                     z += values[j] * params[base + slots[j]];
                 }
                 logits[r * k + c] += z;
+                if (sums != null) {
+                    sums[r * k + c] = z;
+                }
             }
+        }
+    }
+
+    /**
+     * Adds wide sums kept by {@link #addWide(MicroBatch, float[], float[])} to the logits of {@code
+     * n} rows: the same additions, so the same logits, as that pass made.
+     */
+    void addSums(int n, float[] logits, float[] sums) {
+        for (int i = 0; i < n * p.k; i++) {
+            logits[i] += sums[i];
         }
     }
 

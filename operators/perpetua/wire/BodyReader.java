@@ -122,11 +122,24 @@ final class BodyReader {
 
     /** A string that recurs from record to record, from the cache when its bytes are there. */
     String readRecurringString() throws EOFException {
+        return readRecurring(false);
+    }
+
+    /**
+     * A model or feature name: recurring, and interned, so that it is the very string a spec names
+     * (FeatureEncoder interns those) and a name is matched by identity rather than by characters.
+     * Only a string new to the cache is interned: once per name while the cache keeps it.
+     */
+    String readName() throws EOFException {
+        return readRecurring(true);
+    }
+
+    private String readRecurring(boolean intern) throws EOFException {
         int length = stringLength();
         if (length > CACHED_BYTES) {
             String s = new String(in, pos, length, StandardCharsets.UTF_8);
             pos += length;
-            return s;
+            return intern ? s.intern() : s;
         }
         int h = length;
         for (int i = pos; i < pos + length; i++) {
@@ -139,6 +152,9 @@ final class BodyReader {
             s = cachedStrings[slot];
         } else {
             s = new String(in, pos, length, StandardCharsets.UTF_8);
+            if (intern) {
+                s = s.intern();
+            }
             cachedBytes[slot] = Arrays.copyOfRange(in, pos, pos + length);
             cachedStrings[slot] = s;
         }

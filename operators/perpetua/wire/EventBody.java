@@ -55,7 +55,7 @@ public final class EventBody {
         in.reset(message, offset, length);
         Event e = new Event();
         e.setId(in.readString());
-        e.setModel(in.readRecurringString());
+        e.setModel(in.readName());
         e.setTime(in.readLong());
         PrimitivesArrays.FloatArray dense = null;
         for (long count = in.readBlockCount(); count != 0; count = in.readBlockCount()) {
@@ -79,7 +79,7 @@ public final class EventBody {
                 numeric = new EventNumerics((int) count);
             }
             for (long i = 0; i < count; i++) {
-                numeric.put(in.readRecurringString(), in.readDouble());
+                numeric.put(in.readName(), in.readDouble());
             }
         }
         e.setNumeric(numeric != null ? numeric : new EventNumerics(0));
@@ -92,7 +92,7 @@ public final class EventBody {
                 categorical = new EventCategoricals((int) count);
             }
             for (long i = 0; i < count; i++) {
-                categorical.put(in.readRecurringString(), in.readRecurringString());
+                categorical.put(in.readName(), in.readRecurringString());
             }
         }
         e.setCategorical(categorical != null ? categorical : new EventCategoricals(0));

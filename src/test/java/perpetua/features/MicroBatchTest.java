@@ -27,6 +27,51 @@ class MicroBatchTest {
     }
 
     @Test
+    void rowsWithOtherDenseValuesHaveTheSameSparseInputsAndAnyOtherSlotOrIdDoesNot() {
+        MicroBatch a = new MicroBatch(1, 1, 2);
+        a.addRow(
+                new float[] {1f},
+                new int[] {3, 8},
+                new float[] {1f, 2f},
+                2,
+                new int[] {1},
+                new int[] {6},
+                1f,
+                1f);
+        a.addRow(new float[] {2f}, new int[] {4}, null, 1, new int[] {0}, new int[0], 0f, 1f);
+        MicroBatch b = new MicroBatch(1, 1, 2);
+        b.addRowFrom(a, 0, new float[] {-5f});
+        b.addRowFrom(a, 1, new float[] {7f});
+
+        assertThat(b.sameSparse(a, 2)).isTrue();
+        assertThat(b.sameDense(a, 0)).isFalse();
+
+        MicroBatch otherValue = new MicroBatch(1, 1, 2);
+        otherValue.addRow(
+                new float[] {1f},
+                new int[] {3, 8},
+                new float[] {1f, 3f},
+                2,
+                new int[] {1},
+                new int[] {6},
+                1f,
+                1f);
+        MicroBatch otherId = new MicroBatch(1, 1, 2);
+        otherId.addRow(
+                new float[] {1f},
+                new int[] {3, 8},
+                new float[] {1f, 2f},
+                2,
+                new int[] {1},
+                new int[] {7},
+                1f,
+                1f);
+        assertThat(otherValue.sameSparse(a, 1)).isFalse();
+        assertThat(otherId.sameSparse(a, 1)).isFalse();
+        assertThat(otherId.sameSparse(a, 2)).isFalse(); // it has one row
+    }
+
+    @Test
     void clearForgetsRowsButKeepsCapacity() {
         MicroBatch batch = new MicroBatch(1);
         for (int r = 0; r < 40; r++) {

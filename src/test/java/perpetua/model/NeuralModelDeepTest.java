@@ -161,6 +161,37 @@ class NeuralModelDeepTest {
     }
 
     @Test
+    void learningTheRowsJustPredictedIsLearningThemAfresh() {
+        // The learned copy of predicted rows differs in its dense scaling alone: the pass that
+        // learns it takes the embeddings and wide sums from the prediction, to the same bits.
+        ModelSpec spec = deep(Task.BINARY, Activation.RELU, Kernel.PRIMITIVE).build();
+        Random random = new Random(21);
+        FeatureEncoder encoder = new FeatureEncoder(spec);
+        MicroBatch predicted = ModelFixtures.randomBatch(random, Task.BINARY, encoder, 12);
+        MicroBatch rescaled = encoder.newBatch();
+        float[] dense = new float[encoder.denseWidth()];
+        for (int r = 0; r < predicted.size(); r++) {
+            for (int j = 0; j < dense.length; j++) {
+                dense[j] = predicted.dense()[r * dense.length + j] * 0.5f + 0.25f;
+            }
+            rescaled.addRowFrom(predicted, r, dense);
+        }
+        MicroBatch other = ModelFixtures.randomBatch(random, Task.BINARY, encoder, 12);
+
+        for (MicroBatch learned : List.of(rescaled, other)) {
+            NeuralModel predictedFirst = new NeuralModel(spec);
+            NeuralModel fresh = new NeuralModel(spec);
+            predictedFirst.predict(predicted, new float[24], new float[12]);
+            double loss = predictedFirst.learn(learned);
+            // The weights moved: the second step recomputes everything.
+            predictedFirst.learn(learned);
+            assertThat(fresh.learn(learned)).isEqualTo(loss);
+            fresh.learn(learned);
+            assertThat(predictedFirst.parameters()).containsExactly(fresh.parameters());
+        }
+    }
+
+    @Test
     void aNonFiniteBatchLeavesTheModelBitIdenticalAndLearningGoesOn() {
         Random random = new Random(8);
         ModelSpec spec = deep(Task.REGRESSION, Activation.RELU, Kernel.PRIMITIVE).build();

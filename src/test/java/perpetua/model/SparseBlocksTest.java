@@ -81,6 +81,34 @@ class SparseBlocksTest {
     }
 
     @Test
+    void aBagOfOneEmbedsAsItsTableRow() {
+        MicroBatch one = new MicroBatch(1, 1, 1);
+        one.addRow(new float[] {3f}, new int[] {2}, null, 1, new int[] {1}, new int[] {2}, 1f, 1f);
+        float[] input = new float[layout.width[0]];
+        Arrays.fill(input, 99f);
+
+        sparse.gatherEmbeddings(one, input);
+
+        int column = layout.fieldColumn[0];
+        assertThat(input[0]).isEqualTo(3f);
+        assertThat(input[column]).isEqualTo(params[embedding(2, 0)]);
+        assertThat(input[column + 1]).isEqualTo(params[embedding(2, 1)]);
+    }
+
+    @Test
+    void theWideSumsKeptAddAsTheWidePartDid() {
+        float[] logits = {0.25f, -0.25f};
+        float[] sums = new float[2];
+        sparse.addWide(batch, logits, sums);
+        float[] again = {0.25f, -0.25f};
+
+        sparse.addSums(2, again, sums);
+
+        assertThat(sums[0]).isCloseTo(2f * wide(1) + wide(5), within(1e-7f));
+        assertThat(again).containsExactly(logits);
+    }
+
+    @Test
     void addsTheWidePartToEachRowsLogit() {
         float[] logits = {0.25f, -0.25f};
 

@@ -155,6 +155,28 @@ class EventBodyTest {
     }
 
     @Test
+    void modelAndFeatureNamesAreTheInternedStringsAndValuesAreNot() throws IOException {
+        // A spec's names are interned where they are matched (FeatureEncoder), so a decoded
+        // event's names are found by identity; a value is not interned.
+        String value = new String("orig-" + 42);
+        Event e =
+                Event.newBuilder()
+                        .setId("e")
+                        .setModel(new String("flights-" + 1))
+                        .setTime(0L)
+                        .setDense(List.of())
+                        .setNumeric(Map.of(new String("distance-" + 2), 1.0))
+                        .setCategorical(Map.of(new String("origin-" + 3), value))
+                        .build();
+        Event decoded = events.decode(bytes(avroEvents.encode(e)));
+        assertThat(decoded.getModel()).isSameAs("flights-1");
+        assertThat(((EventNumerics) decoded.getNumeric()).name(0)).isSameAs("distance-2");
+        EventCategoricals categorical = (EventCategoricals) decoded.getCategorical();
+        assertThat(categorical.name(0)).isSameAs("origin-3");
+        assertThat(categorical.value(0)).isEqualTo("orig-42").isNotSameAs("orig-42");
+    }
+
+    @Test
     void writesThePredictionBytesAvroWritesAndReadsThemBack() throws IOException {
         Prediction p =
                 Prediction.newBuilder()
