@@ -311,22 +311,32 @@ public final class FeatureEncoder {
         if (!wide && !factored) {
             return;
         }
+        if (!isMultiValued(name)) {
+            categoricalInput(name, raw, 1f, factored, names);
+            return;
+        }
         List<String> values = values(name, raw);
         float x = values.size() == 1 ? 1f : (float) (1.0 / Math.sqrt(values.size()));
         for (String v : values) {
-            int hash = hashes.of(name, v);
-            String input = names == null ? null : name + '=' + v;
-            if (wide) {
-                scratch.addSlot(FeatureHasher.slotOf(hash, hashBits), x);
-                if (names != null) {
-                    names.slots.add(input);
-                }
+            categoricalInput(name, v, x, factored, names);
+        }
+    }
+
+    /** The wide slot and factor id of one value {@code v} of categorical {@code name}. */
+    private void categoricalInput(
+            String name, String v, float x, boolean factored, EncodedInputs names) {
+        int hash = hashes.of(name, v);
+        String input = names == null ? null : name + '=' + v;
+        if (wide) {
+            scratch.addSlot(FeatureHasher.slotOf(hash, hashBits), x);
+            if (names != null) {
+                names.slots.add(input);
             }
-            if (factored) {
-                scratch.addFactor(FeatureHasher.slotOf(hash, factorBits), x);
-                if (names != null) {
-                    names.factorIds.add(input);
-                }
+        }
+        if (factored) {
+            scratch.addFactor(FeatureHasher.slotOf(hash, factorBits), x);
+            if (names != null) {
+                names.factorIds.add(input);
             }
         }
     }
@@ -350,7 +360,7 @@ public final class FeatureEncoder {
 
     /** The crossed slots of an interaction A*B: every pair of their values. */
     private void cross(String[] pair, String a, String b, EncodedInputs names) {
-        if (!multiValued.contains(pair[0]) && !multiValued.contains(pair[1])) {
+        if (!isMultiValued(pair[0]) && !isMultiValued(pair[1])) {
             scratch.addSlot(hashes.crossSlot(pair, a, b, hashBits), 1f);
             if (names != null) {
                 names.slots.add(pair[0] + '*' + pair[1] + '=' + a + ',' + b);
@@ -380,12 +390,16 @@ public final class FeatureEncoder {
      */
     private List<String> values(String name, String raw) {
         valueParts.clear();
-        if (!multiValued.contains(name)) {
+        if (!isMultiValued(name)) {
             valueParts.add(raw);
             return valueParts;
         }
         splitValues(raw, valueParts);
         return valueParts;
+    }
+
+    private boolean isMultiValued(String name) {
+        return !multiValued.isEmpty() && multiValued.contains(name);
     }
 
     /** Adds the non-empty parts of a multi-valued categorical's value to {@code out}. */

@@ -175,6 +175,10 @@ final class SparseBlocks {
         int[] slots = batch.slots();
         float[] values = batch.slotValues();
         wideCount = 0;
+        if (k == 1) {
+            scatterWideOne(n, start, slots, values, outGrad);
+            return;
+        }
         for (int r = 0; r < n; r++) {
             for (int j = start[r]; j < start[r + 1]; j++) {
                 int s = slots[j];
@@ -195,6 +199,32 @@ final class SparseBlocks {
             // Without L2 this pass would only read each active weight, a cache miss apiece.
             for (int a = 0; a < wideCount; a++) {
                 int i = activeWide[a];
+                grad[i] += l2 * params[i];
+            }
+        }
+    }
+
+    /** {@link #scatterWide} for one output, a weight a slot: the usual binary or regression. */
+    private void scatterWideOne(int n, int[] start, int[] slots, float[] values, float[] outGrad) {
+        int base = p.hashedOffset;
+        int count = 0;
+        int[] active = ensure(activeWide, start[n] - start[0]);
+        for (int r = 0; r < n; r++) {
+            float g = outGrad[r];
+            for (int j = start[r]; j < start[r + 1]; j++) {
+                int s = slots[j];
+                if (slotMark[s] != mark) {
+                    slotMark[s] = mark;
+                    active[count++] = base + s;
+                }
+                grad[base + s] += values[j] * g;
+            }
+        }
+        activeWide = active;
+        wideCount = count;
+        if (l2 > 0) {
+            for (int a = 0; a < count; a++) {
+                int i = active[a];
                 grad[i] += l2 * params[i];
             }
         }
