@@ -28,16 +28,7 @@ class MicroBatchTest {
 
     @Test
     void rowsWithOtherDenseValuesHaveTheSameSparseInputsAndAnyOtherSlotOrIdDoesNot() {
-        MicroBatch a = new MicroBatch(1, 1, 2);
-        a.addRow(
-                new float[] {1f},
-                new int[] {3, 8},
-                new float[] {1f, 2f},
-                2,
-                new int[] {1},
-                new int[] {6},
-                1f,
-                1f);
+        MicroBatch a = oneRow(2f, 6);
         a.addRow(new float[] {2f}, new int[] {4}, null, 1, new int[] {0}, new int[0], 0f, 1f);
         MicroBatch b = new MicroBatch(1, 1, 2);
         b.addRowFrom(a, 0, new float[] {-5f});
@@ -45,30 +36,25 @@ class MicroBatchTest {
 
         assertThat(b.sameSparse(a, 2)).isTrue();
         assertThat(b.sameDense(a, 0)).isFalse();
+        assertThat(oneRow(2f, 6).sameSparse(a, 1)).isTrue();
+        assertThat(oneRow(3f, 6).sameSparse(a, 1)).isFalse(); // another slot value
+        assertThat(oneRow(2f, 7).sameSparse(a, 1)).isFalse(); // another bag id
+        assertThat(oneRow(2f, 6).sameSparse(a, 2)).isFalse(); // it has one row
+    }
 
-        MicroBatch otherValue = new MicroBatch(1, 1, 2);
-        otherValue.addRow(
+    /** A batch of one row: slots 3 and 8 (values 1 and {@code value}), a bag of {@code id}. */
+    private static MicroBatch oneRow(float value, int id) {
+        MicroBatch batch = new MicroBatch(1, 1, 2);
+        batch.addRow(
                 new float[] {1f},
                 new int[] {3, 8},
-                new float[] {1f, 3f},
+                new float[] {1f, value},
                 2,
                 new int[] {1},
-                new int[] {6},
+                new int[] {id},
                 1f,
                 1f);
-        MicroBatch otherId = new MicroBatch(1, 1, 2);
-        otherId.addRow(
-                new float[] {1f},
-                new int[] {3, 8},
-                new float[] {1f, 2f},
-                2,
-                new int[] {1},
-                new int[] {7},
-                1f,
-                1f);
-        assertThat(otherValue.sameSparse(a, 1)).isFalse();
-        assertThat(otherId.sameSparse(a, 1)).isFalse();
-        assertThat(otherId.sameSparse(a, 2)).isFalse(); // it has one row
+        return batch;
     }
 
     @Test
