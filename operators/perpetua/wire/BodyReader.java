@@ -128,7 +128,8 @@ final class BodyReader {
     /**
      * A model or feature name: recurring, and interned, so that it is the very string a spec names
      * (FeatureEncoder interns those) and a name is matched by identity rather than by characters.
-     * Only a string new to the cache is interned: once per name while the cache keeps it.
+     * Only a string new to the cache is interned: once per name while the cache keeps it. A name
+     * too long for the cache is not, and is matched by its characters.
      */
     String readName() throws EOFException {
         return readRecurring(true);
@@ -139,7 +140,7 @@ final class BodyReader {
         if (length > CACHED_BYTES) {
             String s = new String(in, pos, length, StandardCharsets.UTF_8);
             pos += length;
-            return intern ? s.intern() : s;
+            return s;
         }
         int h = length;
         for (int i = pos; i < pos + length; i++) {
