@@ -38,8 +38,6 @@ final class DenseScaling {
 
     // Where each numeric feature was in the last event's map: events name them in one order.
     private final int[] numericAt;
-    // The name strings found there: decoded events share them, so identity confirms a position.
-    private final String[] numericSeen;
 
     /**
      * Scales the dense block of {@code spec} from restored numeric moments and dense magnitudes.
@@ -78,7 +76,6 @@ final class DenseScaling {
         this.committedRow = new float[width()];
         this.runningRow = new float[width()];
         this.numericAt = new int[numericNames.length];
-        this.numericSeen = new String[numericNames.length];
     }
 
     /** The number of dense values per row: dense size plus named numerics. */
@@ -152,20 +149,15 @@ final class DenseScaling {
     /**
      * The value of the spec's {@code i}-th numeric feature in {@code numeric}, NaN when missing
      * (validated events have finite values only). A decoded event's numerics are found where the
-     * last event had them, confirmed by the identity of the shared name string, without boxing.
+     * last event had them (the name's identity confirms it: both are interned), without boxing.
      */
     private double numeric(Map<String, Double> numeric, int i) {
         if (numeric instanceof EventNumerics numerics) {
-            int at = numericAt[i];
-            if (at >= numerics.size() || numerics.name(at) != numericSeen[i]) {
-                // Not where the last event had it, or another string: search by name.
-                at = numerics.indexOf(numericNames[i], at);
-                if (at < 0) {
-                    return Double.NaN;
-                }
-                numericAt[i] = at;
-                numericSeen[i] = numerics.name(at);
+            int at = numerics.indexOf(numericNames[i], numericAt[i]);
+            if (at < 0) {
+                return Double.NaN;
             }
+            numericAt[i] = at;
             return numerics.value(at);
         }
         Double boxed = numeric.get(numericNames[i]);

@@ -49,13 +49,12 @@ final class SparseBlocks {
     /** Writes each row's dense values, then the mean embedding of each of its bags, into input. */
     void gatherEmbeddings(MicroBatch batch, float[] input) {
         // row r, field f: input[r, column_f ..] = mean of the table rows of the bag's ids
+        copyDense(batch, input);
         int n = batch.size();
         int in = p.width[0];
-        float[] dense = batch.dense();
         int[] bagStart = batch.bagStart();
         int[] ids = batch.bagIds();
         for (int r = 0; r < n; r++) {
-            System.arraycopy(dense, r * p.denseWidth, input, r * in, p.denseWidth);
             for (int f = 0; f < p.fields; f++) {
                 int col = r * in + p.fieldColumn[f];
                 int dim = p.fieldDim[f];
@@ -83,8 +82,8 @@ final class SparseBlocks {
     }
 
     /**
-     * Writes each row's dense values into input and leaves its embedding columns as they are: for
-     * rows whose bags are those of the rows last gathered there.
+     * Writes each row's dense values into input and leaves its embedding columns as they are (on
+     * its own: for rows whose bags are those of the rows last gathered there).
      */
     void copyDense(MicroBatch batch, float[] input) {
         int n = batch.size();
@@ -195,13 +194,7 @@ final class SparseBlocks {
                 }
             }
         }
-        if (l2 > 0) {
-            // Without L2 this pass would only read each active weight, a cache miss apiece.
-            for (int a = 0; a < wideCount; a++) {
-                int i = activeWide[a];
-                grad[i] += l2 * params[i];
-            }
-        }
+        addL2(activeWide, wideCount);
     }
 
     /** {@link #scatterWide} for one output, a weight a slot: the usual binary or regression. */
@@ -222,12 +215,7 @@ final class SparseBlocks {
         }
         activeWide = active;
         wideCount = count;
-        if (l2 > 0) {
-            for (int a = 0; a < count; a++) {
-                int i = active[a];
-                grad[i] += l2 * params[i];
-            }
-        }
+        addL2(active, count);
     }
 
     private void scatterEmbeddings(MicroBatch batch, float[] inputGrad) {
@@ -263,9 +251,15 @@ final class SparseBlocks {
                 }
             }
         }
+        addL2(activeEmb, embCount);
+    }
+
+    /** Adds L2's gradient to the first {@code count} weights of {@code indices}. */
+    private void addL2(int[] indices, int count) {
         if (l2 > 0) {
-            for (int a = 0; a < embCount; a++) {
-                int i = activeEmb[a];
+            // Without L2 this pass would only read each active weight, a cache miss apiece.
+            for (int a = 0; a < count; a++) {
+                int i = indices[a];
                 grad[i] += l2 * params[i];
             }
         }
