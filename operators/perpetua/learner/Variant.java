@@ -344,7 +344,7 @@ final class Variant {
             MicroBatch rows = asBatch && sameRows(group) ? batch : group;
             int count = rows.size();
             long before = model.steps();
-            model.learn(rows);
+            model.train(rows);
             queue.learned(group);
             if (model.steps() == before) {
                 refused++;

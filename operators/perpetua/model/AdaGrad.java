@@ -19,8 +19,12 @@ public final class AdaGrad extends StatefulOptimizer {
 
     @Override
     void apply(float[] params, float[] grad, int i, int s, long step, float lr) {
+        apply(params, i, s, grad[i], lr);
+    }
+
+    /** Updates {@code params[i]}, whose state is at {@code s}, by the gradient {@code g}. */
+    void apply(float[] params, int i, int s, float g, float lr) {
         float[] sum = state[0];
-        float g = grad[i];
         sum[s] += g * g;
         params[i] -= (float) (lr * g / (Math.sqrt(sum[s]) + epsilon));
     }

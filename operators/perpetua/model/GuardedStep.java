@@ -46,6 +46,9 @@ final class GuardedStep {
     private float[] backupParams;
     private float[] backupState;
 
+    /** The fused step of a single row, for a linear model with one output; null for others. */
+    private LinearRowStep rowStep;
+
     GuardedStep(ModelSpec spec, ParameterLayout layout, float[] params, ForwardBackward passes) {
         this.spec = spec;
         this.p = layout;
@@ -64,6 +67,17 @@ final class GuardedStep {
         this.normalized = spec.getOptimizer() == OptimizerKind.NORMALIZED_ADAGRAD;
         this.target =
                 layout.task == Task.REGRESSION && spec.getScaleTarget() ? new TargetScaler() : null;
+        this.rowStep = LinearRowStep.of(spec, layout, params, passes, optimizer, wideOptimizer);
+    }
+
+    /** Leaves every step to the general path: for tests that compare the two. */
+    void generalStepsOnly() {
+        rowStep = null;
+    }
+
+    /** The steps the fused single-row step took; -1 when the model has none. */
+    long fusedSteps() {
+        return rowStep == null ? -1 : rowStep.taken;
     }
 
     /**
@@ -73,6 +87,23 @@ final class GuardedStep {
      *     and no step, when the batch has no learnable row
      */
     double learn(MicroBatch batch) {
+        return learn(batch, true);
+    }
+
+    /**
+     * {@link #learn(MicroBatch)}, but the loss it returns is computed only when {@code wantLoss}:
+     * otherwise the value returned is NaN when no step was taken, and unspecified when one was.
+     */
+    double learn(MicroBatch batch, boolean wantLoss) {
+        if (rowStep != null && batch.size() == 1) {
+            long t = steps + 1;
+            if (rowStep.learn(batch, t, learningRate(t), target, wantLoss)) {
+                if (!Double.isNaN(rowStep.loss)) {
+                    steps = t;
+                }
+                return rowStep.loss;
+            }
+        }
         if (!Losses.hasLearnableRow(batch)) {
             return Double.NaN;
         }

@@ -384,6 +384,25 @@ public final class NeuralModel {
         return step.learn(batch);
     }
 
+    /**
+     * Takes the step of {@link #learn}, without computing the loss that it returns: a job learns
+     * for the model, not for the loss, and a linear model's log loss costs two transcendentals per
+     * event. Whether a step was taken shows in {@link #steps()}.
+     */
+    public void train(MicroBatch batch) {
+        step.learn(batch, false);
+    }
+
+    /** Leaves every step to the general path: for tests that compare it with the fused one. */
+    void generalStepsOnly() {
+        step.generalStepsOnly();
+    }
+
+    /** The steps the fused single-row step took; -1 when the model has none. */
+    long fusedSteps() {
+        return step.fusedSteps();
+    }
+
     /** The learning rate of step {@code t}: the schedule times the boost. */
     float learningRate(long t) {
         return step.learningRate(t);

@@ -202,7 +202,7 @@ public final class PrimitiveKernel extends DenseKernel {
     }
 
     // sum_j x[xi + j] * y[yi + j]
-    private static float dot(float[] x, int xi, float[] y, int yi, int length) {
+    static float dot(float[] x, int xi, float[] y, int yi, int length) {
         float s0 = 0f;
         float s1 = 0f;
         float s2 = 0f;

@@ -68,6 +68,20 @@ final class TargetScaler {
         return new double[] {weight, mean, m2};
     }
 
+    /** Copies weight, mean and sum of squared deviations into {@code into}. */
+    void saveMoments(double[] into) {
+        into[0] = weight;
+        into[1] = mean;
+        into[2] = m2;
+    }
+
+    /** Goes back to the moments {@link #saveMoments} copied. */
+    void loadMoments(double[] from) {
+        weight = from[0];
+        mean = from[1];
+        m2 = from[2];
+    }
+
     /** The moments as the parameter tensor {@link #TENSOR} {@code [3]}: weight, mean, m2. */
     Tensor toTensor() {
         return Tensors.toTensor(
