@@ -1,6 +1,9 @@
 package perpetua.wire;
 
 import java.io.EOFException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -24,6 +27,20 @@ final class BodyReader {
 
     private final byte[][] cachedBytes = new byte[CACHE_SLOTS][];
     private final String[] cachedStrings = new String[CACHE_SLOTS];
+
+    /**
+     * Strings up to this many bytes, most names and values, are cached by their bytes packed into
+     * two longs with the length: found by a hash and two comparisons of longs.
+     */
+    static final int PACKED_BYTES = 15;
+
+    private static final int PACKED_BITS = 12;
+    private static final VarHandle LONGS =
+            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+    // Slot s: its packed bytes at packedKeys[2s] and [2s + 1] (all zero: empty), its string.
+    private final long[] packedKeys = new long[2 << PACKED_BITS];
+    private final String[] packedStrings = new String[1 << PACKED_BITS];
     private byte[] in;
     private int pos;
     private int end;
@@ -137,6 +154,9 @@ final class BodyReader {
 
     private String readRecurring(boolean intern) throws EOFException {
         int length = stringLength();
+        if (length <= PACKED_BYTES) {
+            return readPacked(length, intern);
+        }
         if (length > CACHED_BYTES) {
             String s = new String(in, pos, length, StandardCharsets.UTF_8);
             pos += length;
@@ -158,6 +178,56 @@ final class BodyReader {
             }
             cachedBytes[slot] = Arrays.copyOfRange(in, pos, pos + length);
             cachedStrings[slot] = s;
+        }
+        pos += length;
+        return s;
+    }
+
+    /**
+     * A recurring string of at most {@link #PACKED_BYTES} bytes: its bytes, little-endian, in
+     * {@code k0} (the first eight) and {@code k1} (the rest, under the length in its top byte).
+     */
+    private String readPacked(int length, boolean intern) {
+        if (length == 0) {
+            return "";
+        }
+        long k0;
+        long k1;
+        if (pos + 2 * Long.BYTES <= in.length) {
+            k0 = (long) LONGS.get(in, pos);
+            k1 = (long) LONGS.get(in, pos + Long.BYTES);
+        } else {
+            k0 = 0;
+            k1 = 0;
+            for (int i = 0; i < length; i++) {
+                long b = in[pos + i] & 0xffL;
+                if (i < Long.BYTES) {
+                    k0 |= b << (8 * i);
+                } else {
+                    k1 |= b << (8 * (i - Long.BYTES));
+                }
+            }
+        }
+        if (length < Long.BYTES) {
+            k0 &= (1L << (8 * length)) - 1;
+            k1 = 0;
+        } else {
+            k1 &= (1L << (8 * (length - Long.BYTES))) - 1;
+        }
+        k1 |= (long) length << 56;
+        long h = (k0 * 0x9E3779B97F4A7C15L) ^ (k1 * 0xC2B2AE3D27D4EB4FL);
+        int slot = (int) (h >>> (Long.SIZE - PACKED_BITS));
+        String s;
+        if (packedKeys[2 * slot] == k0 && packedKeys[2 * slot + 1] == k1) {
+            s = packedStrings[slot];
+        } else {
+            s = new String(in, pos, length, StandardCharsets.UTF_8);
+            if (intern) {
+                s = s.intern();
+            }
+            packedKeys[2 * slot] = k0;
+            packedKeys[2 * slot + 1] = k1;
+            packedStrings[slot] = s;
         }
         pos += length;
         return s;

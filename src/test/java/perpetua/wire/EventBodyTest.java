@@ -155,6 +155,60 @@ class EventBodyTest {
     }
 
     @Test
+    void recurringStringsOfEveryLengthReadAsAvroReadsThem() throws IOException {
+        // Names and values up to 15 bytes are cached by their bytes packed into longs, longer
+        // ones up to 48 bytes by their bytes, and longer ones not at all: every length, strings
+        // that differ in one byte only, characters of two and three bytes, a string in the last
+        // 16 bytes of its message, and more strings than the caches hold, each read twice.
+        List<Event> all = new ArrayList<>();
+        for (int length = 0; length <= 50; length++) {
+            for (String unit : new String[] {"a", "ü", "✓"}) {
+                StringBuilder b = new StringBuilder();
+                while (b.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+                                + unit.getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+                        <= length) {
+                    b.append(unit);
+                }
+                while (b.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+                        < length) {
+                    b.append('z');
+                }
+                String value = b.toString();
+                for (String other : new String[] {value, flipLast(value)}) {
+                    all.add(shortEvent(value, other));
+                }
+            }
+        }
+        for (int i = 0; i < 20_000; i++) {
+            all.add(shortEvent("n" + (i % 97), Integer.toString(i, 36)));
+        }
+        for (int round = 0; round < 2; round++) {
+            for (Event e : all) {
+                byte[] message = bytes(avroEvents.encode(e));
+                assertThat(events.decode(message)).isEqualTo(avroEventReader.decode(message));
+            }
+        }
+    }
+
+    // The categorical value last in its message: only seven bytes follow it.
+    private static Event shortEvent(String name, String value) {
+        return Event.newBuilder()
+                .setId("")
+                .setModel(name)
+                .setTime(0L)
+                .setDense(List.of())
+                .setNumeric(Map.of())
+                .setCategorical(Map.of(name, value))
+                .build();
+    }
+
+    private static String flipLast(String s) {
+        return s.isEmpty()
+                ? "q"
+                : s.substring(0, s.length() - 1) + (char) (s.charAt(s.length() - 1) ^ 1);
+    }
+
+    @Test
     void modelAndFeatureNamesAreTheInternedStringsAndValuesAreNot() throws IOException {
         // A spec's names are interned where they are matched (FeatureEncoder), so a decoded
         // event's names are found by identity; a value is not interned.
