@@ -19,6 +19,12 @@ final class CategoricalHashes {
     private final String[] crossB = new String[CROSSES];
     private final int[] crossHashes = new int[CROSSES];
 
+    // The hash of each interaction's prefix "A*B\u0001", by the pair array, for the last few.
+    private static final int PREFIXES = 8;
+    private final String[][] prefixPairs = new String[PREFIXES][];
+    private final FeatureHasher.Stream[] prefixes = new FeatureHasher.Stream[PREFIXES];
+    private int nextPrefix;
+
     /** The hash of a categorical (name, value). */
     int of(String name, String value) {
         int at = (name.hashCode() * 31 + value.hashCode()) & (CACHE - 1);
@@ -48,18 +54,23 @@ final class CategoricalHashes {
             crossPair[at] = pair;
             crossA[at] = a;
             crossB[at] = b;
-            crossHashes[at] =
-                    hash.reset()
-                            .add(pair[0])
-                            .add('*')
-                            .add(pair[1])
-                            .add('\u0001')
-                            .add(a)
-                            .add('\u0001')
-                            .add(b)
-                            .hash();
+            crossHashes[at] = hash.resetTo(prefix(pair)).add(a).add('\u0001').add(b).hash();
         }
         return FeatureHasher.slotOf(crossHashes[at], bits);
+    }
+
+    /** The hash state after "A*B\u0001", the part of a cross's string its values do not change. */
+    private FeatureHasher.Stream prefix(String[] pair) {
+        for (int i = 0; i < PREFIXES; i++) {
+            if (prefixPairs[i] == pair) {
+                return prefixes[i];
+            }
+        }
+        int i = nextPrefix;
+        nextPrefix = (nextPrefix + 1) % PREFIXES;
+        prefixPairs[i] = pair;
+        prefixes[i] = new FeatureHasher.Stream().add(pair[0]).add('*').add(pair[1]).add('\u0001');
+        return prefixes[i];
     }
 
     /** The slot of the bigram "previous next" of the text field {@code field}. */

@@ -68,6 +68,18 @@ public final class FeatureHasher {
             return this;
         }
 
+        /**
+         * Starts over from the state of {@code prefix}: as if what was added to it had been added
+         * here, for a prefix that many slots share, hashed once.
+         */
+        public Stream resetTo(Stream prefix) {
+            h1 = prefix.h1;
+            pending = prefix.pending;
+            pendingBytes = prefix.pendingBytes;
+            length = prefix.length;
+            return this;
+        }
+
         /** Adds the UTF-8 bytes of {@code s}. */
         public Stream add(String s) {
             int n = s.length();

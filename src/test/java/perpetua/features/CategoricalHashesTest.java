@@ -31,6 +31,24 @@ class CategoricalHashesTest {
     }
 
     @Test
+    void moreInteractionsThanItsPrefixesKeepEachHashAsTheJoinedString() {
+        // The hash state after "A*B\u0001" is kept for the last eight pairs: twelve pairs in turn,
+        // of names of every length modulo four and beyond ASCII, evict and rebuild them.
+        CategoricalHashes hashes = new CategoricalHashes();
+        String[][] pairs = new String[12][];
+        for (int p = 0; p < pairs.length; p++) {
+            pairs[p] = new String[] {"n".repeat(p + 1), p % 3 == 0 ? "dé" + p : "x".repeat(p)};
+        }
+        for (int i = 0; i < 3000; i++) {
+            String[] pair = pairs[i % pairs.length];
+            String a = "v" + (i % 17);
+            String b = "ü" + (i % 5);
+            assertThat(hashes.crossSlot(pair, a, b, 20))
+                    .isEqualTo(FeatureHasher.slot(pair[0] + '*' + pair[1], a + '\u0001' + b, 20));
+        }
+    }
+
+    @Test
     void anotherPairOfTheSameValuesHasItsOwnSlot() {
         CategoricalHashes hashes = new CategoricalHashes();
         int first = hashes.crossSlot(new String[] {"a", "b"}, "x", "y", 20);
