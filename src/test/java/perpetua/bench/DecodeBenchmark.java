@@ -1,7 +1,6 @@
 package perpetua.bench;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -39,11 +38,7 @@ public class DecodeBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
-        Path home = Path.of(System.getProperty("perpetua.home", "."));
-        Path csv = home.resolve("data/flights-100k.csv.gz");
-        if (!Files.exists(csv)) {
-            throw new IllegalStateException("run from the project folder: no " + csv);
-        }
+        Path csv = CarriedFlights.csv();
         EventBody writer = new EventBody();
         try (CsvEvents events = new CsvEvents(csv, FlightsStream.roles())) {
             while (events.hasNext() && bodies.size() < EVENTS) {

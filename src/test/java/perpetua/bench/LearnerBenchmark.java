@@ -1,6 +1,5 @@
 package perpetua.bench;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -75,11 +74,7 @@ public class LearnerBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() throws Exception {
-        Path home = Path.of(System.getProperty("perpetua.home", "."));
-        Path csv = home.resolve("data/flights-100k.csv.gz");
-        if (!Files.exists(csv)) {
-            throw new IllegalStateException("run from the project folder: no " + csv);
-        }
+        Path csv = CarriedFlights.csv();
         records = new ArrayList<>(EVENTS);
         // As the job hands them to the Learner: decoded from their wire form.
         WireFormat.Codec<Event> wire = WireFormat.codec(Event.class);
