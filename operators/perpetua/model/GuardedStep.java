@@ -91,8 +91,10 @@ final class GuardedStep {
     }
 
     /**
-     * {@link #learn(MicroBatch)}, but the loss it returns is computed only when {@code wantLoss}:
-     * otherwise the value returned is NaN when no step was taken, and unspecified when one was.
+     * {@link #learn(MicroBatch)}, but the loss it returns is computed only when {@code wantLoss};
+     * without, the value is not to be read, and whether a step was taken shows in {@link #steps}. A
+     * single row of a linear model with one output is learned by the fused {@link LinearRowStep},
+     * which leaves the model as this general step would.
      */
     double learn(MicroBatch batch, boolean wantLoss) {
         if (rowStep != null && batch.size() == 1) {
