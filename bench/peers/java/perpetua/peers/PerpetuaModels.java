@@ -75,16 +75,15 @@ final class PerpetuaModels {
                 out.add(
                         new Model(
                                 "Perpetua wide and deep",
-                                "wd: hashed 2^18 + 4 crosses, embeddings 8/8/4/4, hidden 16,"
-                                        + " Adam 0.008, maxBatch 64",
+                                "wd: hashed 2^18 + 3 crosses, embeddings of origin and"
+                                        + " destination 8/8, hidden 16, Adam 0.01, maxBatch 64",
                                 """
                                 {"model":"wd","task":"BINARY","numericFeatures":["distance"],\
                                 "hashBits":18,"embeddings":[{"feature":"origin","dim":8},\
-                                {"feature":"destination","dim":8},{"feature":"hour","dim":4},\
-                                {"feature":"dow","dim":4}],"embeddingBits":12,\
+                                {"feature":"destination","dim":8}],"embeddingBits":12,\
                                 "interactions":["origin*destination","origin*hour",\
-                                "destination*hour","hour*dow"],"hidden":[16],\
-                                "optimizer":"ADAM","learningRate":0.008,"maxBatch":64}"""));
+                                "destination*hour"],"hidden":[16],\
+                                "optimizer":"ADAM","learningRate":0.01,"maxBatch":64}"""));
             }
             case "letter" -> {
                 String numerics = quoted(s.numeric);

@@ -63,11 +63,10 @@ public class LearnerBenchmark {
                     "\"hashBits\":18",
                     "wide-and-deep",
                     "\"hashBits\":18,\"embeddings\":[{\"feature\":\"origin\",\"dim\":8},"
-                            + "{\"feature\":\"destination\",\"dim\":8},"
-                            + "{\"feature\":\"hour\",\"dim\":4},{\"feature\":\"dow\",\"dim\":4}],"
+                            + "{\"feature\":\"destination\",\"dim\":8}],"
                             + "\"embeddingBits\":12,\"interactions\":[\"origin*destination\","
-                            + "\"origin*hour\",\"destination*hour\",\"hour*dow\"],\"hidden\":[16],"
-                            + "\"optimizer\":\"ADAM\",\"learningRate\":0.008");
+                            + "\"origin*hour\",\"destination*hour\"],\"hidden\":[16],"
+                            + "\"optimizer\":\"ADAM\",\"learningRate\":0.01");
 
     private List<StreamRecord<LearnerInput>> records;
     private KeyedOneInputStreamOperatorTestHarness<String, LearnerInput, Prediction> harness;
