@@ -1,5 +1,8 @@
 package perpetua.features;
 
+import java.util.IdentityHashMap;
+import java.util.Map;
+
 /**
  * The hashes {@link FeatureEncoder} gives categorical values, crosses and text bigrams, computed as
  * {@link FeatureHasher#hash} would from the joined strings but without building them, and the pairs
@@ -19,11 +22,9 @@ final class CategoricalHashes {
     private final String[] crossB = new String[CROSSES];
     private final int[] crossHashes = new int[CROSSES];
 
-    // The hash of each interaction's prefix "A*B\u0001", by the pair array, for the last few.
-    private static final int PREFIXES = 8;
-    private final String[][] prefixPairs = new String[PREFIXES][];
-    private final FeatureHasher.Stream[] prefixes = new FeatureHasher.Stream[PREFIXES];
-    private int nextPrefix;
+    // The hash state after each interaction's prefix "A*B\u0001", by its pair array: an encoder
+    // has a fixed few.
+    private final Map<String[], FeatureHasher.Stream> prefixes = new IdentityHashMap<>();
 
     /** The hash of a categorical (name, value). */
     int of(String name, String value) {
@@ -61,16 +62,8 @@ final class CategoricalHashes {
 
     /** The hash state after "A*B\u0001", the part of a cross's string its values do not change. */
     private FeatureHasher.Stream prefix(String[] pair) {
-        for (int i = 0; i < PREFIXES; i++) {
-            if (prefixPairs[i] == pair) {
-                return prefixes[i];
-            }
-        }
-        int i = nextPrefix;
-        nextPrefix = (nextPrefix + 1) % PREFIXES;
-        prefixPairs[i] = pair;
-        prefixes[i] = new FeatureHasher.Stream().add(pair[0]).add('*').add(pair[1]).add('\u0001');
-        return prefixes[i];
+        return prefixes.computeIfAbsent(
+                pair, p -> new FeatureHasher.Stream().add(p[0]).add('*').add(p[1]).add('\u0001'));
     }
 
     /** The slot of the bigram "previous next" of the text field {@code field}. */

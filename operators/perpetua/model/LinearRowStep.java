@@ -31,7 +31,7 @@ final class LinearRowStep {
     private final boolean warmBias;
 
     // The row's dense and wide gradients, a wide weight once however often its slot occurs.
-    private float[] denseGrad;
+    private final float[] denseGrad;
     private float[] wideGrad = new float[16];
     private int[] wideIndex = new int[16];
     private final double[] targetBefore = new double[3];

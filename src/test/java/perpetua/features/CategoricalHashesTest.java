@@ -31,9 +31,9 @@ class CategoricalHashesTest {
     }
 
     @Test
-    void moreInteractionsThanItsPrefixesKeepEachHashAsTheJoinedString() {
-        // The hash state after "A*B\u0001" is kept for the last eight pairs: twelve pairs in turn,
-        // of names of every length modulo four and beyond ASCII, evict and rebuild them.
+    void everyInteractionFromItsKeptPrefixHashesAsTheJoinedString() {
+        // The hash state after "A*B\u0001" is kept for each pair: twelve pairs in turn, of names of
+        // every length modulo four and beyond ASCII, each hashed on from its own prefix.
         CategoricalHashes hashes = new CategoricalHashes();
         String[][] pairs = new String[12][];
         for (int p = 0; p < pairs.length; p++) {
