@@ -2,7 +2,9 @@
 """Turns an async-profiler collapsed profile (with `threads`) of a replay or a demo run into the
 per-event cost table of BENCHMARKS.md.
 
-usage: profile-table.py COLLAPSED EVENTS CPU_SECONDS
+usage: profile-table.py [--broker] COLLAPSED EVENTS CPU_SECONDS
+
+With --broker the profile is the demo's broker's: its samples are grouped by thread only.
 
 Every sample of a Flink task thread is put in one phase (see SPECIFIC and GENERAL). Samples of the Flink task threads that no pattern matches are Flink's own
 work (mailbox, timers, buffers). Samples of other threads are grouped by thread. A phase's share of
@@ -67,7 +69,47 @@ def other_thread(name):
     return "other threads"
 
 
+def broker_thread(name):
+    if name.startswith("[C1 Compiler") or name.startswith("[C2 Compiler"):
+        return "JIT compilers"
+    if name.startswith("[GC ") or name.startswith("[G1 "):
+        return "garbage collector"
+    if "request-handler" in name:
+        return "request handlers (produce, fetch, transactions)"
+    if "network-thread" in name or "socket-acceptor" in name:
+        return "network threads"
+    if name.startswith("[DestroyJavaVM") or name.startswith("[main"):
+        return "start-up (main thread)"
+    if re.search(r"raft|controller|metadata|quorum|heartbeat|lifecycle", name):
+        return "KRaft metadata and controller"
+    if re.search(r"Txn|Transaction|group-coordinator|AddPartitionsToTxn", name):
+        return "transaction and group coordinators"
+    return "other threads"
+
+
+def broker_table(path, events, cpu):
+    groups = defaultdict(int)
+    total = 0
+    for line in open(path):
+        stack, _, count = line.rstrip("\n").rpartition(" ")
+        if not stack:
+            continue
+        n = int(count)
+        total += n
+        groups[broker_thread(stack.split(";")[0])] += n
+    per_event = cpu / total * 1e6 / events if total else 0.0
+    print(f"broker: samples {total:,}, CPU {cpu:.1f} s, {events:,.0f} events: "
+          f"{cpu * 1e6 / events:.2f} µs of CPU per event in all\n")
+    print("| broker thread | share of CPU | µs per event |")
+    print("|---|---:|---:|")
+    for name, n in sorted(groups.items(), key=lambda kv: -kv[1]):
+        print(f"| {name} | {100.0 * n / total:.1f}% | {n * per_event:.2f} |")
+
+
 def main():
+    if sys.argv[1] == "--broker":
+        broker_table(sys.argv[2], float(sys.argv[3]), float(sys.argv[4]))
+        return
     path, events, cpu = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
     phases = defaultdict(int)
     others = defaultdict(int)

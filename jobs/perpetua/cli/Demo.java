@@ -109,6 +109,15 @@ final class Demo implements Callable<Integer> {
             description = "Exactly-once checkpoint interval (default: ${DEFAULT-VALUE}).")
     String checkpointInterval;
 
+    @Option(
+            names = "--compression",
+            defaultValue = "lz4",
+            description =
+                    "Compression of the published events: none, gzip, snappy, lz4 or zstd (default:"
+                            + " ${DEFAULT-VALUE}: the cheapest to write, and only the job reads"
+                            + " them).")
+    String compression;
+
     private DemoBroker broker;
     private JobClient job;
     private Dashboard dashboard;
@@ -177,7 +186,8 @@ final class Demo implements Callable<Integer> {
             say("live dashboard: %s", dashboard.url());
         }
 
-        FlightsFeed feed = new FlightsFeed(csv, events, rate, feedbackLabels(), failure);
+        FlightsFeed feed =
+                new FlightsFeed(csv, events, rate, feedbackLabels(), compression, failure);
         long startNanos = System.nanoTime();
         Thread producer = new Thread(() -> feed.publish(bootstrap), "perpetua-demo-producer");
         producer.setDaemon(true);

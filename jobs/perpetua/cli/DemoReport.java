@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.flink.core.execution.JobClient;
@@ -68,7 +67,7 @@ final class DemoReport {
         say(
                 "%-8s %9s %10s %9s %7s %8s %8s",
                 "window", "events", "events/s", "accuracy", "auc", "logloss", "version");
-        Map<String, Integer> labels = feed.labels();
+        PublishedLabels labels = feed.labels();
         WireFormat.Codec<Metrics> metricsCodec = WireFormat.codec(Metrics.class);
         WireFormat.Codec<Prediction> predictionCodec = WireFormat.codec(Prediction.class);
         WireFormat.Codec<ModelSnapshot> snapshotCodec = WireFormat.codec(ModelSnapshot.class);

@@ -3,12 +3,11 @@ package perpetua.cli;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Iterator;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import perpetua.runtime.CsvEvents;
 import perpetua.runtime.FlightsStream;
+import perpetua.runtime.KafkaConnection;
 import perpetua.schemas.Event;
 import perpetua.schemas.Feedback;
 import perpetua.wire.WireFormat;
@@ -29,8 +28,9 @@ final class FlightsFeed {
     private final long events;
     private final double rate;
     private final boolean lateLabels;
+    private final String compression;
     private final AtomicReference<Throwable> failure;
-    private final Map<String, Integer> labels = new ConcurrentHashMap<>();
+    private final PublishedLabels labels = new PublishedLabels(FlightsStream.MODEL);
     private final AtomicLong published = new AtomicLong(-1);
 
     /**
@@ -39,6 +39,7 @@ final class FlightsFeed {
      * @param events stop after this many events (0: the whole file)
      * @param rate events per second (0: as fast as possible)
      * @param lateLabels whether labels follow on the feedback topic instead of travelling inline
+     * @param compression as {@link Compression#apply} takes it
      * @param failure where a publishing failure goes
      */
     FlightsFeed(
@@ -46,16 +47,18 @@ final class FlightsFeed {
             long events,
             double rate,
             boolean lateLabels,
+            String compression,
             AtomicReference<Throwable> failure) {
         this.csv = csv;
         this.events = events;
         this.rate = rate;
         this.lateLabels = lateLabels;
+        this.compression = compression;
         this.failure = failure;
     }
 
-    /** The label of every event published so far, by event id. */
-    Map<String, Integer> labels() {
+    /** The label of every event published so far. */
+    PublishedLabels labels() {
         return labels;
     }
 
@@ -68,9 +71,10 @@ final class FlightsFeed {
     void publish(String bootstrap) {
         WireFormat.Codec<Feedback> feedbackCodec = WireFormat.codec(Feedback.class);
         ArrayDeque<Feedback> owed = new ArrayDeque<>();
+        KafkaConnection kafka = KafkaConnection.to(bootstrap);
         try (CsvEvents rows = new CsvEvents(csv, FlightsStream.roles());
-                EventPublisher publisher = new EventPublisher(bootstrap, "events");
-                EventPublisher feedback = new EventPublisher(bootstrap, "feedback")) {
+                EventPublisher publisher = new EventPublisher(kafka, "events", compression);
+                EventPublisher feedback = new EventPublisher(kafka, "feedback", compression)) {
             Iterator<Event> remembered =
                     new Iterator<>() {
                         @Override
@@ -81,7 +85,7 @@ final class FlightsFeed {
                         @Override
                         public Event next() {
                             Event e = rows.next();
-                            labels.put(e.getId(), (Integer) e.getLabel());
+                            labels.put(rows.row(), (Integer) e.getLabel());
                             if (!lateLabels) {
                                 return e;
                             }
