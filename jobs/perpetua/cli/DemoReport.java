@@ -5,8 +5,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.core.execution.JobClient;
 import perpetua.metrics.PrequentialEvaluator;
 import perpetua.runtime.FlightsStream;
@@ -30,7 +32,13 @@ final class DemoReport {
 
     private final String bootstrap;
     private final FlightsFeed feed;
-    private final JobClient job;
+
+    /**
+     * The job's result, asked for once: each call of {@link JobClient#getJobExecutionResult} is a
+     * request to the cluster, and the reader checks it after every record.
+     */
+    private final CompletableFuture<JobExecutionResult> jobResult;
+
     private final AtomicReference<Throwable> failure;
     private final long events;
     private final long startNanos;
@@ -51,7 +59,7 @@ final class DemoReport {
             long startNanos) {
         this.bootstrap = bootstrap;
         this.feed = feed;
-        this.job = job;
+        this.jobResult = job.getJobExecutionResult();
         this.failure = failure;
         this.events = events;
         this.startNanos = startNanos;
@@ -122,7 +130,7 @@ final class DemoReport {
                         if (failure.get() != null) {
                             return false;
                         }
-                        if (job.getJobExecutionResult().isDone()) {
+                        if (jobResult.isDone()) {
                             failure.compareAndSet(null, jobFailure());
                             return false;
                         }
@@ -225,7 +233,7 @@ final class DemoReport {
     /** Why the learning job ended before the demo did. */
     private Throwable jobFailure() {
         try {
-            job.getJobExecutionResult().get();
+            jobResult.get();
             return new IllegalStateException("the learning job ended early");
         } catch (Exception e) {
             Throwable cause = e;
