@@ -218,9 +218,11 @@ public final class KafkaIo {
     /** The size of a sink's batches, unless the Kafka settings say. */
     static final int SINK_BATCH_BYTES = 256 * 1024;
 
-    static <T extends SpecificRecord> Sink<T> sink(
-            JobOptions o, String topic, Class<T> type, String name) {
-        // The cluster's settings (security) first; the sink's own needs over them.
+    /**
+     * The sinks' producer settings: the cluster's (security, and any setting of the user's) first,
+     * the sink's own needs over them; linger and batch size only where the user set none.
+     */
+    static Properties sinkProducerProperties(JobOptions o) {
         Properties props = o.kafka().producerProperties();
         props.setProperty(
                 "transaction.timeout.ms",
@@ -234,6 +236,12 @@ public final class KafkaIo {
         props.putIfAbsent("batch.size", String.valueOf(SINK_BATCH_BYTES));
         props.setProperty("delivery.timeout.ms", String.valueOf(DELIVERY_TIMEOUT.toMillis()));
         props.setProperty("max.block.ms", String.valueOf(MAX_BLOCK.toMillis()));
+        return props;
+    }
+
+    static <T extends SpecificRecord> Sink<T> sink(
+            JobOptions o, String topic, Class<T> type, String name) {
+        Properties props = sinkProducerProperties(o);
         return new OutageTolerantKafkaSink<>(
                 KafkaSink.<T>builder()
                         .setBootstrapServers(o.kafka().bootstrapServers())
