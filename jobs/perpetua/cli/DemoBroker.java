@@ -114,7 +114,8 @@ final class DemoBroker {
         }
     }
 
-    private static void deleteRecursively(Path p) throws IOException {
+    /** Deletes {@code p} and everything under it, if it exists. */
+    static void deleteRecursively(Path p) throws IOException {
         if (!Files.exists(p)) {
             return;
         }
