@@ -87,16 +87,20 @@ def broker_thread(name):
     return "other threads"
 
 
+def samples(path):
+    """Each stack of a collapsed profile, as its frames (the thread first), with its count."""
+    for line in open(path):
+        stack, _, count = line.rstrip("\n").rpartition(" ")
+        if stack:
+            yield stack.split(";"), int(count)
+
+
 def broker_table(path, events, cpu):
     groups = defaultdict(int)
     total = 0
-    for line in open(path):
-        stack, _, count = line.rstrip("\n").rpartition(" ")
-        if not stack:
-            continue
-        n = int(count)
+    for frames, n in samples(path):
         total += n
-        groups[broker_thread(stack.split(";")[0])] += n
+        groups[broker_thread(frames[0])] += n
     per_event = cpu / total * 1e6 / events if total else 0.0
     print(f"broker: samples {total:,}, CPU {cpu:.1f} s, {events:,.0f} events: "
           f"{cpu * 1e6 / events:.2f} µs of CPU per event in all\n")
@@ -114,13 +118,8 @@ def main():
     phases = defaultdict(int)
     others = defaultdict(int)
     total = 0
-    for line in open(path):
-        stack, _, count = line.rstrip("\n").rpartition(" ")
-        if not stack:
-            continue
-        n = int(count)
+    for frames, n in samples(path):
         total += n
-        frames = stack.split(";")
         thread = frames[0]
         if not task_thread(thread):
             others[other_thread(thread)] += n
