@@ -5,6 +5,7 @@ import static perpetua.cli.DemoReport.say;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -16,6 +17,7 @@ import perpetua.dashboard.Dashboard;
 import perpetua.job.JobOptions;
 import perpetua.job.KafkaIo;
 import perpetua.job.OnlineLearningJob;
+import perpetua.job.RuntimeOptions;
 import perpetua.runtime.KafkaConnection;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -150,15 +152,24 @@ final class Demo implements Callable<Integer> {
             System.err.println("no data file " + csv + " (run from the project folder)");
             return 2;
         }
+        if (!Compression.KINDS.contains(compression)) {
+            System.err.println(
+                    "--compression is one of "
+                            + String.join(", ", Compression.KINDS)
+                            + ", not "
+                            + compression);
+            return 2;
+        }
         broker = DemoBroker.launch(dir);
         String bootstrap = broker.awaitReady();
         say(
                 "Kafka broker (KRaft, pid %d) at %s, data in %s",
                 broker.pid(), bootstrap, broker.dataDir());
 
-        // The broker starts empty, so the checkpoints of an earlier run name offsets and
-        // transactions that no longer exist: they go with its data.
-        Path checkpoints = dir.resolve("checkpoints");
+        // The demo's own folder, apart from ./perpetua job's checkpoints. The broker starts empty,
+        // so the checkpoints of an earlier demo name offsets and transactions that no longer
+        // exist: they go with its data.
+        Path checkpoints = dir.resolve("demo-checkpoints");
         DemoBroker.deleteRecursively(checkpoints);
         JobOptions options =
                 JobOptions.fromArgs(
@@ -182,7 +193,10 @@ final class Demo implements Callable<Integer> {
         OnlineLearningJob.defineWorkflow(
                 env, KafkaIo.events(options), models, KafkaIo.sinks(options));
         job = env.executeAsync(OnlineLearningJob.NAME);
-        awaitReady(job, checkpoints.resolve(job.getJobID().toString()));
+        awaitReady(
+                job,
+                checkpoints.resolve(job.getJobID().toString()),
+                options.get(RuntimeOptions.CHECKPOINT_INTERVAL));
         say("learning job %s running; Flink web UI: http://127.0.0.1:%d", job.getJobID(), webPort);
         if (dashboardPort >= 0) {
             dashboard =
@@ -205,14 +219,16 @@ final class Demo implements Callable<Integer> {
 
     /**
      * Waits until the job has completed its first checkpoint, so that the figures below measure
-     * learning, not deployment: every task is then deployed and running, and the sinks'
-     * transactions commit. The job's status turns RUNNING once it is scheduled, before its tasks
-     * are deployed; on two cores the first checkpoint came about 2 s later.
+     * learning, not deployment: every task is then deployed and running. The job's status turns
+     * RUNNING once it is scheduled, before its tasks are deployed; on two cores the first
+     * checkpoint came about 2 s later. Flink starts the first checkpoint within one interval, so
+     * the wait allows 2 minutes and one interval.
      *
      * @param checkpoints the folder of the job's checkpoints
      */
-    private static void awaitReady(JobClient job, Path checkpoints) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    private static void awaitReady(JobClient job, Path checkpoints, Duration interval)
+            throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120) + interval.toNanos();
         while (!anyCompleted(checkpoints)) {
             JobStatus status = job.getJobStatus().get();
             if (status.isTerminalState() || System.nanoTime() > deadline) {
@@ -223,7 +239,7 @@ final class Demo implements Callable<Integer> {
         }
     }
 
-    /** Whether a checkpoint in {@code checkpoints} has its metadata, written as it completes. */
+    /** Whether a checkpoint in {@code checkpoints} has its metadata, written as it is finalized. */
     private static boolean anyCompleted(Path checkpoints) throws IOException {
         if (!Files.isDirectory(checkpoints)) {
             return false;
