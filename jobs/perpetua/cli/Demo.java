@@ -214,7 +214,8 @@ final class Demo implements Callable<Integer> {
         producer.setDaemon(true);
         producer.start();
 
-        return new DemoReport(bootstrap, feed, job, failure, events, startNanos).follow();
+        return new DemoReport(bootstrap, feed, job, failure, events, startNanos, broker.handle())
+                .follow();
     }
 
     /**

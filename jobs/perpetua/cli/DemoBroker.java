@@ -87,6 +87,11 @@ final class DemoBroker {
                 "the Kafka broker did not start; see " + dir.resolve("broker.log"));
     }
 
+    /** The broker's process, for its CPU time. */
+    ProcessHandle handle() {
+        return process.toHandle();
+    }
+
     long pid() {
         return process.pid();
     }

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -42,6 +43,7 @@ final class DemoReport {
     private final AtomicReference<Throwable> failure;
     private final long events;
     private final long startNanos;
+    private final ProcessHandle broker;
 
     /**
      * A report on the job's outputs, not yet read.
@@ -49,6 +51,7 @@ final class DemoReport {
      * @param events the events the feed publishes at most (0: the whole file)
      * @param failure where the demo's first failure is kept; the report adds its own
      * @param startNanos when the demo started, for its wall time
+     * @param broker the broker's process, whose CPU time the report adds to its own
      */
     DemoReport(
             String bootstrap,
@@ -56,13 +59,15 @@ final class DemoReport {
             JobClient job,
             AtomicReference<Throwable> failure,
             long events,
-            long startNanos) {
+            long startNanos,
+            ProcessHandle broker) {
         this.bootstrap = bootstrap;
         this.feed = feed;
         this.jobResult = job.getJobExecutionResult();
         this.failure = failure;
         this.events = events;
         this.startNanos = startNanos;
+        this.broker = broker;
     }
 
     /**
@@ -183,6 +188,7 @@ final class DemoReport {
                 percentile(sorted, 0.50),
                 percentile(sorted, 0.99),
                 seconds);
+        printCpu(predictions[0]);
         long[] fresh = freshness.stream().mapToLong(Long::longValue).sorted().toArray();
         say(
                 "model freshness (snapshot of a learned batch to readable on models): %d snapshots,"
@@ -199,6 +205,25 @@ final class DemoReport {
                 orNaN(all.getLogLoss()),
                 maxVersion[0]);
         return 0;
+    }
+
+    /**
+     * The CPU time of this JVM (the job, the producer and the reader) and of the broker's, since
+     * each started, and their sum per event read: a figure that the other work on a shared machine
+     * moves less than the events per second.
+     */
+    private void printCpu(long read) {
+        Optional<Duration> own = ProcessHandle.current().info().totalCpuDuration();
+        Optional<Duration> brokers = broker.info().totalCpuDuration();
+        if (own.isEmpty() || brokers.isEmpty() || read == 0) {
+            return;
+        }
+        double demo = own.get().toNanos() / 1e9;
+        double kafka = brokers.get().toNanos() / 1e9;
+        say(
+                "cpu: the demo's JVM %.1f s, the broker's %.1f s since they started: %.1f µs per"
+                        + " event",
+                demo, kafka, (demo + kafka) * 1e6 / read);
     }
 
     private static void printWindow(long window, Metrics m) {
