@@ -44,10 +44,19 @@ public final class Compression {
                 kind != null
                         ? kind
                         : p.getProperty(ProducerConfig.COMPRESSION_TYPE_CONFIG, DEFAULT);
-        if (!KINDS.contains(chosen)) {
-            throw new IllegalArgumentException(
-                    "compression is one of " + String.join(", ", KINDS) + ", not " + chosen);
-        }
+        check(chosen);
         p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, chosen);
+    }
+
+    /**
+     * Refuses a compression Kafka does not have.
+     *
+     * @throws IllegalArgumentException for one that is not among {@link #KINDS}
+     */
+    static void check(String kind) {
+        if (!KINDS.contains(kind)) {
+            throw new IllegalArgumentException(
+                    "compression is one of " + String.join(", ", KINDS) + ", not " + kind);
+        }
     }
 }

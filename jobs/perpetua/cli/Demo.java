@@ -2,21 +2,21 @@ package perpetua.cli;
 
 import static perpetua.cli.DemoReport.say;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Stream;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.FileUtils;
 import perpetua.dashboard.Dashboard;
 import perpetua.job.JobOptions;
 import perpetua.job.KafkaIo;
 import perpetua.job.OnlineLearningJob;
+import perpetua.job.RetainedCheckpoints;
 import perpetua.job.RuntimeOptions;
 import perpetua.runtime.KafkaConnection;
 import picocli.CommandLine.Command;
@@ -152,12 +152,10 @@ final class Demo implements Callable<Integer> {
             System.err.println("no data file " + csv + " (run from the project folder)");
             return 2;
         }
-        if (!Compression.KINDS.contains(compression)) {
-            System.err.println(
-                    "--compression is one of "
-                            + String.join(", ", Compression.KINDS)
-                            + ", not "
-                            + compression);
+        try {
+            Compression.check(compression);
+        } catch (IllegalArgumentException e) {
+            System.err.println("--" + e.getMessage());
             return 2;
         }
         broker = DemoBroker.launch(dir);
@@ -170,7 +168,7 @@ final class Demo implements Callable<Integer> {
         // so the checkpoints of an earlier demo name offsets and transactions that no longer
         // exist: they go with its data.
         Path checkpoints = dir.resolve("demo-checkpoints");
-        DemoBroker.deleteRecursively(checkpoints);
+        FileUtils.deleteDirectory(checkpoints.toFile());
         JobOptions options =
                 JobOptions.fromArgs(
                         "--bootstrap-servers",
@@ -193,10 +191,7 @@ final class Demo implements Callable<Integer> {
         OnlineLearningJob.defineWorkflow(
                 env, KafkaIo.events(options), models, KafkaIo.sinks(options));
         job = env.executeAsync(OnlineLearningJob.NAME);
-        awaitReady(
-                job,
-                checkpoints.resolve(job.getJobID().toString()),
-                options.get(RuntimeOptions.CHECKPOINT_INTERVAL));
+        awaitReady(job, checkpoints, options.get(RuntimeOptions.CHECKPOINT_INTERVAL));
         say("learning job %s running; Flink web UI: http://127.0.0.1:%d", job.getJobID(), webPort);
         if (dashboardPort >= 0) {
             dashboard =
@@ -225,31 +220,18 @@ final class Demo implements Callable<Integer> {
      * checkpoint came about 2 s later. Flink starts the first checkpoint within one interval, so
      * the wait allows 2 minutes and one interval.
      *
-     * @param checkpoints the folder of the job's checkpoints
+     * @param checkpoints the demo's checkpoint folder, which holds this job's alone
      */
     private static void awaitReady(JobClient job, Path checkpoints, Duration interval)
             throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120) + interval.toNanos();
-        while (!anyCompleted(checkpoints)) {
+        while (RetainedCheckpoints.latest(checkpoints.toString()).isEmpty()) {
             JobStatus status = job.getJobStatus().get();
             if (status.isTerminalState() || System.nanoTime() > deadline) {
                 throw new IllegalStateException(
                         "the learning job did not start: " + status + ", no checkpoint completed");
             }
             TimeUnit.MILLISECONDS.sleep(50);
-        }
-    }
-
-    /** Whether a checkpoint in {@code checkpoints} has its metadata, written as it is finalized. */
-    private static boolean anyCompleted(Path checkpoints) throws IOException {
-        if (!Files.isDirectory(checkpoints)) {
-            return false;
-        }
-        try (Stream<Path> entries = Files.list(checkpoints)) {
-            return entries.anyMatch(
-                    p ->
-                            p.getFileName().toString().startsWith("chk-")
-                                    && Files.exists(p.resolve("_metadata")));
         }
     }
 

@@ -7,9 +7,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.apache.flink.util.FileUtils;
 
 /**
  * The demo's Kafka broker: a KRaft broker in a child JVM on a fresh data directory and a free port.
@@ -41,7 +41,7 @@ final class DemoBroker {
      */
     static DemoBroker launch(Path dir) throws IOException {
         Path kafkaDir = dir.resolve("kafka");
-        deleteRecursively(kafkaDir);
+        FileUtils.deleteDirectory(kafkaDir.toFile());
         Files.createDirectories(dir);
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         // C1 alone: the broker's hot work is copying, checksums and system calls, which C1's code
@@ -116,18 +116,6 @@ final class DemoBroker {
             }
         } catch (IOException | InterruptedException e) {
             process.destroyForcibly();
-        }
-    }
-
-    /** Deletes {@code p} and everything under it, if it exists. */
-    static void deleteRecursively(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (var walk = Files.walk(p)) {
-            for (Path x : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(x);
-            }
         }
     }
 }
