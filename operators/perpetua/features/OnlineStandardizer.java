@@ -27,6 +27,12 @@ public final class OnlineStandardizer {
     private final double[] mean;
     private final double[] m2;
 
+    // Each feature's standard deviation as of its last update, NaN once an update makes it stale,
+    // and 0 for a (near) constant feature: a model's committed moments scale every event of a
+    // micro-batch, so their root is taken once per batch rather than once per event. Not state: it
+    // follows from the moments.
+    private final double[] deviation;
+
     /** Creates a standardizer for {@code size} features, none seen yet. */
     public OnlineStandardizer(int size) {
         this(new long[size], new double[size], new double[size]);
@@ -49,6 +55,8 @@ public final class OnlineStandardizer {
         this.count = count.clone();
         this.mean = mean.clone();
         this.m2 = m2.clone();
+        this.deviation = new double[count.length];
+        Arrays.fill(deviation, Double.NaN);
     }
 
     /** Returns the number of features. */
@@ -63,6 +71,7 @@ public final class OnlineStandardizer {
         double delta = x - mean[i];
         mean[i] += delta / n;
         m2[i] += delta * (x - mean[i]);
+        deviation[i] = Double.NaN;
     }
 
     /**
@@ -73,13 +82,19 @@ public final class OnlineStandardizer {
      * constant feature is only centred: {@code x - mean}.
      */
     public double standardize(int i, double x) {
-        double var = variance(i);
-        if (count[i] < 2) {
+        long n = count[i];
+        if (n < 2) {
             // Nothing is known about the scale yet: the value carries no usable information.
             return 0;
         }
-        double z = var < MIN_VARIANCE ? x - mean[i] : (x - mean[i]) / Math.sqrt(var);
-        if (count[i] < WARM_UP) {
+        double sd = deviation[i];
+        if (Double.isNaN(sd)) {
+            double var = m2[i] / n;
+            sd = var < MIN_VARIANCE ? 0 : Math.sqrt(var);
+            deviation[i] = sd;
+        }
+        double z = sd == 0 ? x - mean[i] : (x - mean[i]) / sd;
+        if (n < WARM_UP) {
             return Math.max(-WARM_UP_LIMIT, Math.min(WARM_UP_LIMIT, z));
         }
         return z;
@@ -94,6 +109,7 @@ public final class OnlineStandardizer {
         System.arraycopy(other.count, 0, count, 0, count.length);
         System.arraycopy(other.mean, 0, mean, 0, mean.length);
         System.arraycopy(other.m2, 0, m2, 0, m2.length);
+        System.arraycopy(other.deviation, 0, deviation, 0, deviation.length);
     }
 
     /** Returns the number of observations of feature {@code i}. */

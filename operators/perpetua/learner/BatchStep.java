@@ -205,8 +205,11 @@ final class BatchStep {
         Variant champion = m.champion();
         long version = m.version();
         boolean ranked = m.memory() != null;
+        // Indexed loops, here and in what they call per event: no iterator per event and variant.
+        int count = variants.size();
         for (int r = 0; r < m.newRows(); r++) {
-            for (Variant v : variants) {
+            for (int i = 0; i < count; i++) {
+                Variant v = variants.get(i);
                 v.evaluator().countPrediction(version, now);
                 if (ranked && v.ranks()[r] > 0 && v.evaluator().ranking != null) {
                     v.evaluator().addRank(v.ranks()[r]);
@@ -215,7 +218,8 @@ final class BatchStep {
             float label = champion.batch().label(r);
             if (!Float.isNaN(label)) {
                 float weight = champion.batch().weight(r);
-                for (Variant v : variants) {
+                for (int i = 0; i < count; i++) {
+                    Variant v = variants.get(i);
                     int w = v.model().scoreWidth();
                     v.evaluator().add(v.scores(), r * w, v.predicted()[r], label, weight);
                     policy.watch(m, v, v.predicted()[r], label, now);

@@ -82,7 +82,9 @@ final class ChampionPolicy {
     void closeWindows(ModelRuntime m, long now) {
         // Asked after every labelled event, and a window seldom closes: no list until one does.
         List<Variant> closed = null;
-        for (Variant v : m.variants()) {
+        List<Variant> variants = m.variants();
+        for (int i = 0; i < variants.size(); i++) {
+            Variant v = variants.get(i);
             Metrics window = v.scorecard().closeWindowIfDue(m.name(), m.version(), now);
             if (window != null) {
                 if (closed == null) {

@@ -194,7 +194,9 @@ final class ModelRuntime {
         List<Event> negatives = recommender.negatives();
         int drawnBefore = negatives.size();
         String[] drawn = recommender.observe(spec, in.event);
-        for (Variant v : learners()) {
+        List<Variant> learners = learners();
+        for (int l = 0; l < learners.size(); l++) {
+            Variant v = learners.get(l);
             v.add(in.event);
             // A negative's numerics and dense values are its positive's, counted with it.
             for (int i = drawnBefore; i < negatives.size(); i++) {

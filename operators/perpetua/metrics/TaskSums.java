@@ -113,8 +113,15 @@ public class TaskSums implements Cloneable {
             case BINARY -> {
                 float p1 = scores[scoreOffset + 1];
                 double p = clamp(p1);
-                // Written for 0/1 labels; a soft label in between still gives the cross-entropy.
-                double loss = -(label * Math.log(p) + (1.0 - label) * Math.log(1.0 - p));
+                // The cross-entropy; a 0/1 label, the usual one, takes one logarithm, the same
+                // value as the two-term sum gives it, and a soft label in between takes both.
+                double loss =
+                        label == 1f
+                                ? -Math.log(p)
+                                : label == 0f
+                                        ? -Math.log(1.0 - p)
+                                        : -(label * Math.log(p)
+                                                + (1.0 - label) * Math.log(1.0 - p));
                 logLossSum += w * loss;
                 correctSum += predicted == label ? w : 0.0;
                 boolean positive = label >= 0.5f;

@@ -77,4 +77,42 @@ class OnlineStandardizerTest {
         // Past the warm-up the moments are trusted.
         assertThat(standardizer.standardize(0, 20.0)).isGreaterThan(100);
     }
+
+    @Test
+    void standardizesByTheMomentsAsTheyAreAtEachCall() {
+        // Reads between updates, and a copy taken mid-way, each as the moments are at that call:
+        // by the mean and the root of m2 / count, computed again from the values seen so far.
+        OnlineStandardizer standardizer = new OnlineStandardizer(1);
+        OnlineStandardizer copy = new OnlineStandardizer(1);
+        Random random = new Random(5);
+        double sum = 0;
+        double[] seen = new double[300];
+        for (int n = 0; n < seen.length; n++) {
+            double probe = random.nextGaussian() * 3;
+            if (n >= 2) {
+                double mean = sum / n;
+                double m2 = 0;
+                for (int k = 0; k < n; k++) {
+                    m2 += (seen[k] - mean) * (seen[k] - mean);
+                }
+                double z = (probe - mean) / Math.sqrt(m2 / n);
+                if (n < OnlineStandardizer.WARM_UP) {
+                    z = Math.max(-3, Math.min(3, z));
+                }
+                assertThat(standardizer.standardize(0, probe)).isCloseTo(z, within(1e-9));
+                assertThat(standardizer.standardize(0, probe)).isCloseTo(z, within(1e-9));
+            }
+            if (n % 50 == 25) {
+                copy.copyFrom(standardizer);
+                assertThat(copy.standardize(0, probe))
+                        .isEqualTo(standardizer.standardize(0, probe));
+            }
+            seen[n] = 10 + random.nextGaussian() * (1 + n / 100.0);
+            sum += seen[n];
+            standardizer.update(0, seen[n]);
+        }
+        // The copy stayed where it was taken; the standardizer moved on.
+        assertThat(copy.count(0)).isEqualTo(275);
+        assertThat(copy.standardize(0, 12.0)).isNotEqualTo(standardizer.standardize(0, 12.0));
+    }
 }

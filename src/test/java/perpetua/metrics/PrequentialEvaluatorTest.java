@@ -97,6 +97,15 @@ class PrequentialEvaluatorTest {
     }
 
     @Test
+    void logLossOfASoftLabelIsItsCrossEntropy() {
+        // Label 0.25 at p 0.8: -(0.25 ln 0.8 + 0.75 ln 0.2); beside it a hard 0 at p 0.4: -ln 0.6.
+        PrequentialEvaluator eval = binaryWindow(new float[] {0.8f, 0.4f}, new float[] {0.25f, 0});
+        double soft = -(0.25 * Math.log(0.8f) + 0.75 * Math.log(1 - (double) 0.8f));
+        assertThat(eval.emit("m", 1L, 1L).getLogLoss())
+                .isEqualTo((soft + 0.5108256238) / 2, within(TOL));
+    }
+
+    @Test
     void binaryUsesExampleWeights() {
         PrequentialEvaluator eval = new PrequentialEvaluator(Task.BINARY, 2);
         eval.countPrediction(1L, 0L);
