@@ -105,6 +105,10 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
     /** Models that took a record, a timer or a flush since the last checkpoint. */
     private transient Set<String> touched;
 
+    // The key of the last record, known to be in touched since: a stream's records come key after
+    // key of the same few models, and the set need not hash each one.
+    private transient String lastTouched;
+
     private transient ModelLifeCycle lifeCycle;
     private transient LabelJoin join;
     private transient ChampionPolicy policy;
@@ -192,7 +196,11 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
     @Override
     public void processElement(StreamRecord<LearnerInput> record) throws Exception {
         LearnerInput in = record.getValue();
-        touched.add((String) getCurrentKey());
+        String key = (String) getCurrentKey();
+        if (key != lastTouched) {
+            touched.add(key);
+            lastTouched = key;
+        }
         if (in.spec != null) {
             lifeCycle.control(in, this::flush);
         } else if (in.feedback != null) {
@@ -340,6 +348,7 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
             }
         }
         touched.clear();
+        lastTouched = null;
     }
 
     /** At the end of input: flush, then a snapshot of every model that learned since its last. */

@@ -34,6 +34,12 @@ final class ModelLifeCycle {
     private final ValueState<LearnerState> state;
     private final ValueState<Boolean> retired;
     private final Map<String, ModelRuntime> live;
+
+    // The live model found last and the very string it was asked for by: a decoded event's model
+    // name is one shared string, so the events of one model find it without hashing. Forgotten
+    // whenever a model is registered or retired.
+    private String lastName;
+    private ModelRuntime lastFound;
     private final LabelJoin join;
     private final LearnerOutput out;
     private final WireFormat.Codec<ModelSpec> specCodec = WireFormat.codec(ModelSpec.class);
@@ -77,8 +83,13 @@ final class ModelLifeCycle {
      * model.
      */
     ModelRuntime find(String name, boolean create) throws Exception {
+        if (name == lastName) {
+            return lastFound;
+        }
         ModelRuntime m = live.get(name);
         if (m != null) {
+            lastName = name;
+            lastFound = m;
             return m;
         }
         LearnerState saved = state.value();
@@ -250,6 +261,8 @@ final class ModelLifeCycle {
     private void retire(ModelRuntime m) throws Exception {
         out.snapshot(m.snapshot(out.now(), "retired", ModelState.RETIRED));
         live.remove(m.name());
+        lastName = null;
+        lastFound = null;
         out.counters(m.name()).runtime = null;
         state.clear();
         join.clear();
@@ -259,6 +272,8 @@ final class ModelLifeCycle {
 
     private ModelRuntime register(ModelRuntime m, String how) {
         live.put(m.name(), m);
+        lastName = null;
+        lastFound = null;
         out.counters(m.name()).runtime = m;
         ModelSpec s = m.spec();
         LOG.info(
