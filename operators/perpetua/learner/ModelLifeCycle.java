@@ -34,17 +34,17 @@ final class ModelLifeCycle {
     private final ValueState<LearnerState> state;
     private final ValueState<Boolean> retired;
     private final Map<String, ModelRuntime> live;
+    private final LabelJoin join;
+    private final LearnerOutput out;
+    private final WireFormat.Codec<ModelSpec> specCodec = WireFormat.codec(ModelSpec.class);
+    private final WireFormat.Codec<ModelSnapshot> snapshotCodec =
+            WireFormat.codec(ModelSnapshot.class);
 
     // The live model found last and the very string it was asked for by: a decoded event's model
     // name is one shared string, so the events of one model find it without hashing. Forgotten
     // whenever a model is registered or retired.
     private String lastName;
     private ModelRuntime lastFound;
-    private final LabelJoin join;
-    private final LearnerOutput out;
-    private final WireFormat.Codec<ModelSpec> specCodec = WireFormat.codec(ModelSpec.class);
-    private final WireFormat.Codec<ModelSnapshot> snapshotCodec =
-            WireFormat.codec(ModelSnapshot.class);
 
     /**
      * @param specs models known when the job starts, by name

@@ -126,17 +126,26 @@ public class LearnerBenchmark {
     @TearDown(Level.Trial)
     public void tearDown() throws Exception {
         harness.close();
+        // A benchmark of refusals would measure nothing worth measuring.
+        if (sink.predictions == 0 || sink.deadLetters > 0) {
+            throw new IllegalStateException(
+                    "the Learner emitted "
+                            + sink.predictions
+                            + " predictions and "
+                            + sink.deadLetters
+                            + " dead letters");
+        }
     }
 
     /**
-     * What the Learner emits, received as a chained operator receives it: the records are counted
-     * and the last prediction is kept (JMH consumes it), where the harness's own output would add
-     * each to a concurrent queue.
+     * What the Learner emits, received as a chained operator receives it: predictions and dead
+     * letters are counted and the last prediction is kept (JMH consumes it), where the harness's
+     * own output would add each record to a concurrent queue.
      */
     static final class ChainedSink implements Output<StreamRecord<Prediction>> {
         Prediction last;
         long predictions;
-        long sideRecords;
+        long deadLetters;
 
         @Override
         public void collect(StreamRecord<Prediction> record) {
@@ -146,7 +155,9 @@ public class LearnerBenchmark {
 
         @Override
         public <X> void collect(OutputTag<X> tag, StreamRecord<X> record) {
-            sideRecords++;
+            if (tag.getId().equals(LearnerOperator.DEAD_LETTERS.getId())) {
+                deadLetters++;
+            }
         }
 
         @Override
