@@ -2,9 +2,7 @@ package perpetua.learner;
 
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Set;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
@@ -103,11 +101,7 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
     private transient Map<String, LearnerMetrics> metrics;
 
     /** Models that took a record, a timer or a flush since the last checkpoint. */
-    private transient Set<String> touched;
-
-    // The key of the last record, known to be in touched since: a stream's records come key after
-    // key of the same few models, and the set need not hash each one.
-    private transient String lastTouched;
+    private transient TouchedModels touched;
 
     private transient ModelLifeCycle lifeCycle;
     private transient LabelJoin join;
@@ -173,7 +167,7 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
                         .createSerializer(getExecutionConfig().getSerializerConfig());
         models = new HashMap<>();
         metrics = new HashMap<>();
-        touched = new HashSet<>();
+        touched = new TouchedModels();
         out = new Outputs();
         join =
                 new LabelJoin(
@@ -196,11 +190,7 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
     @Override
     public void processElement(StreamRecord<LearnerInput> record) throws Exception {
         LearnerInput in = record.getValue();
-        String key = (String) getCurrentKey();
-        if (key != lastTouched) {
-            touched.add(key);
-            lastTouched = key;
-        }
+        touched.add((String) getCurrentKey());
         if (in.spec != null) {
             lifeCycle.control(in, this::flush);
         } else if (in.feedback != null) {
@@ -340,7 +330,7 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
     @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
-        for (String name : touched) {
+        for (String name : touched.names()) {
             ModelRuntime m = models.get(name);
             if (m != null) {
                 setCurrentKey(name);
@@ -348,7 +338,6 @@ public final class LearnerOperator extends AbstractStreamOperator<Prediction>
             }
         }
         touched.clear();
-        lastTouched = null;
     }
 
     /** At the end of input: flush, then a snapshot of every model that learned since its last. */
